@@ -1,0 +1,36 @@
+# Two commands do all the set-up: `make demo` and `make test`. Each creates .venv with the
+# standard library's venv on first use and installs the project (editable) with the extras it
+# needs; a stamp file per extra makes the next run skip the install unless pyproject.toml changed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+
+.PHONY: demo test lint bench notebooks clean
+
+demo: $(VENV)/.installed-notebooks
+	$(PY) -m nn.demo
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-dev
+	$(PY) bench/run.py
+
+notebooks: $(VENV)/.installed-dev
+	$(PY) notebooks/execute.py
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-%: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[$*]"
+	touch $@
+
+clean:
+	rm -rf $(VENV) out build dist .pytest_cache .hypothesis .ruff_cache

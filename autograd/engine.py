@@ -1,0 +1,489 @@
+"""The scalar reverse-mode autodiff engine: ``Value`` and ``backward()``.
+
+A ``Value`` wraps one float and remembers how it was made: its ``parents`` (in argument order)
+and, for each parent, the local derivative d(out)/d(parent). ``backward()`` applies the
+multivariable chain rule in reverse topological order (lecture 003)::
+
+    init  dL/dv = 0 for every node v, dL/dL = 1
+    for each node y, after every node that uses y:
+        for each parent x of y:    dL/dx += dL/dy * dy/dx
+
+Every operation below computes its result and its local derivatives side by side, as floats. For
+``backward(create_graph=True)`` the same derivative is needed as a Value with a graph of its own;
+``_ON_GRAPH[op]``, written right under each operation, states that same formula on Values.
+
+Memory: a node holds only its float, its parents tuple and its local-derivative tuple. Nothing
+points back from a parent to a child and no closure refers to its node, so a graph has no
+reference cycles and is freed by reference counting the moment its last reference goes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from numbers import Real
+from typing import Union
+
+from autograd import floatmath as fm
+from autograd.format import format_number
+from autograd.modes import ANOMALY, NO_GRAD, AnomalyError, mode
+
+Number = int | float
+Operand = Union["Value", int, float]
+
+_ONES = (1.0, 1.0)
+_PLUS_MINUS = (1.0, -1.0)
+_MINUS_ONE = (-1.0,)
+
+
+class Value:
+    """One scalar in a computation graph.
+
+    Attributes:
+        data: the number, a float.
+        grad: dL/d(this value) after ``L.backward()``; 0.0 before. A plain attribute: assign
+            ``v.grad = 0.0`` to reset it (micrograd's idiom), or call ``L.zero_grad()`` to reset a
+            whole graph. After ``backward(create_graph=True)`` it is a Value.
+        label: a name for pictures and reprs (``"w1"``); ``""`` if none.
+        op: the operation that made it (``"+"``, ``"*"``, ``"tanh"``, ``"**2"``...); ``""`` for
+            leaves.
+        parents: the Values it was computed from, in argument order; ``x * x`` has ``(x, x)``.
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if type(data) is not float:
+            data = _to_float(data, "Value()")
+        if type(label) is not str:
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.parents: tuple[Value, ...] = ()
+        #: d(self)/d(parent) for each parent, as floats, in the order of ``parents``.
+        self.local_grads: tuple[float, ...] = ()
+
+    # ---------------------------------------------------------------- arithmetic ---------
+
+    def __add__(self, other: Operand) -> Value:
+        """a + b;  d/da = 1, d/db = 1."""
+        if type(other) is not Value:
+            other = _operand(other, "+", self)
+        return _make(self.data + other.data, (self, other), _ONES, "+")
+
+    def __radd__(self, other: Operand) -> Value:
+        return _operand(other, "+", self, reflected=True) + self
+
+    def __sub__(self, other: Operand) -> Value:
+        """a - b;  d/da = 1, d/db = -1."""
+        if type(other) is not Value:
+            other = _operand(other, "-", self)
+        return _make(self.data - other.data, (self, other), _PLUS_MINUS, "-")
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _operand(other, "-", self, reflected=True) - self
+
+    def __mul__(self, other: Operand) -> Value:
+        """a * b;  d/da = b, d/db = a."""
+        if type(other) is not Value:
+            other = _operand(other, "*", self)
+        a, b = self.data, other.data
+        return _make(a * b, (self, other), (b, a), "*")
+
+    def __rmul__(self, other: Operand) -> Value:
+        return _operand(other, "*", self, reflected=True) * self
+
+    def __truediv__(self, other: Operand) -> Value:
+        """a / b;  d/da = 1/b, d/db = -a/b^2."""
+        if type(other) is not Value:
+            other = _operand(other, "/", self)
+        a, b = self.data, other.data
+        q = fm.div(a, b)
+        return _make(q, (self, other), (fm.div(1.0, b), -fm.div(q, b)), "/")
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _operand(other, "/", self, reflected=True) / self
+
+    def __neg__(self) -> Value:
+        """-a;  d/da = -1."""
+        return _make(-self.data, (self,), _MINUS_ONE, "neg")
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __pow__(self, other: Operand) -> Value:
+        """a ** b.  For a number n: d/da a^n = n a^(n-1); op is ``"**n"``, n is no node.
+
+        For a Value b:  d/da = b a^(b-1),  d/db = a^b ln a  (0 where a = 0 and b >= 0)."""
+        a = self.data
+        if isinstance(other, Value):
+            b = other.data
+            out = fm.power(a, b)
+            da = 0.0 if b == 0.0 else b * fm.power(a, b - 1.0)
+            db = 0.0 if (a == 0.0 and b >= 0.0) else out * fm.log(a)
+            return _make(out, (self, other), (da, db), "**")
+        n = _to_float(other, "**", self)
+        da = 0.0 if n == 0.0 else n * fm.power(a, n - 1.0)
+        return _make(fm.power(a, n), (self,), (da,), "**" + _exponent_text(other, n))
+
+    def __rpow__(self, other: Operand) -> Value:
+        return _operand(other, "**", self, reflected=True) ** self
+
+    def __abs__(self) -> Value:
+        """|a|;  d/da = sign(a), with |a|'(0) = 0 as in PyTorch."""
+        a = self.data
+        return _make(abs(a), (self,), (fm.sign(a),), "abs")
+
+    # ---------------------------------------------------------------- functions ----------
+
+    def exp(self) -> Value:
+        """e^x;  d/dx e^x = e^x."""
+        e = fm.exp(self.data)
+        return _make(e, (self,), (e,), "exp")
+
+    def log(self) -> Value:
+        """ln x (natural log);  d/dx ln x = 1/x.  log(0) = -inf, log(x < 0) = nan."""
+        x = self.data
+        return _make(fm.log(x), (self,), (fm.div(1.0, x),), "log")
+
+    def tanh(self) -> Value:
+        """tanh(x) = (e^x - e^-x) / (e^x + e^-x);  d/dx tanh(x) = 1 - tanh(x)^2."""
+        t = math.tanh(self.data)
+        return _make(t, (self,), (1.0 - t * t,), "tanh")
+
+    def sigmoid(self) -> Value:
+        """s(x) = 1 / (1 + e^-x);  d/dx s(x) = s(x) (1 - s(x))  (lectures 000, 001, 003)."""
+        s = fm.sigmoid(self.data)
+        return _make(s, (self,), (s * (1.0 - s),), "sigmoid")
+
+    def relu(self) -> Value:
+        """ReLU(x) = max(0, x);  d/dx = 1 for x > 0, else 0 (so relu'(0) = 0)."""
+        x = self.data
+        return _make(0.0 if x <= 0.0 else x, (self,), (1.0 if x > 0.0 else 0.0,), "relu")
+
+    def sin(self) -> Value:
+        """sin x;  d/dx sin x = cos x."""
+        x = self.data
+        return _make(fm.sin(x), (self,), (fm.cos(x),), "sin")
+
+    def cos(self) -> Value:
+        """cos x;  d/dx cos x = -sin x."""
+        x = self.data
+        return _make(fm.cos(x), (self,), (-fm.sin(x),), "cos")
+
+    def sqrt(self) -> Value:
+        """sqrt(x);  d/dx sqrt(x) = 1 / (2 sqrt(x)).  sqrt(x < 0) = nan."""
+        r = fm.sqrt(self.data)
+        return _make(r, (self,), (fm.div(0.5, r),), "sqrt")
+
+    # ---------------------------------------------------------------- comparisons --------
+    # They compare the numbers. == and hash stay by identity, so Values can be dict keys.
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _compare_data(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _compare_data(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _compare_data(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _compare_data(other)
+
+    __hash__ = object.__hash__
+
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        """The number, as in PyTorch's ``tensor.item()``."""
+        return self.data
+
+    # ---------------------------------------------------------------- backprop -----------
+
+    def backward(self, create_graph: bool = False) -> None:
+        """Fill ``.grad`` on every node of the graph with dself/dnode (seeding dself/dself = 1).
+
+        Gradients accumulate, as in PyTorch: a second ``backward()`` adds to what the first left
+        (each node ends with twice its gradient). Reset with ``self.zero_grad()`` (the whole
+        graph) or ``v.grad = 0.0`` (one node) before backpropagating again.
+
+        With ``create_graph=True`` every gradient is a Value with a graph of its own, so it can be
+        differentiated again (second derivatives). A leaf's gradient then refers back to the leaf:
+        set ``x.grad = 0.0`` when done so the graph can be freed without the cyclic collector.
+        """
+        order, saved = _backward_pass(self, create_graph)
+        for node, old in zip(order, saved):
+            if type(old) is Value or old != 0:
+                node.grad = old + node.grad
+
+    def zero_grad(self) -> None:
+        """Set ``.grad = 0.0`` on every node of the graph that produced this Value."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
+    def __repr__(self) -> str:
+        grad = self.grad
+        if isinstance(grad, Value):
+            grad = grad.data
+        text = f"Value(data={format_number(self.data)}, grad={format_number(grad)}"
+        return text + (f", label={self.label!r})" if self.label else ")")
+
+
+class Constant(Value):
+    """A leaf made from a plain number in an expression (the 2 in ``2 * x``).
+
+    A Value like any other; its own type lets pictures tell constants from inputs."""
+
+    __slots__ = ()
+
+
+# ---------------------------------------------------------------- local derivatives on Values
+# The formulas of the methods above, with Values instead of floats: backward(create_graph=True)
+# multiplies by these, so each gradient records how it depends on the inputs. Arguments: the
+# node, then its parents.
+
+_ON_GRAPH: dict[str, Callable[..., tuple]] = {
+    "+": lambda out, a, b: (1.0, 1.0),
+    "-": lambda out, a, b: (1.0, -1.0),
+    "*": lambda out, a, b: (b, a),
+    "/": lambda out, a, b: (1.0 / b, -out / b),
+    "neg": lambda out, a: (-1.0,),
+    "abs": lambda out, a: (fm.sign(a.data),),
+    "**": lambda out, a, b: (
+        0.0 if b.data == 0.0 else b * a ** (b - 1.0),
+        0.0 if (a.data == 0.0 and b.data >= 0.0) else out * a.log(),
+    ),
+    "exp": lambda out, a: (out,),
+    "log": lambda out, a: (1.0 / a,),
+    "tanh": lambda out, a: (1.0 - out * out,),
+    "sigmoid": lambda out, a: (out * (1.0 - out),),
+    "relu": lambda out, a: (1.0 if a.data > 0.0 else 0.0,),
+    "sin": lambda out, a: (a.cos(),),
+    "cos": lambda out, a: (-a.sin(),),
+    "sqrt": lambda out, a: (0.5 / out,),
+    # dot: parents are pairs (a_i, b_i) then the bias; each factor's derivative is its partner.
+    "dot": lambda out, *p: tuple(p[i ^ 1] if i < len(p) - len(p) % 2 else 1.0
+                                 for i in range(len(p))),
+}
+
+
+def _power_on_graph(out: Value, a: Value) -> tuple:
+    n = float(out.op[2:])
+    return (0.0 if n == 0.0 else n * a ** (n - 1.0),)
+
+
+def _local_grads_on_graph(node: Value) -> tuple:
+    rule = _ON_GRAPH.get(node.op)
+    if rule is None:  # "**n": the exponent is written in the op
+        return _power_on_graph(node, *node.parents)
+    return rule(node, *node.parents)
+
+
+# ---------------------------------------------------------------- fused operation ----------
+
+def dot(a: Sequence[Operand], b: Sequence[Operand], bias: Operand | None = None) -> Value:
+    """sum_i a_i b_i + bias as one node: what a neuron computes, w . x + b.
+
+    d/da_i = b_i, d/db_i = a_i, d/dbias = 1. One node instead of 2n (micrograd's chain of * and
+    +) makes an MLP's graph several times smaller and its backward several times faster. Plain
+    numbers are wrapped as constants; parents are ``(a_1, b_1, a_2, b_2, ..., bias)``.
+    """
+    if len(a) != len(b):
+        raise ValueError(f"dot needs sequences of the same length, got {len(a)} and {len(b)}")
+    parents: list[Value] = []
+    local: list[float] = []
+    total = 0.0
+    for x, y in zip(a, b):
+        if not isinstance(x, Value):
+            x = _operand(x, "dot", None)
+        if not isinstance(y, Value):
+            y = _operand(y, "dot", None)
+        xd, yd = x.data, y.data
+        total += xd * yd
+        parents += (x, y)
+        local += (yd, xd)
+    if bias is not None:
+        if not isinstance(bias, Value):
+            bias = _operand(bias, "dot", None)
+        total += bias.data
+        parents.append(bias)
+        local.append(1.0)
+    return _make(total, tuple(parents), tuple(local), "dot")
+
+
+# ---------------------------------------------------------------- node creation ------------
+
+_new = object.__new__
+
+
+def _make(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
+    """Create the result node of an operation (the one hot path every operation shares)."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    flags = mode.get()
+    if flags:
+        if flags & ANOMALY and not math.isfinite(data):
+            inputs = ", ".join(format_number(p.data) for p in parents)
+            raise AnomalyError(
+                f"detect_anomaly: {op}({inputs}) = {data}: the first non-finite value in the "
+                f"forward pass; check this operation's inputs")
+        if flags & NO_GRAD:
+            out.op = ""
+            out.parents = ()
+            out.local_grads = ()
+            return out
+    out.op = op
+    out.parents = parents
+    out.local_grads = local_grads
+    return out
+
+
+def _to_float(x: object, op: str, value: Value | None = None) -> float:
+    if isinstance(x, (float, int)) or isinstance(x, Real):
+        return float(x)
+    if value is None:
+        raise TypeError(f"{op} takes a real number (int or float), got {type(x).__name__}")
+    raise TypeError(f"cannot apply '{op}' to Value and {type(x).__name__}: "
+                    "expected a number or a Value")
+
+
+def _operand(x: object, op: str, value: Value | None, reflected: bool = False) -> Value:
+    """The other operand of ``op`` as a Value: Values pass, numbers become Constants."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, (float, int)) or isinstance(x, Real):
+        return Constant(float(x))
+    name = type(x).__name__
+    pair = f"{name} and Value" if reflected else f"Value and {name}"
+    raise TypeError(f"cannot apply '{op}' to {pair}: expected a number or a Value")
+
+
+def _compare_data(x: object) -> float:
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, (float, int)) or isinstance(x, Real):
+        return x  # type: ignore[return-value]
+    raise TypeError(f"cannot compare Value with {type(x).__name__}: expected a number or a Value")
+
+
+def _exponent_text(n: object, value: float) -> str:
+    # "**2" for micrograd's x**2; repr keeps every digit so the op states the exponent exactly.
+    return repr(n) if isinstance(n, int) else repr(value)
+
+
+# ---------------------------------------------------------------- graph traversal ----------
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node of ``root``'s graph, each listed before its parents (root first).
+
+    Iterative depth-first search, so depth is limited by memory, not by Python's recursion limit.
+    A node is pushed once to be expanded (its parents pushed above it) and meets itself again on
+    the stack after all its ancestors are finished; it is listed then.
+    """
+    order: list[Value] = []
+    expanded: set[Value] = set()
+    finished: set[Value] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in finished:
+            continue
+        if node in expanded:
+            finished.add(node)
+            order.append(node)
+            continue
+        expanded.add(node)
+        stack.append(node)
+        for parent in node.parents:
+            if parent not in expanded:
+                stack.append(parent)
+    order.reverse()
+    return order
+
+
+def gradients(root: Value, create_graph: bool = False) -> dict[Value, float | Value]:
+    """d(root)/d(node) for every node of ``root``'s graph; every ``.grad`` is left as it was.
+
+    The functional form behind ``autograd.grad``: it runs the same backward pass as
+    ``root.backward()`` and then puts back the gradients that pass overwrote.
+    """
+    order, saved = _backward_pass(root, create_graph)
+    result = {}
+    for node, old in zip(order, saved):
+        result[node] = node.grad
+        node.grad = old
+    return result
+
+
+def _backward_pass(root: Value, create_graph: bool) -> tuple[list[Value], list]:
+    """Set every node's ``.grad`` to d(root)/d(node); return the nodes and their old ``.grad``.
+
+    The chain rule in reverse topological order: by the time a node is reached, every node that
+    uses it has added its share (``dL/dx += dL/dy * dy/dx``), so its gradient is complete and can
+    be passed on. The pass starts from zero so that it uses this pass's gradients only; the
+    caller decides what to do with the old ones (``backward`` adds them back: accumulation).
+    """
+    flags = mode.get()
+    if create_graph and flags & NO_GRAD:
+        raise RuntimeError("backward(create_graph=True) inside no_grad(): no graph can be built "
+                           "for the gradients; leave the no_grad() block first")
+    order = topological_order(root)
+    saved = [node.grad for node in order]
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    if create_graph or flags & ANOMALY:
+        _propagate_checked(order, create_graph, bool(flags & ANOMALY))
+    else:
+        # The hot loop of every training step: plain floats, nothing else to look at.
+        for node in order:
+            g = node.grad
+            for parent, d in zip(node.parents, node.local_grads):
+                parent.grad += d * g
+    return order, saved
+
+
+def _propagate_checked(order: list[Value], create_graph: bool, check: bool) -> None:
+    """The same loop for the slow modes: Value gradients (create_graph) and anomaly checks."""
+    for node in order:
+        parents = node.parents
+        if not parents:
+            continue
+        g = node.grad
+        local = _local_grads_on_graph(node) if create_graph else node.local_grads
+        for parent, d in zip(parents, local):
+            contribution = d * g
+            if check:
+                _check_contribution(node, parent, contribution)
+            old = parent.grad
+            # Starting from the contribution itself keeps "0.0 + ..." out of gradient graphs.
+            fresh = type(old) is float and old == 0.0
+            parent.grad = contribution if fresh else old + contribution
+
+
+def _check_contribution(node: Value, parent: Value, contribution: float | Value) -> None:
+    number = contribution.data if isinstance(contribution, Value) else contribution
+    if not math.isfinite(number):
+        inputs = ", ".join(format_number(p.data) for p in node.parents)
+        name = f" {parent.label!r}" if parent.label else ""
+        raise AnomalyError(
+            f"detect_anomaly: backward through {node.op}({inputs}) gave a non-finite gradient "
+            f"{number} for its input{name} = {format_number(parent.data)}")
+
+
+def as_value(x: Operand) -> Value:
+    """``x`` if it is a Value, else a new leaf Value holding the number ``x``."""
+    if isinstance(x, Value):
+        return x
+    return Value(_to_float(x, "as_value"))
+
+
+def values(xs: Iterable[Operand]) -> list[Value]:
+    """Each item as a Value (see ``as_value``)."""
+    return [as_value(x) for x in xs]

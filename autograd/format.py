@@ -1,0 +1,20 @@
+"""How numbers are shown to people: in reprs, graph pictures and step-by-step traces."""
+
+from __future__ import annotations
+
+import math
+
+
+def format_number(x: float) -> str:
+    """A float with at most 4 decimals, as micrograd's pictures show them (``0.7071``, ``-3.0``).
+
+    Whole numbers keep one decimal (``1.0``) so they still read as floats; very small or very large
+    magnitudes switch to 4 significant digits (``1.2e-05``) instead of rounding to ``0.0``.
+    """
+    x = float(x)
+    if not math.isfinite(x) or x == 0.0:
+        return repr(x) if x == x else "nan"
+    if 1e-3 <= abs(x) < 1e6:
+        text = f"{x:.4f}".rstrip("0")
+        return text + "0" if text.endswith(".") else text
+    return f"{x:.4g}"
