@@ -8,15 +8,22 @@
     7.0
 """
 
-from autograd.engine import Constant, Value, dot, gradients, topological_order
+from autograd.engine import (
+    Constant,
+    Value,
+    custom_op,
+    dot,
+    gradients,
+    topological_order,
+)
 from autograd.functional import grad, value_and_grad
 from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
 from autograd.modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
 
 __all__ = [
-    "AnomalyError", "Constant", "GradcheckReport", "Value", "cos", "detect_anomaly", "dot",
-    "exp", "grad", "gradcheck", "gradients", "is_grad_enabled", "log", "no_grad",
-    "numerical_grad", "relu", "sigmoid", "sin", "sqrt", "tanh", "topological_order",
+    "AnomalyError", "Constant", "GradcheckReport", "Value", "cos", "custom_op",
+    "detect_anomaly", "dot", "exp", "grad", "gradcheck", "gradients", "is_grad_enabled", "log",
+    "no_grad", "numerical_grad", "relu", "sigmoid", "sin", "sqrt", "tanh", "topological_order",
     "value_and_grad",
 ]

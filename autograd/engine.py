@@ -278,9 +278,41 @@ def _power_on_graph(out: Value, a: Value) -> tuple:
 
 def _local_grads_on_graph(node: Value) -> tuple:
     rule = _ON_GRAPH.get(node.op)
-    if rule is None:  # "**n": the exponent is written in the op
+    if rule is not None:
+        return rule(node, *node.parents)
+    if node.op.startswith("**"):  # "**n": the exponent is written in the op
         return _power_on_graph(node, *node.parents)
-    return rule(node, *node.parents)
+    raise RuntimeError(
+        f"backward(create_graph=True) cannot differentiate through the custom operation "
+        f"{node.op!r}: its local derivatives are numbers, not Values; use create_graph=False")
+
+
+def custom_op(op: str, data: Number, parents: Sequence[Value],
+              local_grads: Sequence[Number]) -> Value:
+    """A node for an operation you define yourself: its value and its local derivatives.
+
+    For example, a hand-written sigmoid whose derivative you want ``gradcheck`` to confirm::
+
+        def my_sigmoid(x):
+            s = 1 / (1 + math.exp(-x.data))
+            return custom_op("my_sigmoid", s, (x,), (s * (1 - s),))
+
+    ``backward()`` then treats it like any built-in operation. Only first derivatives:
+    ``create_graph=True`` needs derivatives that are Values, which a number cannot give.
+    """
+    if not isinstance(op, str) or not op:
+        raise ValueError("custom_op needs a name for the operation, e.g. 'my_sigmoid'")
+    if op in _ON_GRAPH or op.startswith("**"):
+        raise ValueError(f"{op!r} is a built-in operation's name; give yours another one")
+    parents = tuple(parents)
+    for p in parents:
+        if not isinstance(p, Value):
+            raise TypeError(f"custom_op {op!r}: parents must be Values, got {type(p).__name__}")
+    local_grads = tuple(_to_float(d, f"custom_op {op!r} local_grads") for d in local_grads)
+    if len(local_grads) != len(parents):
+        raise ValueError(f"custom_op {op!r}: {len(parents)} parents but {len(local_grads)} "
+                         "local derivatives; give one derivative per parent")
+    return _make(_to_float(data, f"custom_op {op!r} data"), parents, local_grads, op)
 
 
 # ---------------------------------------------------------------- fused operation ----------

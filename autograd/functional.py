@@ -15,11 +15,11 @@ changed along the way.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any
 
 from autograd.engine import Value, _to_float, gradients
 
-ArgNums = Union[int, Sequence[int]]
+ArgNums = int | Sequence[int]
 
 
 def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple]:
@@ -39,12 +39,17 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
             if not -len(args) <= i < len(args):
                 raise IndexError(f"argnums {i} is out of range: f got {len(args)} positional "
                                  "argument(s)")
+        # Values among the arguments mean we are inside another grad (or the caller wants a
+        # graph): the derivatives are then built as Values too, so they can be differentiated.
+        nested = any(isinstance(a, Value) for a in args)
         args = list(args)
-        # Values among the arguments mean we are inside another grad: keep the graph.
-        nested = any(isinstance(args[i], Value) for i in indices)
         for i in indices:
             if not isinstance(args[i], Value):
                 args[i] = Value(_to_float(args[i], f"grad argument {i}"))
+        for i, a in enumerate(args):
+            # Other numbers become Values too, so f can call Value methods on every argument.
+            if isinstance(a, (int, float)) and not isinstance(a, bool):
+                args[i] = Value(a)
         out = f(*args, **kwargs)
         if not isinstance(out, Value):
             if isinstance(out, (int, float)):  # f ignored its inputs: every derivative is 0
