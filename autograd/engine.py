@@ -10,7 +10,7 @@ multivariable chain rule in reverse topological order (lecture 003)::
 
 Every operation below computes its result and its local derivatives side by side, as floats. For
 ``backward(create_graph=True)`` the same derivative is needed as a Value with a graph of its own;
-``_ON_GRAPH[op]``, written right under each operation, states that same formula on Values.
+``_ON_GRAPH[op]``, written right under each operation, states the same formula on Values.
 
 Memory: a node holds only its float, its parents tuple and its local-derivative tuple. Nothing
 points back from a parent to a child and no closure refers to its node, so a graph has no
@@ -30,6 +30,11 @@ from autograd.modes import ANOMALY, NO_GRAD, AnomalyError, mode
 
 Number = int | float
 Operand = Union["Value", int, float]
+
+#: op -> the local derivatives as Values, from (node, *parents). backward(create_graph=True)
+#: multiplies by these instead of the float ``local_grads``, so that each gradient records how it
+#: depends on the inputs. Each entry sits right under the operation it belongs to.
+_ON_GRAPH: dict[str, Callable[..., tuple]] = {}
 
 _ONES = (1.0, 1.0)
 _PLUS_MINUS = (1.0, -1.0)
@@ -73,6 +78,8 @@ class Value:
             other = _operand(other, "+", self)
         return _make(self.data + other.data, (self, other), _ONES, "+")
 
+    _ON_GRAPH["+"] = lambda out, a, b: (1.0, 1.0)
+
     def __radd__(self, other: Operand) -> Value:
         return _operand(other, "+", self, reflected=True) + self
 
@@ -81,6 +88,8 @@ class Value:
         if type(other) is not Value:
             other = _operand(other, "-", self)
         return _make(self.data - other.data, (self, other), _PLUS_MINUS, "-")
+
+    _ON_GRAPH["-"] = lambda out, a, b: (1.0, -1.0)
 
     def __rsub__(self, other: Operand) -> Value:
         return _operand(other, "-", self, reflected=True) - self
@@ -91,6 +100,8 @@ class Value:
             other = _operand(other, "*", self)
         a, b = self.data, other.data
         return _make(a * b, (self, other), (b, a), "*")
+
+    _ON_GRAPH["*"] = lambda out, a, b: (b, a)
 
     def __rmul__(self, other: Operand) -> Value:
         return _operand(other, "*", self, reflected=True) * self
@@ -103,12 +114,16 @@ class Value:
         q = fm.div(a, b)
         return _make(q, (self, other), (fm.div(1.0, b), -fm.div(q, b)), "/")
 
+    _ON_GRAPH["/"] = lambda out, a, b: (1.0 / b, -out / b)
+
     def __rtruediv__(self, other: Operand) -> Value:
         return _operand(other, "/", self, reflected=True) / self
 
     def __neg__(self) -> Value:
         """-a;  d/da = -1."""
         return _make(-self.data, (self,), _MINUS_ONE, "neg")
+
+    _ON_GRAPH["neg"] = lambda out, a: (-1.0,)
 
     def __pos__(self) -> Value:
         return self
@@ -128,6 +143,12 @@ class Value:
         da = 0.0 if n == 0.0 else n * fm.power(a, n - 1.0)
         return _make(fm.power(a, n), (self,), (da,), "**" + _exponent_text(other, n))
 
+    _ON_GRAPH["**"] = lambda out, a, b: (
+        0.0 if b.data == 0.0 else b * a ** (b - 1.0),
+        0.0 if (a.data == 0.0 and b.data >= 0.0) else out * a.log(),
+    )
+    # "**n" ops (a number exponent) carry n in their name: see _power_on_graph.
+
     def __rpow__(self, other: Operand) -> Value:
         return _operand(other, "**", self, reflected=True) ** self
 
@@ -136,6 +157,8 @@ class Value:
         a = self.data
         return _make(abs(a), (self,), (fm.sign(a),), "abs")
 
+    _ON_GRAPH["abs"] = lambda out, a: (fm.sign(a.data),)
+
     # ---------------------------------------------------------------- functions ----------
 
     def exp(self) -> Value:
@@ -143,40 +166,56 @@ class Value:
         e = fm.exp(self.data)
         return _make(e, (self,), (e,), "exp")
 
+    _ON_GRAPH["exp"] = lambda out, a: (out,)
+
     def log(self) -> Value:
         """ln x (natural log);  d/dx ln x = 1/x.  log(0) = -inf, log(x < 0) = nan."""
         x = self.data
         return _make(fm.log(x), (self,), (fm.div(1.0, x),), "log")
+
+    _ON_GRAPH["log"] = lambda out, a: (1.0 / a,)
 
     def tanh(self) -> Value:
         """tanh(x) = (e^x - e^-x) / (e^x + e^-x);  d/dx tanh(x) = 1 - tanh(x)^2."""
         t = math.tanh(self.data)
         return _make(t, (self,), (1.0 - t * t,), "tanh")
 
+    _ON_GRAPH["tanh"] = lambda out, a: (1.0 - out * out,)
+
     def sigmoid(self) -> Value:
         """s(x) = 1 / (1 + e^-x);  d/dx s(x) = s(x) (1 - s(x))  (lectures 000, 001, 003)."""
         s = fm.sigmoid(self.data)
         return _make(s, (self,), (s * (1.0 - s),), "sigmoid")
+
+    _ON_GRAPH["sigmoid"] = lambda out, a: (out * (1.0 - out),)
 
     def relu(self) -> Value:
         """ReLU(x) = max(0, x);  d/dx = 1 for x > 0, else 0 (so relu'(0) = 0)."""
         x = self.data
         return _make(0.0 if x <= 0.0 else x, (self,), (1.0 if x > 0.0 else 0.0,), "relu")
 
+    _ON_GRAPH["relu"] = lambda out, a: (1.0 if a.data > 0.0 else 0.0,)
+
     def sin(self) -> Value:
         """sin x;  d/dx sin x = cos x."""
         x = self.data
         return _make(fm.sin(x), (self,), (fm.cos(x),), "sin")
+
+    _ON_GRAPH["sin"] = lambda out, a: (a.cos(),)
 
     def cos(self) -> Value:
         """cos x;  d/dx cos x = -sin x."""
         x = self.data
         return _make(fm.cos(x), (self,), (-fm.sin(x),), "cos")
 
+    _ON_GRAPH["cos"] = lambda out, a: (-a.sin(),)
+
     def sqrt(self) -> Value:
         """sqrt(x);  d/dx sqrt(x) = 1 / (2 sqrt(x)).  sqrt(x < 0) = nan."""
         r = fm.sqrt(self.data)
         return _make(r, (self,), (fm.div(0.5, r),), "sqrt")
+
+    _ON_GRAPH["sqrt"] = lambda out, a: (0.5 / out,)
 
     # ---------------------------------------------------------------- comparisons --------
     # They compare the numbers. == and hash stay by identity, so Values can be dict keys.
@@ -239,36 +278,6 @@ class Constant(Value):
     A Value like any other; its own type lets pictures tell constants from inputs."""
 
     __slots__ = ()
-
-
-# ---------------------------------------------------------------- local derivatives on Values
-# The formulas of the methods above, with Values instead of floats: backward(create_graph=True)
-# multiplies by these, so each gradient records how it depends on the inputs. Arguments: the
-# node, then its parents.
-
-_ON_GRAPH: dict[str, Callable[..., tuple]] = {
-    "+": lambda out, a, b: (1.0, 1.0),
-    "-": lambda out, a, b: (1.0, -1.0),
-    "*": lambda out, a, b: (b, a),
-    "/": lambda out, a, b: (1.0 / b, -out / b),
-    "neg": lambda out, a: (-1.0,),
-    "abs": lambda out, a: (fm.sign(a.data),),
-    "**": lambda out, a, b: (
-        0.0 if b.data == 0.0 else b * a ** (b - 1.0),
-        0.0 if (a.data == 0.0 and b.data >= 0.0) else out * a.log(),
-    ),
-    "exp": lambda out, a: (out,),
-    "log": lambda out, a: (1.0 / a,),
-    "tanh": lambda out, a: (1.0 - out * out,),
-    "sigmoid": lambda out, a: (out * (1.0 - out),),
-    "relu": lambda out, a: (1.0 if a.data > 0.0 else 0.0,),
-    "sin": lambda out, a: (a.cos(),),
-    "cos": lambda out, a: (-a.sin(),),
-    "sqrt": lambda out, a: (0.5 / out,),
-    # dot: parents are pairs (a_i, b_i) then the bias; each factor's derivative is its partner.
-    "dot": lambda out, *p: tuple(p[i ^ 1] if i < len(p) - len(p) % 2 else 1.0
-                                 for i in range(len(p))),
-}
 
 
 def _power_on_graph(out: Value, a: Value) -> tuple:
@@ -345,6 +354,11 @@ def dot(a: Sequence[Operand], b: Sequence[Operand], bias: Operand | None = None)
         parents.append(bias)
         local.append(1.0)
     return _make(total, tuple(parents), tuple(local), "dot")
+
+
+# Parents are pairs (a_i, b_i), then the bias if any: each factor's derivative is its partner.
+_ON_GRAPH["dot"] = lambda out, *p: tuple(
+    p[i ^ 1] if i < len(p) - len(p) % 2 else 1.0 for i in range(len(p)))
 
 
 # ---------------------------------------------------------------- node creation ------------
