@@ -8,6 +8,7 @@
     7.0
 """
 
+from autograd.draw import Graph, GraphTooLargeError, draw_dot
 from autograd.engine import (
     Constant,
     Value,
@@ -20,10 +21,13 @@ from autograd.functional import grad, value_and_grad
 from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
 from autograd.modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
+from autograd.trace import Step, Trace, trace_backward
 
 __all__ = [
     "AnomalyError", "Constant", "GradcheckReport", "Value", "cos", "custom_op",
     "detect_anomaly", "dot", "exp", "grad", "gradcheck", "gradients", "is_grad_enabled", "log",
     "no_grad", "numerical_grad", "relu", "sigmoid", "sin", "sqrt", "tanh", "topological_order",
     "value_and_grad",
+    # pictures and step-through
+    "Graph", "GraphTooLargeError", "Step", "Trace", "draw_dot", "trace_backward",
 ]

@@ -1,0 +1,158 @@
+"""``python -m autograd draw EXPR NAME=VALUE ... -o FILE``: a graph picture for a slide.
+
+    python -m autograd draw "tanh(x1*w1 + x2*w2 + b)" x1=2 w1=-3 x2=0 w2=1 b=6.8814 -o n.svg
+    python -m autograd draw "z1 = sin(x); z2 = x**3; y = z1*z2" x=0.5 -o y.png --steps y.html
+
+The expression is checked against an allow-list (see ``autograd.expr``), never evaluated as
+Python. Backward runs, then the picture (format from the extension of -o: .svg .png .pdf .dot)
+and, with --steps, the step-by-step player are written. Every refusal (a bad expression or
+variable, an unknown extension, an unwritable file) exits with status 2 and one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import keyword
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from autograd.draw import MAX_NODES, RANKDIRS, GraphTooLargeError, draw_dot
+from autograd.engine import Value
+from autograd.expr import ExpressionError, parse_expression
+from autograd.format import format_number
+from autograd.functions import FUNCTIONS
+from autograd.player import PLAYER_MAX_NODES
+from autograd.render import FORMATS, GraphvizError, RendererNotFoundError, write_bytes_atomic
+from autograd.trace import trace_backward
+
+PROG = "python -m autograd"
+PICTURE_EXTENSIONS = (*(f".{f}" for f in FORMATS), ".dot")
+
+
+class Refusal(Exception):
+    """Input the command cannot use: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse prints the whole usage block; one line says it and points to --help.
+        if message.startswith("unrecognized arguments: -"):
+            message += "; an expression starting with '-' goes after --, as in: draw -- '-x' x=1"
+        raise Refusal(f"{message} (see {self.prog} --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="backprop-lab's command line")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    draw = commands.add_parser(
+        "draw", help="draw the graph of an expression after backward",
+        description="Draw the computation graph of an expression after backward. Put -- before "
+                    "an expression that starts with '-'.",
+        epilog=f'example: {PROG} draw "tanh(x1*w1 + x2*w2 + b)" x1=2 w1=-3 x2=0 w2=1 '
+               "b=6.8814 -o n.svg")
+    draw.add_argument("expression", metavar="EXPR",
+                      help="e.g. 'tanh(x*w + b)' or 'z1 = sin(x); z2 = x**3; y = z1*z2' (the "
+                           "last statement is the output); functions: " + ", ".join(FUNCTIONS))
+    draw.add_argument("variables", metavar="NAME=VALUE", nargs="*",
+                      help="a number for each input of the expression")
+    draw.add_argument("-o", "--output", required=True, metavar="FILE",
+                      help="picture to write: .svg, .png, .pdf or .dot")
+    draw.add_argument("--steps", metavar="FILE.html",
+                      help="also write the step-by-step backward player (an HTML page)")
+    draw.add_argument("--rankdir", choices=RANKDIRS, default="LR",
+                      help="LR: inputs on the left (default); TB: inputs on top")
+    draw.add_argument("--max-nodes", type=int, metavar="N",
+                      help=f"largest graph to draw, in values (default {MAX_NODES}; the step "
+                           f"player's limit is {PLAYER_MAX_NODES} unless this is given)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 done, 1 no renderer, 2 refused)."""
+    try:
+        args = _parser().parse_args(argv)
+        return _draw(args)
+    except Refusal as refusal:
+        return _fail(refusal, 2)
+    except (RendererNotFoundError, GraphvizError) as error:
+        return _fail(error, 1)
+    except SystemExit as done:  # --help
+        return done.code if isinstance(done.code, int) else 0
+
+
+def _fail(error: Exception, status: int) -> int:
+    print(f"{PROG}: error: {error}", file=sys.stderr)
+    return status
+
+
+def _draw(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    if output.suffix.lower() not in PICTURE_EXTENSIONS:
+        raise Refusal(f"cannot write {str(output)!r}: unknown extension "
+                      f"{output.suffix or '(none)'}; use one of {', '.join(PICTURE_EXTENSIONS)}")
+    steps = Path(args.steps) if args.steps else None
+    if steps is not None and steps.suffix.lower() not in (".html", ".htm"):
+        raise Refusal(f"--steps writes an HTML page: give a name ending in .html, not "
+                      f"{str(steps)!r}")
+    if args.max_nodes is not None and args.max_nodes < 1:
+        raise Refusal(f"--max-nodes must be at least 1, got {args.max_nodes}")
+    inputs = {name: Value(number, label=name) for name, number in _variables(args.variables)}
+    try:
+        root = parse_expression(args.expression).evaluate(inputs)
+    except ExpressionError as error:
+        raise Refusal(str(error)) from None
+    trace = trace_backward(root)
+    try:  # both size checks before anything is written
+        graph = draw_dot(root, rankdir=args.rankdir, max_nodes=args.max_nodes or MAX_NODES)
+        page = None if steps is None else trace.to_html(
+            args.rankdir, max_nodes=args.max_nodes or PLAYER_MAX_NODES)
+    except GraphTooLargeError as error:
+        raise Refusal(f"{error} (option --max-nodes)") from None
+    written = [_write(output, lambda: graph.save(output))]
+    if page is not None:
+        written.append(_write(steps, lambda: write_bytes_atomic(steps, page.encode("utf-8"))))
+    out = trace.output
+    grads = "".join(f", d{out}/d{name} = {format_number(leaf.grad)}"
+                    for name, leaf in inputs.items())
+    print(f"wrote {' and '.join(written)}: {out} = {format_number(root.data)}{grads}")
+    return 0
+
+
+def _variables(items: Sequence[str]) -> list[tuple[str, float]]:
+    """NAME=VALUE arguments as (name, number) pairs, refusing malformed ones."""
+    variables: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep:
+            raise Refusal(f"{item!r} is not NAME=VALUE (for example x1=2.0)")
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise Refusal(f"{item!r}: {name!r} is not a valid name (use letters, digits and _, "
+                          "not starting with a digit)")
+        if name in FUNCTIONS:
+            raise Refusal(f"{item!r}: {name!r} is a function's name; use another")
+        if name in variables:
+            raise Refusal(f"{item!r}: {name!r} is given twice")
+        try:
+            value = float(text)
+        except ValueError:
+            raise Refusal(f"{item!r}: {text.strip()!r} is not a number") from None
+        if not math.isfinite(value):
+            raise Refusal(f"{item!r}: the value must be a finite number")
+        variables[name] = value
+    return list(variables.items())
+
+
+def _write(path: Path, save: Callable[[], object]) -> str:
+    try:
+        save()
+    except OSError as error:
+        raise Refusal(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+    return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

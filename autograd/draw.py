@@ -1,0 +1,271 @@
+"""Pictures of computation graphs: ``draw_dot(root)``, micrograd's function, made for teaching.
+
+Each value is a box with its label, data and grad; each operation is a small oval of its own
+between the values it combines and the value it makes. Edges point the way the forward pass
+goes (parent -> operation -> result); backprop walks them backwards.
+
+The DOT text is written here directly rather than with the ``graphviz`` package, so a graph's
+text exists (and can be saved or read) even where no Graphviz is installed.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+
+from autograd.engine import Constant, Value
+from autograd.format import format_number
+from autograd.render import Graph, GraphvizError, RendererNotFoundError
+
+__all__ = ["COLORS", "MAX_NODES", "Graph", "GraphTooLargeError", "GraphvizError",
+           "RendererNotFoundError", "draw_dot"]
+
+#: Above this many values a picture is unreadable and slow to lay out; ``max_nodes`` overrides.
+MAX_NODES = 500
+
+#: Fill colours by kind of node, and the colour of highlighted nodes and edges.
+COLORS = {
+    "parameter": "#a6cee3",  # blue: what training changes
+    "input": "#ffe08a",  # yellow: the data fed in
+    "constant": "#e0e0e0",  # grey: numbers written into the expression
+    "output": "#b2df8a",  # green: the value backward() starts from
+    "value": "#ffffff",  # white: every intermediate result
+    "operation": "#ece2f0",  # lavender: the small operation nodes
+    "highlight": "#e6550d",  # orange-red: borders and edges picked out
+}
+
+RANKDIRS = ("LR", "TB")
+
+
+class GraphTooLargeError(ValueError):
+    """A graph has more values than a picture can usefully show (see ``max_nodes``)."""
+
+
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    *,
+    show_grad: bool = True,
+    params: Iterable[Value] = (),
+    highlight: Value | Iterable[Value] | None = None,
+    highlight_paths_from: Value | Iterable[Value] | None = None,
+    max_nodes: int = MAX_NODES,
+) -> Graph:
+    """A picture of the graph that computed ``root``: every value and operation behind it.
+
+    Each value node shows ``label | data | grad`` (grad after ``root.backward()``; numbers with at
+    most 4 decimals). Each operation (``+``, ``*``, ``tanh``, ``**2``, ``dot`` ...) is its own small
+    node. Every use of a value is its own edge: ``x * x`` draws two edges from ``x`` to ``*``.
+
+    Colour legend (fill colours, also in ``COLORS``):
+
+    - blue ``#a6cee3``: parameters (the leaves passed in ``params``, e.g. ``model.parameters()``);
+    - yellow ``#ffe08a``: inputs (every other leaf Value);
+    - grey ``#e0e0e0``: constants (numbers written into the expression, ``autograd.Constant``);
+    - green ``#b2df8a``: the output, ``root``;
+    - white: intermediate values;
+    - lavender ``#ece2f0``: operations (small ovals);
+    - orange-red ``#e6550d`` border or edge: highlighted.
+
+    Args:
+        root: the output, e.g. the loss L.
+        rankdir: ``"LR"`` (left to right, inputs on the left) or ``"TB"`` (top to bottom).
+        show_grad: False hides the grad column (for pictures drawn before ``backward()``).
+        params: Values to colour as parameters; ones not in this graph are ignored.
+        highlight: Values whose boxes get the highlight border.
+        highlight_paths_from: a Value (or several): highlight every path from it to ``root``:
+            the nodes and edges backprop goes through to compute dL/dw. For the exercise
+            "highlight the weights used in computing dC/dw11", pass ``w11``: the weights used
+            are the other inputs of the highlighted operations, whose values are the local
+            derivatives multiplied along the paths.
+        max_nodes: refuse graphs with more values than this (``GraphTooLargeError``) before any
+            layout work; raise it to draw a large graph anyway.
+
+    Returns:
+        A ``Graph``: ``.source`` is the DOT text, ``.save("g.svg")`` writes svg/png/pdf/dot, and
+        Jupyter displays it inline.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot needs a Value (the output), got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), "
+                         f"got {rankdir!r}")
+    nodes = graph_nodes(root, max_nodes, "draw")
+    members = set(nodes)
+    marked = _members(highlight, members, "highlight")
+    sources = _members(highlight_paths_from, members, "highlight_paths_from")
+    on_path = _on_paths(nodes, sources)
+    path_ops = {n for n in on_path if any(p in on_path for p in n.parents)}
+    path_edges = {(n, i) for n in path_ops for i, p in enumerate(n.parents) if p in on_path}
+    return Graph(dot_source(
+        nodes, root, rankdir=rankdir,
+        names={n: n.label for n in nodes},
+        data={n: n.data for n in nodes},
+        grads={n: n.grad for n in nodes} if show_grad else None,
+        params=set(_values(params, "params")),
+        marked=marked | on_path, marked_ops=path_ops, marked_edges=path_edges,
+    ))
+
+
+def graph_nodes(root: Value, max_nodes: int, what: str) -> list[Value]:
+    """Every value of ``root``'s graph in ``forward_order``, or ``GraphTooLargeError`` if
+    there are more than ``max_nodes``."""
+    order = forward_order(root)
+    check_size(order, max_nodes, what)
+    return order
+
+
+def forward_order(root: Value) -> list[Value]:
+    """Every value of ``root``'s graph, each after its parents, in the order the expression
+    reads: ``x1*w1 + x2*w2`` lists x1, w1, x1*w1, x2, w2, x2*w2, the sum. (Pictures and names
+    follow it; ``backward()`` needs only some order with parents first.)
+
+    Iterative depth-first search, parents in argument order, so deep graphs do not reach
+    Python's recursion limit.
+    """
+    order: list[Value] = []
+    seen = {root}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def check_size(nodes: Sequence[Value], max_nodes: int, what: str) -> None:
+    """Refuse a graph of more than ``max_nodes`` values with a message saying what to do."""
+    if type(max_nodes) is not int or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    if len(nodes) > max_nodes:
+        operations = sum(1 for n in nodes if n.parents)
+        raise GraphTooLargeError(
+            f"cannot {what} this graph: it has {len(nodes):,} values and {operations:,} "
+            f"operations, more than max_nodes={max_nodes:,} (a picture that size is unreadable "
+            f"and slow to lay out). Draw a smaller piece instead, e.g. one neuron's output or "
+            f"the loss on a single example, or pass max_nodes={len(nodes)} to draw it anyway")
+
+
+def dot_source(
+    nodes: list[Value],
+    root: Value,
+    *,
+    rankdir: str,
+    names: Mapping[Value, str],
+    data: Mapping[Value, float],
+    grads: Mapping[Value, float] | None,
+    params: set[Value],
+    marked: set[Value] = frozenset(),
+    marked_ops: set[Value] = frozenset(),
+    marked_edges: set[tuple[Value, int]] = frozenset(),
+    italic: set[Value] = frozenset(),
+    grad_width: Mapping[Value, int] | None = None,
+) -> str:
+    """The DOT text for ``nodes`` (inputs first), shared by ``draw_dot`` and the step player.
+
+    ``grads`` maps a node to the gradient to show (a node missing from it shows ``grad ?``: not
+    known yet); None hides the grad column. ``marked`` are highlighted values, ``marked_ops``
+    the values whose operation node (and its edge to them) is highlighted, ``marked_edges`` the
+    highlighted (child, parent position) edges. ``italic`` names are made up, not labels.
+    ``grad_width`` gives the grad cell a minimum width in points, so the boxes keep their size
+    (and the layout its shape) while the numbers in them change from frame to frame.
+    """
+    ids = {node: f"v{i}" for i, node in enumerate(nodes)}
+    accent = COLORS["highlight"]
+    lines = [
+        "digraph backprop {",
+        f'  graph [rankdir={rankdir}, bgcolor="white", nodesep=0.25, ranksep=0.35];',
+        '  node [fontname="Helvetica", fontsize=11, color="#4d4d4d"];',
+        '  edge [color="#666666", arrowsize=0.6];',
+    ]
+    for node in nodes:
+        kind = _kind(node, root, params)
+        name = names.get(node, "")
+        cells = []
+        if name:
+            tag = "i" if node in italic else "b"
+            cells.append(f"<td><{tag}>{html.escape(name)}</{tag}></td>")
+        cells.append(f"<td>data {format_number(data[node])}</td>")
+        if grads is not None:
+            width = f' width="{grad_width[node]}"' if grad_width else ""
+            if node in grads:
+                cells.append(f"<td{width}>grad {format_number(_number(grads[node]))}</td>")
+            else:
+                cells.append(f'<td{width}><font color="#8c8c8c">grad ?</font></td>')
+        label = ('<table border="0" cellborder="0" cellspacing="0" cellpadding="3"><tr>'
+                 + "<vr/>".join(cells) + "</tr></table>")
+        look = f'shape=box, style="rounded,filled", fillcolor="{COLORS[kind]}"'
+        if node in marked:
+            look += f', color="{accent}", penwidth=3'
+        lines.append(f"  {ids[node]} [{look}, label=<{label}>];")
+        if node.parents:
+            op_id = f"{ids[node]}_op"
+            op_look = (f'shape=ellipse, style=filled, fillcolor="{COLORS["operation"]}", '
+                       f'fontsize=10, width=0.3, height=0.25, margin="0.04,0.02"')
+            edge_look = ""
+            if node in marked_ops:
+                op_look += f', color="{accent}", penwidth=2.5'
+                edge_look = f' [color="{accent}", penwidth=2.5]'
+            lines.append(f'  {op_id} [{op_look}, label="{_quoted(node.op)}"];')
+            lines.append(f"  {op_id} -> {ids[node]}{edge_look};")
+            for i, parent in enumerate(node.parents):
+                look = f' [color="{accent}", penwidth=2.5]' if (node, i) in marked_edges else ""
+                lines.append(f"  {ids[parent]} -> {op_id}{look};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _kind(node: Value, root: Value, params: set[Value]) -> str:
+    if node is root:
+        return "output"
+    if isinstance(node, Constant):
+        return "constant"
+    if node.parents:
+        return "value"
+    return "parameter" if node in params else "input"
+
+
+def _on_paths(nodes: list[Value], sources: set[Value]) -> set[Value]:
+    """Every node on a path from one of ``sources`` to the root: the sources and every node
+    computed from them (``nodes`` lists parents before children, so one pass finds them)."""
+    reached = set(sources)
+    if reached:
+        for node in nodes:
+            if node not in reached and any(p in reached for p in node.parents):
+                reached.add(node)
+    return reached
+
+
+def _values(given: Value | Iterable[Value] | None, what: str) -> list[Value]:
+    if given is None:
+        return []
+    items = [given] if isinstance(given, Value) else list(given)
+    for item in items:
+        if not isinstance(item, Value):
+            raise TypeError(f"{what} takes Values, got {type(item).__name__}")
+    return items
+
+
+def _members(given: Value | Iterable[Value] | None, members: set[Value],
+             what: str) -> set[Value]:
+    chosen = set(_values(given, what))
+    for node in chosen:
+        if node not in members:
+            raise ValueError(f"{what}: {node!r} is not in this graph; pass Values that the "
+                             "output was computed from")
+    return chosen
+
+
+def _number(grad: float | Value) -> float:
+    # After backward(create_graph=True) a gradient is a Value; the picture shows its number.
+    return grad.data if isinstance(grad, Value) else grad
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')

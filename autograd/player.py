@@ -1,0 +1,212 @@
+"""The step player: a trace of backward as an HTML page, one frame per step.
+
+Every frame is in the page (an inline SVG picture and the chain-rule lines), so where scripts do
+not run (GitHub, an untrusted notebook) the frames simply show one after another, a filmstrip.
+A small inline script, where it runs, shows one frame at a time with previous/next buttons, a
+slider and the arrow keys. Nothing is fetched from anywhere: no CDN, no external URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import math
+import re
+
+from autograd.draw import RANKDIRS, GraphTooLargeError, check_size, dot_source
+from autograd.engine import Value
+from autograd.format import format_number
+from autograd.render import INSTALL_HINT, available_renderer, render
+from autograd.trace import Trace
+
+#: Default size limit: one picture per step makes the page grow as the square of the graph.
+PLAYER_MAX_NODES = 100
+
+# Helvetica 11pt is about 6.2pt per character of "grad -0.1234"; plus the cell's padding.
+_POINTS_PER_CHAR = 6.4
+_CELL_PADDING = 8
+
+_players = itertools.count(1)
+
+
+def player_html(trace: Trace, *, rankdir: str = "LR", max_nodes: int = PLAYER_MAX_NODES,
+                page: bool = False) -> str:
+    """The player for ``trace``: a whole page (``page=True``) or a fragment for Jupyter."""
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    check_size(trace.nodes, max_nodes, "make a step player for")
+    pictures = available_renderer() is not None
+    body = _player(trace, _frames(trace, rankdir, pictures), pictures)
+    if not page:
+        return body
+    title = html.escape(f"backward from {trace.output}, step by step")
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{title}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+
+
+def player_html_or_message(trace: Trace) -> str:
+    """The player fragment, or a short HTML message saying why not: never raises (an exception
+    while displaying fails a notebook cell)."""
+    try:
+        return player_html(trace)
+    except GraphTooLargeError as error:
+        why = str(error)
+    except Exception as error:
+        why = f"The step player could not be made: {error}"
+    return (f"<p>{html.escape(why)}</p><p>In a notebook: <code>trace.explain()</code> prints "
+            f"the {len(trace)} steps as text; <code>trace.save(\"steps.html\", "
+            "max_nodes=...)</code> writes the player anyway.</p>")
+
+
+def _frames(trace: Trace, rankdir: str, pictures: bool) -> list[tuple[str, str, str]]:
+    """(title, narration, picture HTML) per frame: the start, then one frame per step. The
+    picture is an inline SVG, or with ``pictures=False`` a table of the gradients."""
+    nodes = list(trace.nodes)
+    root, out = trace.root, trace.output
+    history = _grads_after_each_step(trace)
+    widths = _grad_widths(nodes, history)
+    frames = []
+    for k, grads in enumerate(history):
+        if k == 0:
+            current, marked_edges = root, set()
+            marked = {root}
+            title = "Start"
+            narration = (f"d{out}/d{out} = 1: the output's gradient with respect to itself. "
+                         "Every other gradient is not known yet (grad ?).")
+        else:
+            step = trace[k - 1]
+            current = step.node
+            marked = {current} | {u.parent for u in step.updates}
+            marked_edges = {(current, i) for i in range(len(step.updates))}
+            title = f"Step {k} of {len(trace)}: {step.formula()}"
+            narration = str(step)
+        if pictures:
+            source = dot_source(
+                nodes, root, rankdir=rankdir, names=trace.names, data=trace.data, grads=grads,
+                params=set(), marked=marked, marked_ops={current} if k else set(),
+                marked_edges=marked_edges, italic=trace.made_up_names, grad_width=widths)
+            picture = _inline_svg(render(source, "svg").decode("utf-8"))
+        else:
+            picture = _text_picture(trace, grads, marked)
+        frames.append((title, narration, picture))
+    return frames
+
+
+def _grads_after_each_step(trace: Trace) -> list[dict[Value, float]]:
+    """The gradients known at the start and after each step (this backward pass's)."""
+    grads = {trace.root: 1.0}
+    history = [dict(grads)]
+    for step in trace:
+        for update in step.updates:
+            grads[update.parent] = update.grad_after
+        history.append(dict(grads))
+    return history
+
+
+def _grad_widths(nodes: list[Value], history: list[dict[Value, float]]) -> dict[Value, int]:
+    """Each node's grad cell wide enough for every number it shows in any frame, so that boxes
+    keep their size and the picture does not jump from frame to frame."""
+    longest = {node: len("grad ?") for node in nodes}
+    for grads in history:
+        for node, grad in grads.items():
+            longest[node] = max(longest[node], len(f"grad {format_number(grad)}"))
+    return {node: math.ceil(n * _POINTS_PER_CHAR) + _CELL_PADDING for node, n in longest.items()}
+
+
+def _inline_svg(svg: str) -> str:
+    """Graphviz's SVG document made fit to sit inside HTML: no XML prologue, doctype or
+    comments; no namespace declarations (HTML puts <svg> in the SVG namespace itself, and this
+    keeps every URL out of the page); no ids, which would repeat from frame to frame."""
+    start = svg.index("<svg")
+    end = svg.index(">", start)
+    svg = re.sub(r'\s+xmlns(?::\w+)?="[^"]*"', "", svg[start:end]) + svg[end:]
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
+    return re.sub(r'(<[^<>]*?)\s+id="[^"]*"', r"\1", svg)
+
+
+def _text_picture(trace: Trace, grads: dict[Value, float], marked: set[Value]) -> str:
+    """Without Graphviz: the gradients known so far as a table (marked rows flagged)."""
+    rows = [("value", "data", "grad", "")]
+    for node in trace.nodes:
+        grad = format_number(grads[node]) if node in grads else "?"
+        rows.append((trace.names[node], format_number(trace.data[node]), grad,
+                     "<-" if node in marked else ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    text = "\n".join(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip()
+                     for a, b, c, d in rows)
+    return f'<pre class="bp-table">{html.escape(text)}</pre>'
+
+
+def _player(trace: Trace, frames: list[tuple[str, str, str]], pictures: bool) -> str:
+    out = trace.output
+    parts = []
+    for k, (title, narration, picture) in enumerate(frames):
+        parts.append(
+            f'<figure class="bp-frame" data-frame="{k}">\n'
+            f"<figcaption><b>{html.escape(title)}</b>"
+            f'<pre class="bp-say">{html.escape(narration)}</pre></figcaption>\n'
+            f'<div class="bp-picture">{picture}</div>\n</figure>')
+    frames_html = "\n".join(parts)
+    digest = hashlib.sha1(frames_html.encode("utf-8")).hexdigest()[:10]
+    pid = f"bp-steps-{digest}-{next(_players)}"
+    last = len(frames) - 1
+    note = ""
+    if not pictures:
+        note = (f"<p>Pictures need Graphviz ({html.escape(INSTALL_HINT)}); each frame "
+                "shows the gradients known so far as a table instead.</p>\n")
+    intro = html.escape(
+        f"Backprop from {out} = {format_number(trace.data[trace.root])}, one step per node, "
+        f"each node after every node that uses it: d{out}/dx += d{out}/dy * dy/dx for each "
+        "parent x of the current node y. Highlighted: the current node, its edges and the "
+        "parents it passes gradient to; grad ? is not known yet.")
+    return f"""<div class="bp-steps" id="{pid}" tabindex="0">
+<style>
+#{pid} {{font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;}}
+#{pid} .bp-frame {{margin: 0.6em 0; padding: 0.5em; border: 1px solid #ddd; border-radius: 6px;}}
+#{pid} .bp-say, #{pid} .bp-table {{margin: 0.3em 0; font-size: 0.9em; white-space: pre-wrap;}}
+#{pid} .bp-picture svg {{max-width: 100%; height: auto;}}
+#{pid} .bp-controls {{display: flex; gap: 0.6em; align-items: center;}}
+#{pid} .bp-controls input {{flex: 1; max-width: 24em;}}
+</style>
+<p class="bp-intro">{intro}</p>
+{note}<div class="bp-controls" hidden>
+<button type="button" class="bp-prev">&#9664; previous</button>
+<input type="range" class="bp-slider" min="0" max="{last}" value="0" aria-label="step">
+<button type="button" class="bp-next">next &#9654;</button>
+<span class="bp-where"></span>
+</div>
+{frames_html}
+</div>
+<script>
+(function () {{
+  var player = document.getElementById("{pid}");
+  if (!player) {{ return; }}
+  var frames = player.querySelectorAll(".bp-frame");
+  var controls = player.querySelector(".bp-controls");
+  var slider = player.querySelector(".bp-slider");
+  var prev = player.querySelector(".bp-prev");
+  var next = player.querySelector(".bp-next");
+  var where = player.querySelector(".bp-where");
+  var current = 0;
+  function show(k) {{
+    current = Math.max(0, Math.min(frames.length - 1, k));
+    for (var i = 0; i < frames.length; i++) {{
+      frames[i].style.display = i === current ? "" : "none";
+    }}
+    slider.value = current;
+    prev.disabled = current === 0;
+    next.disabled = current === frames.length - 1;
+    where.textContent = current === 0 ? "start" : "step " + current + " of " + (frames.length - 1);
+  }}
+  prev.addEventListener("click", function () {{ show(current - 1); }});
+  next.addEventListener("click", function () {{ show(current + 1); }});
+  slider.addEventListener("input", function () {{ show(parseInt(slider.value, 10)); }});
+  player.addEventListener("keydown", function (event) {{
+    if (event.key === "ArrowLeft") {{ show(current - 1); event.preventDefault(); }}
+    if (event.key === "ArrowRight") {{ show(current + 1); event.preventDefault(); }}
+  }});
+  controls.hidden = false;
+  show(0);
+}})();
+</script>"""

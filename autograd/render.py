@@ -1,0 +1,233 @@
+"""Turning DOT text into pictures: the ``Graph`` object that ``draw_dot`` returns.
+
+Layout is Graphviz's ``dot``. Two ways to reach it, tried in this order:
+
+1. pygraphviz (the ``viz`` extra): its 2.x wheels bundle Graphviz's libraries and lay out
+   in-process, so ``pip install`` alone is enough on Linux, macOS and Windows;
+2. a ``dot`` program on PATH (a system Graphviz), run as a subprocess.
+
+With neither, a ``Graph`` still has its DOT text: ``.save("g.dot")`` writes it, and Jupyter shows
+it with a one-line install hint; saving an image raises ``RendererNotFoundError``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+
+#: Image formats ``Graph.render`` produces, which are also the extensions ``Graph.save`` knows
+#: besides ``.dot``.
+FORMATS = ("svg", "png", "pdf")
+INSTALL_HINT = 'pip install "backprop-lab[viz]"'
+
+# The fd swap below is process-wide: one layout at a time.
+_LAYOUT_LOCK = threading.Lock()
+
+
+class RendererNotFoundError(RuntimeError):
+    """No Graphviz to lay out a picture: neither pygraphviz nor a ``dot`` program."""
+
+
+class GraphvizError(RuntimeError):
+    """Graphviz refused the DOT text (a syntax error, for example); the message is its own."""
+
+
+def available_renderer() -> str | None:
+    """``"pygraphviz"``, the path of a ``dot`` program, or None when there is no renderer."""
+    try:
+        import pygraphviz  # noqa: F401
+    except (ImportError, OSError):  # OSError: the wheel's bundled libraries failed to load
+        return shutil.which("dot")
+    return "pygraphviz"
+
+
+def render(source: str, format: str = "svg") -> bytes:
+    """Lay out DOT ``source`` with Graphviz's ``dot`` and return the picture (svg, png, pdf)."""
+    if format not in FORMATS:
+        raise ValueError(f"cannot render {format!r}: choose one of {', '.join(FORMATS)}")
+    renderer = available_renderer()
+    if renderer is None:
+        raise RendererNotFoundError(
+            f"cannot draw a {format} picture: no Graphviz renderer (pygraphviz is not installed "
+            f"and there is no 'dot' program on PATH); install it with {INSTALL_HINT}, or save "
+            "the graph as .dot text")
+    if renderer == "pygraphviz":
+        return _render_in_process(source, format)
+    return _render_with_program(renderer, source, format)
+
+
+def _render_in_process(source: str, format: str) -> bytes:
+    import pygraphviz
+
+    capture = _StderrCapture()
+    try:
+        with _LAYOUT_LOCK, capture:
+            picture = pygraphviz.AGraph(string=source).draw(format=format, prog="dot")
+    except Exception as error:  # pygraphviz says little ("Invalid Input"); Graphviz says why
+        detail = " ".join(capture.lines()) or str(error)
+        raise GraphvizError(f"Graphviz could not draw this graph: {detail}") from error
+    for line in capture.lines():
+        warnings.warn(f"Graphviz: {line}", RuntimeWarning, stacklevel=3)
+    return picture
+
+
+def _render_with_program(dot: str, source: str, format: str) -> bytes:
+    try:
+        done = subprocess.run([dot, f"-T{format}"], input=source.encode("utf-8"),
+                              capture_output=True, timeout=300, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise GraphvizError(f"could not run {dot}: {error}") from error
+    messages = _graphviz_lines(done.stderr)
+    if done.returncode != 0:
+        detail = " ".join(messages) or f"exit status {done.returncode}"
+        raise GraphvizError(f"Graphviz ({dot}) could not draw this graph: {detail}")
+    for line in messages:
+        warnings.warn(f"Graphviz: {line}", RuntimeWarning, stacklevel=3)
+    return done.stdout
+
+
+def _graphviz_lines(raw: bytes) -> list[str]:
+    """Graphviz's messages, without the bundled fontconfig's complaints about the system's
+    font configuration (harmless, and not about the graph)."""
+    lines = raw.decode("utf-8", "replace").splitlines()
+    return [line.strip() for line in lines
+            if line.strip() and not line.startswith(("Fontconfig warning", "Fontconfig error"))]
+
+
+class _StderrCapture:
+    """Route file descriptor 2 into a temporary file for the duration of a ``with`` block.
+
+    Graphviz and fontconfig are C libraries: they write to fd 2 directly, past ``sys.stderr``,
+    and Jupyter kernels forward fd 2 into the cell's output. Redirecting the descriptor itself is
+    the only way to keep "Fontconfig warning: ..." out of a notebook. What was written is then
+    sorted: fontconfig noise dropped, anything Graphviz said kept for the caller.
+    """
+
+    _captured = b""
+
+    def __enter__(self) -> _StderrCapture:
+        self._file = tempfile.TemporaryFile()
+        try:
+            if sys.stderr is not None:
+                sys.stderr.flush()  # what Python wrote before stays before
+            self._saved: int | None = os.dup(2)
+        except (OSError, ValueError):  # no usable fd 2 (pythonw) or a closed sys.stderr
+            self._saved = None
+        else:
+            os.dup2(self._file.fileno(), 2)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._saved is not None:
+            os.dup2(self._saved, 2)
+            os.close(self._saved)
+        self._file.seek(0)
+        self._captured = self._file.read()
+        self._file.close()
+
+    def lines(self) -> list[str]:
+        return _graphviz_lines(self._captured)
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never half.
+
+    The bytes go to a new file in the same folder, which then replaces ``path`` in one step
+    (``os.replace``). The new file is created with the usual permissions (0o666 minus umask).
+    """
+    path = Path(path)
+    folder = path.parent
+    while True:
+        temporary = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                         | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:
+            continue
+        break
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+class Graph:
+    """A picture of a graph as DOT text, which Graphviz lays out when asked.
+
+    ``Graph(source)`` wraps any DOT text; ``autograd.draw_dot`` builds one for a computation
+    graph. In Jupyter it displays as SVG (or, without a renderer, as its DOT text with an install
+    hint: displaying never raises). ``save(path)`` writes ``.svg``, ``.png``, ``.pdf`` or ``.dot``.
+    """
+
+    def __init__(self, source: str) -> None:
+        if not isinstance(source, str):
+            raise TypeError(f"Graph needs DOT text (a str), got {type(source).__name__}")
+        self._source = source
+        self._svg: str | None = None
+
+    @property
+    def source(self) -> str:
+        """The DOT text."""
+        return self._source
+
+    def render(self, format: str = "svg") -> bytes:
+        """The picture as bytes in ``format``: ``"svg"``, ``"png"`` or ``"pdf"``."""
+        return render(self._source, format)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the graph to ``path`` in the format its extension names; returns the path.
+
+        ``.svg``, ``.png``, ``.pdf`` need a renderer (see ``autograd.render``); ``.dot`` writes
+        the DOT text and always works. The file is written atomically: a failure leaves any
+        existing file as it was.
+        """
+        path = Path(path)
+        extension = path.suffix.lower()
+        if extension == ".dot":
+            data = self._source.encode("utf-8")
+        elif extension[1:] in FORMATS:
+            data = self.render(extension[1:])
+        else:
+            known = ", ".join(f".{f}" for f in (*FORMATS, "dot"))
+            shown = f"extension {extension!r}" if extension else "no extension"
+            raise ValueError(f"cannot save a graph as {str(path)!r}: {shown}; use one of {known}")
+        return write_bytes_atomic(path, data)
+
+    def _repr_svg_(self) -> str | None:
+        """SVG for Jupyter, or None when no picture can be made (displaying never raises)."""
+        return self._picture()[0]
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict:
+        svg, reason = self._picture()
+        if svg is not None:
+            return {"image/svg+xml": svg, "text/plain": repr(self)}
+        return {"text/plain": f"{reason}\n{self._source}"}
+
+    def _picture(self) -> tuple[str | None, str]:
+        """(the SVG, "") or (None, one line saying why there is no picture)."""
+        if self._svg is None:
+            try:
+                self._svg = self.render("svg").decode("utf-8")
+            except RendererNotFoundError:
+                return None, f"No picture: Graphviz is missing. To draw graphs: {INSTALL_HINT}"
+            except Exception as error:
+                return None, f"No picture: {error}"
+        return self._svg, ""
+
+    def __repr__(self) -> str:
+        lines = self._source.count("\n") + 1
+        return f"<Graph: {lines} lines of DOT; .save('graph.svg') or display it in Jupyter>"

@@ -1,0 +1,365 @@
+"""Stepping through backward: the recorded steps, their narration, and the HTML player."""
+
+import html
+import math
+import re
+import shutil
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import (
+    AnomalyError,
+    Value,
+    detect_anomaly,
+    dot,
+    exp,
+    sin,
+    sqrt,
+    tanh,
+    topological_order,
+    trace_backward,
+)
+from autograd.draw import GraphTooLargeError
+from autograd.format import format_number
+from autograd.render import available_renderer
+
+B = 6.8813735870195432
+
+
+def lecture_neuron():
+    """Lecture notation: n = w1 x1 + w2 x2 + b as one node, L = tanh(n) unlabeled."""
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    b = Value(B, label="b")
+    n = dot([w1, w2], [x1, x2], b)
+    n.label = "n"
+    return tanh(n), dict(x1=x1, w1=w1, x2=x2, w2=w2, b=b, n=n)
+
+
+def chain_rule_exercise(x_value):
+    """Lecture 003: z1 = sin x, z2 = x^3, y = z1^4 e^z2 + 5 z1 + 7 z2."""
+    x = Value(x_value, label="x")
+    z1, z2 = sin(x), x**3
+    z1.label, z2.label = "z1", "z2"
+    y = z1**4 * exp(z2) + 5 * z1 + 7 * z2
+    y.label = "y"
+    return y, x
+
+
+def leaf_grads(root):
+    return [node.grad for node in topological_order(root) if not node.parents]
+
+
+def all_grads(root):
+    return [node.grad for node in topological_order(root)]
+
+
+# ---------------------------------------------------------------- the steps ----------------
+
+def test_trace_leaves_the_same_grads_as_backward():
+    expected, _ = lecture_neuron()
+    expected.backward()
+    traced, _ = lecture_neuron()
+    trace_backward(traced)
+    assert all_grads(traced) == all_grads(expected)
+
+
+@settings(max_examples=30)
+@given(st.floats(-2.0, 2.0))
+def test_trace_grads_equal_backward_on_the_chain_rule_exercise(x_value):
+    expected, _ = chain_rule_exercise(x_value)
+    expected.backward()
+    traced, _ = chain_rule_exercise(x_value)
+    trace_backward(traced)
+    assert all_grads(traced) == all_grads(expected)
+
+
+def test_trace_accumulates_like_backward():
+    twice, _ = lecture_neuron()
+    twice.backward()
+    twice.backward()
+    traced, _ = lecture_neuron()
+    traced.backward()
+    trace_backward(traced)
+    assert all_grads(traced) == all_grads(twice)
+
+
+def test_steps_are_the_nodes_with_parents_in_backward_order():
+    o, _ = lecture_neuron()
+    trace = trace_backward(o)
+    assert [step.node for step in trace] == [n for n in topological_order(o) if n.parents]
+    assert [step.index for step in trace] == list(range(1, len(trace) + 1))
+
+
+def test_a_step_records_upstream_local_derivative_contribution_and_grad_before_after():
+    o, v = lecture_neuron()
+    n_step = trace_backward(o)[1]
+    assert n_step.node is v["n"]
+    assert n_step.upstream == pytest.approx(0.5)
+    w1 = n_step.updates[0]
+    assert w1.parent is v["w1"] and w1.name == "w1"
+    assert w1.local_grad == 2.0  # dn/dw1 = x1
+    assert w1.contribution == pytest.approx(1.0)
+    assert (w1.grad_before, w1.grad_after) == (0.0, w1.contribution)
+    assert [u.name for u in n_step.updates] == ["w1", "x1", "w2", "x2", "b"]
+
+
+def test_step_reads_as_the_chain_rule_with_numbers():
+    o, _ = lecture_neuron()
+    lines = str(trace_backward(o)[1]).splitlines()
+    assert "dL/dw1 += dL/dn * dn/dw1 = 0.5 * 2.0 = 1.0" in lines
+    assert "dL/dx1 += dL/dn * dn/dx1 = 0.5 * -3.0 = -1.5" in lines
+
+
+def test_a_step_prints_one_line_per_parent():
+    o, _ = lecture_neuron()
+    trace = trace_backward(o)
+    for step in trace:
+        assert len(str(step).splitlines()) == len(step.node.parents)
+
+
+def test_narration_numbers_are_the_gradients():
+    y, x = chain_rule_exercise(0.7)
+    trace = trace_backward(y)
+    pattern = re.compile(r"^dy/d(\w+) \+= dy/d(\w+) \* d\2/d\1 = (\S+) \* (\S+) = (\S+)"
+                         r"(?:  \(dy/d\1: (\S+) -> (\S+)\))?$")
+    final_text = {}
+    for step in trace:
+        for update, line in zip(step.updates, step.lines()):
+            name, node, upstream, local, contribution, before, after = (
+                pattern.match(line).groups())
+            assert (name, node) == (update.name, step.name)
+            assert upstream == format_number(step.upstream)
+            assert local == format_number(update.local_grad)
+            assert contribution == format_number(update.contribution)
+            final_text[update.parent] = after or contribution
+            if before is not None:
+                assert before == format_number(update.grad_before)
+    for node in topological_order(y)[1:]:
+        assert final_text[node] == format_number(node.grad)
+    assert final_text[x] == format_number(x.grad)
+
+
+def test_a_second_path_into_a_value_shows_the_accumulation():
+    x = Value(3.0, label="x")
+    trace = trace_backward(x * x)
+    assert str(trace[0]).splitlines() == [
+        "dL/dx += dL/dL * dL/dx = 1.0 * 3.0 = 3.0",
+        "dL/dx += dL/dL * dL/dx = 1.0 * 3.0 = 3.0  (dL/dx: 3.0 -> 6.0)",
+    ]
+    assert x.grad == 6.0
+
+
+def test_output_is_named_by_its_label_or_L():
+    x = Value(2.0, label="x")
+    assert trace_backward(x * 3).output == "L"
+    y = x * 3
+    y.label = "loss"
+    assert str(trace_backward(y)[0]).startswith("dloss/dx += dloss/dloss * dloss/dx")
+
+
+def test_unlabeled_values_get_stable_readable_names():
+    def build():
+        x, w = Value(2.0, label="x"), Value(3.0, label="w")
+        return tanh(x * w + 2 * x)
+
+    names = [[step.formula() for step in trace_backward(build())] for _ in range(2)]
+    assert names[0] == names[1]
+    assert names[0] == ["L = tanh(add1)", "add1 = mul1 + mul2", "mul1 = x * w",
+                        "mul2 = const1 * x"]
+
+
+def test_made_up_names_avoid_labels_in_use():
+    x = Value(1.0, label="mul1")
+    trace = trace_backward(x * x * 2)
+    assert "mul1" not in [step.name for step in trace]
+
+
+def test_trace_is_a_sequence_of_steps():
+    o, _ = lecture_neuron()
+    trace = trace_backward(o)
+    assert len(trace) == 2
+    assert trace[-1] is trace[1] and list(trace) == [trace[0], trace[1]]
+    assert trace[:1] == (trace[0],)
+
+
+def test_explain_prints_and_returns_the_whole_table(capsys):
+    o, _ = lecture_neuron()
+    trace = trace_backward(o)
+    text = trace.explain()
+    assert capsys.readouterr().out == text + "\n"
+    assert text.splitlines()[0].startswith("backward from L = 0.7071")
+    assert sum(len(step.updates) for step in trace) == len(text.splitlines()) - 1
+    assert "dL/dw1 += dL/dn * dn/dw1 = 0.5 * 2.0 = 1.0" in text
+
+
+def test_trace_keeps_the_numbers_it_saw():
+    x = Value(2.0, label="x")
+    y = x * x
+    trace = trace_backward(y)
+    x.data = 10.0
+    assert "L = 4.0" in str(trace) and trace.data[x] == 2.0
+
+
+def test_detect_anomaly_stops_the_trace_at_the_first_non_finite_gradient():
+    x = Value(0.0, label="x")
+    y = sqrt(x)
+    with detect_anomaly(), pytest.raises(AnomalyError, match="sqrt"):
+        trace_backward(y)
+
+
+def test_trace_backward_needs_a_value():
+    with pytest.raises(TypeError, match="Value"):
+        trace_backward(1.5)
+
+
+# ---------------------------------------------------------------- the player ---------------
+
+needs_renderer = pytest.mark.skipif(available_renderer() is None, reason="no Graphviz renderer")
+
+
+@pytest.fixture(scope="module")
+def neuron_player():
+    o, v = lecture_neuron()
+    trace = trace_backward(o)
+    return trace, trace.to_html()
+
+
+def frames(page):
+    return re.findall(r'<figure class="bp-frame".*?</figure>', page, re.DOTALL)
+
+
+def picture(frame):
+    return frame[frame.index('<div class="bp-picture">'):]
+
+
+@needs_renderer
+def test_player_has_a_picture_for_the_start_and_every_step(neuron_player):
+    trace, page = neuron_player
+    assert len(frames(page)) == len(trace) + 1
+    assert all(frame.count("<svg") == 1 for frame in frames(page))
+
+
+def test_player_is_self_contained(neuron_player):
+    _, page = neuron_player
+    assert "http://" not in page and "https://" not in page
+    assert not re.search(r"\b(src|href)\s*=", page)
+    assert "<script>" in page and "<link" not in page and "@import" not in page
+
+
+def test_player_shows_every_frame_where_scripts_do_not_run(neuron_player):
+    _, page = neuron_player
+    for frame in frames(page):
+        opening = frame.split(">", 1)[0]
+        assert "hidden" not in opening and "display" not in opening
+    # the script hides frames and reveals the controls; without it the controls stay hidden
+    assert re.search(r'<div class="bp-controls" hidden>', page)
+    assert 'style.display = i === current ? "" : "none"' in page
+
+
+def test_player_has_previous_next_buttons_and_a_slider(neuron_player):
+    trace, page = neuron_player
+    assert "bp-prev" in page and "bp-next" in page
+    assert f'type="range" class="bp-slider" min="0" max="{len(trace)}"' in page
+
+
+def test_player_narrates_every_step(neuron_player):
+    trace, page = neuron_player
+    for step, frame in zip(trace, frames(page)[1:]):
+        assert html.escape(str(step)) in frame
+        assert html.escape(step.formula()) in frame
+
+
+@needs_renderer
+def test_frames_show_only_the_gradients_known_so_far(neuron_player):
+    trace, page = neuron_player
+    first, *_, last = [html.unescape(picture(frame)) for frame in frames(page)]
+    assert first.count(">grad ?<") == len(trace.nodes) - 1  # all but dL/dL = 1
+    assert "grad ?" not in last
+    assert ">grad 1.0<" in last and ">grad -1.5<" in last  # dL/dw1, dL/dx1
+
+
+@needs_renderer
+def test_frames_keep_the_same_layout():
+    x = Value(3.0, label="x")
+    page = trace_backward(x * x + x).to_html()
+    # value boxes are filled paths, operations ellipses: same places in every frame
+    places = [(re.findall(r'<path fill="#\w+"[^>]*? d="([^"]*)"', frame),
+               re.findall(r"<ellipse[^>]*?cx=\"([^\"]*)\" cy=\"([^\"]*)\"", frame))
+              for frame in frames(page)]
+    assert len(places[0][0]) == 3 and len(places[0][1]) == 2
+    assert all(p == places[0] for p in places)
+
+
+def test_save_writes_the_player_page(tmp_path, neuron_player):
+    trace, _ = neuron_player
+    path = trace.save(tmp_path / "steps.html")
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert len(frames(page)) == len(trace) + 1
+
+
+def test_save_refuses_a_name_that_is_not_html(tmp_path, neuron_player):
+    trace, _ = neuron_player
+    with pytest.raises(ValueError, match=r"\.html"):
+        trace.save(tmp_path / "steps.svg")
+
+
+def test_jupyter_shows_the_player(neuron_player):
+    trace, _ = neuron_player
+    shown = trace._repr_html_()
+    assert shown.startswith('<div class="bp-steps"') and len(frames(shown)) == len(trace) + 1
+
+
+def test_two_players_on_one_page_do_not_share_an_id(neuron_player):
+    trace, _ = neuron_player
+    first, second = trace._repr_html_(), trace._repr_html_()
+    assert re.search(r'id="([^"]+)"', first).group(1) != re.search(r'id="([^"]+)"',
+                                                                    second).group(1)
+
+
+def test_player_for_a_big_graph_is_refused_with_what_to_do():
+    y = Value(1.0)
+    for _ in range(60):
+        y = y * 1.0
+    trace = trace_backward(y)
+    with pytest.raises(GraphTooLargeError, match="max_nodes=121"):
+        trace.to_html()
+    shown = trace._repr_html_()  # displaying never raises
+    assert "121 values" in shown and "explain()" in shown
+
+
+def test_player_max_nodes_can_be_raised(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)  # text frames: quick to make
+    monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: None)
+    y = Value(1.0)
+    for _ in range(60):
+        y = y * 1.0
+    page = trace_backward(y).save(tmp_path / "big.html", max_nodes=121).read_text()
+    assert len(frames(page)) == 61
+
+
+def test_player_without_renderer_has_text_frames(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)
+    monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: None)
+    o, v = lecture_neuron()
+    trace = trace_backward(o)
+    shown = trace._repr_html_()
+    assert "<svg" not in shown
+    assert 'pip install &quot;backprop-lab[viz]&quot;' in shown
+    first, *_, last = frames(shown)
+    assert re.search(r"w1\s+-3\.0\s+\?", first)
+    assert re.search(r"w1\s+-3\.0\s+1\.0\s+&lt;-", last)
+
+
+def test_chain_rule_exercise_gradient_matches_the_formula():
+    # dy/dx = (4 z1^3 e^z2 + 5) cos x + (z1^4 e^z2 + 7) 3x^2
+    y, x = chain_rule_exercise(0.7)
+    trace_backward(y)
+    z1, z2 = math.sin(0.7), 0.7**3
+    expected = ((4 * z1**3 * math.exp(z2) + 5) * math.cos(0.7)
+                + (z1**4 * math.exp(z2) + 7) * 3 * 0.7**2)
+    assert x.grad == pytest.approx(expected, rel=1e-12)
