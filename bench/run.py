@@ -1,0 +1,233 @@
+"""``make bench``: this engine against micrograd 0.1.0, measured side by side in one run.
+
+    .venv/bin/python bench/run.py             # the full suite; writes bench/RESULTS.md
+    .venv/bin/python bench/run.py --smoke     # tiny sizes, seconds; writes nothing
+
+Measures micrograd's demo training step, a 100,000-node chain's forward and backward passes,
+memory per node, the deepest chain that still runs backward, and the demo step on plain floats
+(the floor). Prints the table and writes it with the machine's description to ``--output``.
+micrograd is installed on first use into ``bench/.reference`` (see ``bench/reference.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Run as a script (`python bench/run.py`), Python puts bench/ itself on the path, not the
+# project: add the project so that `bench`, `autograd` and `nn` import from this checkout.
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from autograd import Value  # noqa: E402
+from bench import reference  # noqa: E402
+from bench.floats import FloatMLP  # noqa: E402
+from bench.measure import (  # noqa: E402
+    deepest,
+    memory_per_node,
+    run_deep,
+    run_fresh,
+    take_turns,
+    timed,
+)
+from bench.moons import make_moons  # noqa: E402
+from bench.report import (  # noqa: E402
+    DEEP_CHAIN,
+    Results,
+    agrees,
+    machine,
+    render,
+    write_atomically,
+)
+from bench.workloads import SIZES, chain, initial_weights, load_weights, train_step  # noqa: E402
+from nn import MLP  # noqa: E402
+
+#: The chain's constants: x = x * A + C stays at 1.0 from x = 1.0, however long the chain.
+A, C = 0.999, 0.001
+
+
+@dataclass(frozen=True)
+class Sizes:
+    rounds: int
+    points: int
+    chain_nodes: int
+    deepest: int
+
+
+FULL = Sizes(rounds=7, points=100, chain_nodes=100_000, deepest=DEEP_CHAIN)
+SMOKE = Sizes(rounds=2, points=8, chain_nodes=2_000, deepest=10_000)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(argv)
+    sizes = SMOKE if options.smoke else FULL
+    rounds = sizes.rounds if options.rounds is None else options.rounds
+    if rounds < 1 or (rounds < 5 and not options.smoke):
+        _parser().error(f"--rounds {rounds}: the full suite needs at least 5 rounds for its "
+                        "medians to mean something (use --smoke for a quick check)")
+    output = options.output
+    if output is None and not options.smoke:
+        output = ROOT / "bench" / "RESULTS.md"
+    try:
+        theirs_engine, theirs_nn = reference.load(options.reference)
+    except reference.ReferenceUnavailable as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
+
+    results = measure_all(theirs_engine.Value, theirs_nn.MLP, sizes, rounds, options.smoke)
+    text = render(results)
+    print(text)
+    if not agrees(results.disagreement):
+        print("bench: the implementations computed different numbers; results not written",
+              file=sys.stderr)
+        return 1
+    if output is not None:
+        write_atomically(output, text)
+        print(f"wrote {output}")
+    return 0
+
+
+def measure_all(theirs: type, theirs_mlp: Callable[..., Any], sizes: Sizes, rounds: int,
+                smoke: bool) -> Results:
+    """Every measurement of the suite, ours against micrograd's ``Value`` and ``MLP``."""
+    info = machine()
+    agree = Agreement()
+
+    _progress(f"demo step: {rounds} rounds of {sizes.points} points")
+    points, labels = make_moons(sizes.points)
+    weights = initial_weights()
+    ours_model = MLP(SIZES[0], list(SIZES[1:]), seed=0)
+    theirs_model = theirs_mlp(SIZES[0], list(SIZES[1:]))
+    load_weights(ours_model, weights)
+    load_weights(theirs_model, weights)
+    floor = FloatMLP(weights)
+    demo = take_turns({
+        "ours": _demo_step(lambda k: train_step(ours_model, points, labels, Value, k), agree),
+        "micrograd": _demo_step(
+            lambda k: train_step(theirs_model, points, labels, theirs, k), agree),
+        "floats": _demo_step(lambda k: floor.train_step(points, labels, k), agree),
+    }, rounds)
+
+    nodes = sizes.chain_nodes
+    _progress(f"chain: {rounds} rounds of {nodes:,} nodes")
+    chains = take_turns({
+        "ours": _chain_run(Value, nodes, agree, lambda backward: backward()),
+        "micrograd": _chain_run(theirs, nodes, agree,
+                                lambda backward: run_deep(backward, nodes + 100)),
+    }, rounds)
+
+    _progress("memory per node")
+    memory = {name: _chain_memory(engine, nodes)
+              for name, engine in (("ours", Value), ("micrograd", theirs))}
+
+    _progress(f"deepest chain (micrograd: search up to {sizes.deepest:,}; "
+              f"ours: {sizes.deepest:,})")
+    deepest = {"micrograd": deepest_chain(theirs, sizes.deepest)}
+    # Ours should simply run the deepest chain; only if it does not is a search worth its time.
+    deepest["ours"] = ((sizes.deepest, True) if _runs_backward(Value, sizes.deepest)
+                       else deepest_chain(Value, sizes.deepest))
+
+    return Results(
+        smoke=smoke, rounds=rounds, points=sizes.points, chain_nodes=nodes,
+        demo={name: times["step"] for name, times in demo.items()},
+        chain_forward={name: times["forward"] for name, times in chains.items()},
+        chain_backward={name: None if None in times["backward"] else times["backward"]
+                        for name, times in chains.items()},
+        memory=memory, deepest=deepest, disagreement=agree.largest, machine=info)
+
+
+class Agreement:
+    """Collects what each implementation computed, round by round, and how far they differ."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, int], float] = {}
+        self.largest = 0.0
+
+    def record(self, what: str, k: int, number: float) -> None:
+        """Record a result; results of the same ``what`` in round ``k`` must agree."""
+        key = (what, k)
+        if key in self.seen:
+            first = self.seen[key]
+            scale = max(abs(first), abs(number), 1e-300)
+            self.largest = max(self.largest, abs(first - number) / scale)
+        else:
+            self.seen[key] = number
+
+
+def _demo_step(step: Callable[[int], float], agree: Agreement
+               ) -> Callable[[int], dict[str, float]]:
+    def run(k: int) -> dict[str, float]:
+        loss, seconds = timed(lambda: step(k))
+        agree.record("demo loss", k, loss)
+        return {"step": seconds}
+    return run
+
+
+def _chain_run(engine: type, nodes: int, agree: Agreement,
+               run_backward: Callable[[Callable[[], float]], float]
+               ) -> Callable[[int], dict[str, float | None]]:
+    def run(k: int) -> dict[str, float | None]:
+        x, a, c = engine(1.0), engine(A), engine(C)
+        out, forward = timed(lambda: chain(x, a, c, nodes))
+        try:
+            backward: float | None = run_backward(lambda: timed(out.backward)[1])
+        except RecursionError:
+            backward = None
+        else:
+            agree.record("chain d/da", k, a.grad)
+        return {"forward": forward, "backward": backward}
+    return run
+
+
+def _chain_memory(engine: type, nodes: int) -> Any:
+    x, a, c = engine(1.0), engine(A), engine(C)
+    return memory_per_node(lambda: chain(x, a, c, nodes), nodes)
+
+
+def _runs_backward(engine: type, nodes: int) -> bool:
+    """Whether backward() through a chain of ``nodes`` nodes completes, called from the top of
+    a fresh thread under the default recursion limit (as from a script's top level)."""
+    x, a, c = engine(1.0), engine(A), engine(C)
+    out = chain(x, a, c, nodes)
+    try:
+        run_fresh(out.backward)
+    except RecursionError:
+        return False
+    return True
+
+
+def deepest_chain(engine: type, limit: int) -> tuple[int, bool]:
+    """The most nodes (up to ``limit``) a chain can have and still run backward: ``(n, True)``
+    when even ``limit`` nodes ran."""
+    return deepest(lambda n: _runs_backward(engine, n), start=64, limit=limit)
+
+
+def _progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bench/run.py", description="Benchmark backprop-lab against micrograd 0.1.0.")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny sizes and 2 rounds: checks the suite runs, in seconds; "
+                             "writes no results unless --output is given")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help=f"rounds per measurement (default {FULL.rounds}; "
+                             f"{SMOKE.rounds} with --smoke)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="where to write the results as Markdown "
+                             "(default bench/RESULTS.md; none with --smoke)")
+    parser.add_argument("--reference", type=Path, default=reference.DEFAULT_CACHE,
+                        help="folder where micrograd 0.1.0 is installed and cached "
+                             "(default bench/.reference)")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
