@@ -1,1 +1,40 @@
-"""Neural networks on top of autograd."""
+"""Neural networks on top of autograd: the lecture notes' models, losses and training.
+
+    >>> import nn
+    >>> X, y = nn.data.make_moons(100, noise=0.1, seed=0)
+    >>> y = [2 * t - 1 for t in y]                      # the SVM's labels -1/+1
+    >>> model = nn.MLP(2, [16, 16, 1], seed=0)
+    >>> opt = nn.SGD(model.parameters(), lr=0.5)
+    >>> history = nn.fit(model, X, y, loss=nn.hinge_loss, optimizer=opt, epochs=50, l2=1e-4,
+    ...                  progress=False)
+
+Only the standard library is needed; the plots import matplotlib and ``draw_network`` the
+picture renderer when they are called.
+"""
+
+from nn import data
+from nn.diagram import draw_network
+from nn.losses import (
+    bce_with_logits,
+    binary_cross_entropy,
+    cross_entropy,
+    hinge_loss,
+    l1_penalty,
+    l2_penalty,
+    log_softmax,
+    mse_loss,
+    softmax,
+)
+from nn.module import MLP, Layer, Module, Neuron
+from nn.optim import SGD, Adam, Optimizer
+from nn.perceptron import Perceptron
+from nn.plots import plot_decision_boundary, plot_loss
+from nn.serialize import ModelFileError, load
+from nn.train import History, accuracy, fit
+
+__all__ = [
+    "MLP", "SGD", "Adam", "History", "Layer", "ModelFileError", "Module", "Neuron", "Optimizer",
+    "Perceptron", "accuracy", "bce_with_logits", "binary_cross_entropy", "cross_entropy", "data",
+    "draw_network", "fit", "hinge_loss", "l1_penalty", "l2_penalty", "load", "log_softmax",
+    "mse_loss", "plot_decision_boundary", "plot_loss", "softmax",
+]

@@ -1,0 +1,302 @@
+"""Modules: ``Module``, ``Neuron``, ``Layer`` and ``MLP`` (micrograd's shapes, PyTorch's names).
+
+A neuron computes  a = g(w . x + b) = g(w1 x1 + ... + wn xn + b)  (notes 000, 003) with an
+activation g (ReLU, tanh, sigmoid or none). A layer is a list of neurons reading the same inputs;
+an MLP chains layers, each reading the previous layer's outputs. Hidden layers use the activation,
+the output layer is linear: "no activation function applied in output layer" (notes 000).
+
+Parameter names are dotted paths, as PyTorch's ``named_parameters()``: ``layers.0.neurons.3.w1``
+is weight w1 of neuron 3 (0-based, Python indices) of layer 0. Weights inside a neuron count from
+1, as the notes' w1, w2 multiply x1, x2: ``w1`` multiplies the neuron's first input. The bias is
+``b``. Built-in modules set these names as the parameters' labels when they are constructed, so
+graph pictures name them.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from autograd import Value, dot
+from autograd.format import format_number
+
+Seed = int | random.Random | None
+
+#: activation name -> the gain of the fan-in-scaled ("kaiming") initialisation, as PyTorch's
+#: ``torch.nn.init.calculate_gain``.
+ACTIVATIONS = {"relu": math.sqrt(2.0), "tanh": 5.0 / 3.0, "sigmoid": 1.0, "linear": 1.0}
+INITS = ("uniform", "kaiming")
+
+
+class Module:
+    """Base class of every model: parameters, names, gradients reset, save and load.
+
+    A subclass stores its parameters (Values) and sub-modules as attributes, alone or in lists,
+    and defines ``__call__``. ``named_parameters()`` finds them in the order they were assigned.
+    """
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, e.g. ``("layers.0.neurons.3.w1", Value)``."""
+        found: list[tuple[str, Value]] = []
+        for name, item in vars(self).items():
+            found += _named(name, item)
+        return found
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (the Values gradient descent changes), in ``named_parameters`` order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set ``.grad = 0.0`` on every parameter, before the next ``backward()``."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def label_parameters(self) -> None:
+        """Set each parameter's ``label`` to its dotted name (graph pictures show labels).
+
+        Built-in modules call this at the end of construction; call it at the end of your own
+        Module's ``__init__`` to name its parameters the same way.
+        """
+        for name, p in self.named_parameters():
+            p.label = name
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write architecture and every parameter to ``path`` as JSON, atomically.
+
+        See ``nn.serialize`` for the format. ``nn.load(path)`` rebuilds the model;
+        ``model.load_state(path)`` fills a model of the same architecture.
+        """
+        from nn.serialize import save
+
+        save(self, path)
+
+    def load_state(self, path: str | os.PathLike) -> None:
+        """Fill this model's parameters from a file written by ``save``.
+
+        The file must describe this very architecture. Anything wrong with it (truncated,
+        not a model file, another architecture) raises ``nn.ModelFileError`` and leaves this
+        model exactly as it was.
+        """
+        from nn.serialize import load_state
+
+        load_state(self, path)
+
+    def _config(self) -> dict[str, Any] | None:
+        """The constructor arguments that make this architecture (``None``: unknown).
+
+        ``nn.load`` rebuilds a model as ``type(model)(**config)`` and then sets its parameters,
+        so how they were initialised is not part of it. Models without a config can still be
+        filled with ``load_state``.
+        """
+        return None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({_count(self)})"
+
+
+def _named(name: str, item: object) -> list[tuple[str, Value]]:
+    if isinstance(item, Value):
+        return [(name, item)]
+    if isinstance(item, Module):
+        return [(f"{name}.{sub}", p) for sub, p in item.named_parameters()]
+    if isinstance(item, (list, tuple)):
+        found = []
+        for i, element in enumerate(item):
+            found += _named(f"{name}.{i}", element)
+        return found
+    return []
+
+
+def _count(module: Module) -> str:
+    n = len(module.parameters())
+    return f"{n} parameter" if n == 1 else f"{n} parameters"
+
+
+def generator(seed: Seed) -> random.Random:
+    """A ``random.Random`` from ``seed``: an int (reproducible), ``None`` (fresh entropy), or a
+    generator to draw from (how an MLP shares one stream with its layers and neurons).
+
+    The module-level ``random`` functions are never used, so their state is never touched.
+    """
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None:
+        return random.Random()
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return random.Random(seed)
+    raise TypeError(f"seed must be an int, None or a random.Random, got {type(seed).__name__}")
+
+
+def check_inputs(x: object, nin: int, owner: str) -> Sequence:
+    """``x`` as a sequence of ``nin`` inputs; a lone number is accepted when ``nin == 1``."""
+    if isinstance(x, (Value, int, float)) and not isinstance(x, bool):
+        if nin == 1:
+            return (x,)
+        raise TypeError(f"{owner} takes a list of {nin} inputs per example, got one number")
+    try:
+        n = len(x)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{owner} takes a list of {nin} inputs per example, got "
+                        f"{type(x).__name__}") from None
+    if n != nin:
+        raise ValueError(f"{owner} takes {nin} inputs per example, got {n}")
+    return x  # type: ignore[return-value]
+
+
+def input_values(x: object, nin: int, owner: str) -> list[Value]:
+    """One example's inputs as Values: numbers become leaves labelled ``x1 ... xn``.
+
+    Wrapping each number once lets every neuron of a layer share the same input node (graph
+    pictures then show x1 once, with all its edges), instead of a constant per neuron.
+    """
+    return [xi if isinstance(xi, Value) else Value(xi, f"x{i}")
+            for i, xi in enumerate(check_inputs(x, nin, owner), start=1)]
+
+
+def _check_size(n: object, what: str) -> int:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return n
+
+
+def _check_choice(value: object, choices: Sequence[str], what: str) -> str:
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{what} must be one of {options}; got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def _weights_text(w: Sequence[Value]) -> str:
+    shown = ", ".join(format_number(p.data) for p in w[:6])
+    return f"[{shown}, ...]" if len(w) > 6 else f"[{shown}]"
+
+
+class Neuron(Module):
+    """One unit: a = g(w . x + b), computed as a single ``dot`` node and then g.
+
+    Args:
+        nin: number of inputs x1 ... xn.
+        activation: g: ``"relu"`` (max(0, z)), ``"tanh"``, ``"sigmoid"`` (1 / (1 + e^-z)) or
+            ``"linear"`` (g(z) = z).
+        seed: an int for a reproducible initialisation, ``None`` for a random one, or a
+            ``random.Random`` to draw from.
+        init: ``"uniform"``: every weight from U(-1, 1), as micrograd; ``"kaiming"``: from
+            U(-g sqrt(3/nin), g sqrt(3/nin)) with the activation's gain g (sqrt 2 for ReLU, 5/3
+            for tanh, 1 otherwise), PyTorch's ``kaiming_uniform_``: the pre-activation keeps
+            about the variance of the inputs however many there are. Biases start at 0.
+
+    Parameters are named ``w1 ... wn`` (``w1`` multiplies x1) and ``b``.
+    """
+
+    def __init__(self, nin: int, activation: str = "relu", seed: Seed = None,
+                 init: str = "uniform") -> None:
+        self.nin = _check_size(nin, "Neuron nin (its number of inputs)")
+        self.activation = _check_choice(activation, tuple(ACTIVATIONS), "activation")
+        self.init = _check_choice(init, INITS, "init")
+        rng = generator(seed)
+        bound = 1.0 if init == "uniform" else ACTIVATIONS[activation] * math.sqrt(3.0 / nin)
+        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.label_parameters()
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"w{i}", w) for i, w in enumerate(self.w, start=1)] + [("b", self.b)]
+
+    def __call__(self, x: Sequence[Value | float] | Value | float) -> Value:
+        """a = g(w . x + b) for one example ``x`` (numbers or Values)."""
+        return self._forward(input_values(x, self.nin, "this Neuron"))
+
+    def _forward(self, x: list[Value]) -> Value:
+        z = dot(self.w, x, self.b)
+        return z if self.activation == "linear" else getattr(z, self.activation)()
+
+    def _config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return (f"Neuron({self.nin} -> 1, {self.activation}, w={_weights_text(self.w)}, "
+                f"b={format_number(self.b.data)})")
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same ``nin`` inputs; calling it returns a list of ``nout``
+    Values (always a list, so a one-neuron layer can feed the next layer).
+
+    Arguments as ``Neuron``; one generator (from ``seed``) initialises all its neurons in order.
+    Parameters are named ``neurons.<j>.w<k>`` and ``neurons.<j>.b``.
+    """
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", seed: Seed = None,
+                 init: str = "uniform") -> None:
+        self.nin = _check_size(nin, "Layer nin (its number of inputs)")
+        self.nout = _check_size(nout, "Layer nout (its number of neurons)")
+        self.activation = _check_choice(activation, tuple(ACTIVATIONS), "activation")
+        self.init = _check_choice(init, INITS, "init")
+        rng = generator(seed)
+        self.neurons = [Neuron(nin, activation, rng, init) for _ in range(nout)]
+        self.label_parameters()
+
+    def __call__(self, x: Sequence[Value | float] | Value | float) -> list[Value]:
+        return self._forward(input_values(x, self.nin, "this Layer"))
+
+    def _forward(self, x: list[Value]) -> list[Value]:
+        return [n._forward(x) for n in self.neurons]
+
+    def _config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin} -> {self.nout}, {self.activation}; {_count(self)})"
+
+
+class MLP(Module):
+    """A multilayer perceptron: ``MLP(2, [16, 16, 1])`` maps 2 inputs through two hidden layers
+    of 16 units to 1 output (337 parameters, as micrograd's).
+
+    Hidden layers use ``activation``; the last layer is linear, so its outputs are scores
+    (logits): pair them with a loss that expects scores (``hinge_loss``, ``bce_with_logits``,
+    ``cross_entropy``, ``mse_loss``). Calling the MLP on one example returns a Value when the last
+    layer has one output, otherwise a list of Values.
+
+    Args:
+        nin: number of inputs.
+        nouts: the number of units of each layer, the last one being the outputs.
+        activation: as ``Neuron``.
+        seed: an int makes the initialisation reproducible; it draws from its own
+            ``random.Random``, never from the ``random`` module's shared state.
+        init: as ``Neuron``.
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
+                 seed: Seed = None, init: str = "uniform") -> None:
+        self.nin = _check_size(nin, "MLP nin (its number of inputs)")
+        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"MLP nouts must be a non-empty list of layer sizes such as "
+                             f"[16, 16, 1], got {nouts!r}")
+        self.nouts = [_check_size(n, "each MLP layer size") for n in nouts]
+        self.activation = _check_choice(activation, tuple(ACTIVATIONS), "activation")
+        self.init = _check_choice(init, INITS, "init")
+        rng = generator(seed)
+        sizes = [nin, *self.nouts]
+        last = len(self.nouts) - 1
+        self.layers = [Layer(sizes[i], sizes[i + 1], "linear" if i == last else activation,
+                             rng, init) for i in range(len(self.nouts))]
+        self.label_parameters()
+
+    def __call__(self, x: Sequence[Value | float] | Value | float) -> Value | list[Value]:
+        x = input_values(x, self.nin, "this MLP")
+        for layer in self.layers:
+            x = layer._forward(x)
+        return x[0] if len(x) == 1 else x
+
+    def _config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nouts": list(self.nouts), "activation": self.activation}
+
+    def __repr__(self) -> str:
+        shape = " -> ".join(str(n) for n in [self.nin, *self.nouts])
+        lines = [f"MLP({shape}, {self.activation}; {_count(self)})"]
+        lines += [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]
+        return "\n".join(lines)

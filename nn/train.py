@@ -1,0 +1,271 @@
+"""Training: ``fit`` runs gradient descent over a dataset; ``accuracy`` scores a classifier.
+
+One step of gradient descent on a batch B (notes 000, 001, 004)::
+
+    L = (1/|B|) sum_{i in B} loss(model(x_i), y_i)  +  l1 * sum |w|  +  l2 * sum w^2
+    zero the gradients;  L.backward();  optimizer.step()
+
+``batch_size`` picks the notes' three variants: ``None`` (or the dataset size) is full-batch
+gradient descent (one step per epoch), 1 is stochastic gradient descent (one step per example),
+anything between is minibatch gradient descent. An epoch is one pass over the shuffled data.
+
+Accuracy conventions (``accuracy`` and the history):
+
+- K scores (a list): the predicted class is the argmax, compared with the class index.
+- one score: the prediction is positive when the score is > ``threshold``, and the example is
+  positive when its label is > 0, so labels may be -1/+1 (the notes' SVM) or 0/1 (BCE). The
+  threshold is 0 for scores and logits (an MLP's linear output); ``fit`` uses 0.5 when the loss is
+  ``binary_cross_entropy``, whose input is a probability.
+- ``mse_loss`` is taken as regression: no accuracy.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import Value, dot, no_grad
+from nn.data import DataLoader
+from nn.interactive import in_notebook, interactive
+from nn.losses import binary_cross_entropy, l1_penalty, l2_penalty, mse_loss
+from nn.module import Module
+from nn.optim import Optimizer
+
+Loss = Callable[[Any, Any], Value]
+
+
+def is_correct(pred: Value | float | Sequence[Value], target: Any, threshold: float = 0.0) -> bool:
+    """Whether one prediction gets its label right (see the module's accuracy conventions)."""
+    if isinstance(pred, (list, tuple)) and len(pred) == 1:
+        pred = pred[0]  # a one-unit layer's list holds a single score
+    if isinstance(pred, (list, tuple)):
+        scores = [p.data if isinstance(p, Value) else float(p) for p in pred]
+        return max(range(len(scores)), key=scores.__getitem__) == target
+    score = pred.data if isinstance(pred, Value) else float(pred)
+    return (score > threshold) == (target > 0)
+
+
+def accuracy(model: Callable, X: Sequence, y: Sequence, threshold: float = 0.0) -> float:
+    """The fraction of examples whose label ``model`` gets right, computed without a graph."""
+    if len(X) != len(y) or not X:
+        raise ValueError(f"accuracy needs one label per example and at least one example, got "
+                         f"{len(X)} examples and {len(y)} labels")
+    with no_grad():
+        right = sum(is_correct(model(x), t, threshold) for x, t in zip(X, y))
+    return right / len(X)
+
+
+@dataclass
+class History:
+    """What ``fit`` measured, one entry per epoch.
+
+    ``loss`` is the training objective (mean loss plus regularization) averaged over the epoch's
+    batches, as computed for the updates; ``accuracy`` is the accuracy of those same predictions.
+    ``test_loss`` and ``test_accuracy`` are measured on the test split after each epoch (empty
+    without one). Accuracies stay empty for regression.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(0 epochs)"
+        parts = [f"loss {_trend(self.loss, _number)}"]
+        if self.accuracy:
+            parts.append(f"accuracy {_trend(self.accuracy, _percent)}")
+        if self.test_loss:
+            parts.append(f"test loss {_trend(self.test_loss, _number)}")
+        if self.test_accuracy:
+            parts.append(f"test accuracy {_trend(self.test_accuracy, _percent)}")
+        return f"History({self.epochs} epochs: " + ", ".join(parts) + ")"
+
+
+def _number(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _percent(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _trend(values: list[float], show: Callable[[float], str]) -> str:
+    return show(values[0]) if len(values) == 1 else f"{show(values[0])} -> {show(values[-1])}"
+
+
+def _regularization(params: list[Value], l1: float, l2: float) -> Value | None:
+    term = None
+    if l1:
+        term = l1 * l1_penalty(params)
+    if l2:
+        penalty = l2 * l2_penalty(params)
+        term = penalty if term is None else term + penalty
+    return term
+
+
+def _objective(model: Callable, X: Sequence, y: Sequence, loss: Loss, reg: Value | None,
+               threshold: float | None) -> tuple[Value, int]:
+    """The batch objective L (a Value to backpropagate from) and how many predictions were right."""
+    losses, right = [], 0
+    for x, t in zip(X, y):
+        pred = model(x)
+        if not isinstance(pred, (Value, list)):
+            raise TypeError(f"fit needs a model returning a Value or a list of Values, got "
+                            f"{type(pred).__name__}; a Perceptron learns with perceptron.fit()")
+        losses.append(loss(pred, t))
+        if threshold is not None:
+            right += is_correct(pred, t, threshold)
+    # The mean as one node: sum_i L_i / N, a dot with weights 1/N.
+    total = dot(losses, [1.0 / len(losses)] * len(losses))
+    return (total if reg is None else total + reg), right
+
+
+def _check_dataset(X: Sequence, y: Sequence, name: str) -> None:
+    if len(X) != len(y):
+        raise ValueError(f"{name}: got {len(X)} examples and {len(y)} labels; give one label "
+                         "per example")
+    if not X:
+        raise ValueError(f"{name} is empty")
+
+
+def _threshold(loss: Loss, accuracy_mode: object) -> float | None:
+    if accuracy_mode is False or (accuracy_mode == "auto" and loss is mse_loss):
+        return None
+    if accuracy_mode == "auto":
+        return 0.5 if loss is binary_cross_entropy else 0.0
+    if isinstance(accuracy_mode, (int, float)) and not isinstance(accuracy_mode, bool):
+        return float(accuracy_mode)
+    raise ValueError(f"accuracy must be 'auto', False or a threshold number, got "
+                     f"{accuracy_mode!r}")
+
+
+def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optimizer,
+        epochs: int = 100, batch_size: int | None = None, l1: float = 0.0, l2: float = 0.0,
+        test: tuple[Sequence, Sequence] | None = None,
+        lr_schedule: Callable[[int], float] | None = None, accuracy: object = "auto",
+        seed: int | None = None, progress: bool | None = None) -> History:
+    """Train ``model`` on ``(X, y)`` with gradient descent; return the per-epoch ``History``.
+
+    Args:
+        loss: a per-example loss ``loss(prediction, target) -> Value`` such as ``hinge_loss``,
+            ``bce_with_logits``, ``cross_entropy`` or ``mse_loss``; averaged over each batch.
+        optimizer: ``nn.SGD(model.parameters(), lr=...)`` or ``nn.Adam(...)``.
+        epochs: passes over the data.
+        batch_size: ``None`` full batch, 1 stochastic, k minibatches of k (see the module doc).
+        l1, l2: regularization strengths lambda: ``l1 * sum |w| + l2 * sum w^2`` over every
+            parameter (biases included) is added to each batch's loss (notes 001, 004).
+        test: ``(X_test, y_test)`` to measure after each epoch.
+        lr_schedule: ``epoch -> learning rate``, applied before each epoch (0-based), e.g.
+            micrograd's ``lambda k: 1.0 - 0.9 * k / 100``.
+        accuracy: ``"auto"`` (see the module doc), ``False`` for none, or a threshold for
+            single-score outputs.
+        seed: seeds the order in which minibatches are drawn (``None``: a new order each run).
+        progress: a progress bar (tqdm) with the latest loss and accuracy; ``None`` shows it only
+            in a terminal or a notebook, ``False`` never.
+    """
+    _check_dataset(X, y, "the training set")
+    if test is not None:
+        try:
+            X_test, y_test = test
+        except (TypeError, ValueError):
+            raise ValueError("test must be a pair (X_test, y_test)") from None
+        _check_dataset(X_test, y_test, "the test set")
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError("optimizer must be an nn optimizer such as nn.SGD(model.parameters(), "
+                        f"lr=0.1), got {type(optimizer).__name__}")
+    if not callable(loss):
+        raise TypeError(f"loss must be a function (prediction, target) -> Value, got "
+                        f"{type(loss).__name__}")
+    threshold = _threshold(loss, accuracy)
+    params = model.parameters()
+    loader = DataLoader(X, y, batch_size, seed=seed)
+    if loader.batch_size >= len(X):
+        loader.shuffle = False  # one batch holds every example: no order to draw
+    history = History()
+    bar = _ProgressBar(epochs, progress)
+    try:
+        for epoch in range(epochs):
+            if lr_schedule is not None:
+                optimizer.lr = lr_schedule(epoch)
+            total, right = 0.0, 0
+            for Xb, yb in loader:
+                objective, hits = _objective(model, Xb, yb, loss,
+                                             _regularization(params, l1, l2), threshold)
+                optimizer.zero_grad()
+                objective.backward()
+                optimizer.step()
+                total += objective.data * len(Xb)
+                right += hits
+            history.loss.append(total / len(X))
+            if threshold is not None:
+                history.accuracy.append(right / len(X))
+            if test is not None:
+                with no_grad():
+                    test_objective, test_right = _objective(
+                        model, X_test, y_test, loss, _regularization(params, l1, l2), threshold)
+                history.test_loss.append(test_objective.data)
+                if threshold is not None:
+                    history.test_accuracy.append(test_right / len(X_test))
+            bar.update(history)
+    finally:
+        bar.close()
+    return history
+
+
+class _ProgressBar:
+    """tqdm when it is installed; a line every tenth of the run on stderr when it is not."""
+
+    def __init__(self, epochs: int, enabled: bool | None) -> None:
+        self.epochs = epochs
+        self.enabled = interactive() if enabled is None else bool(enabled)
+        self.bar = None
+        if not self.enabled:
+            return
+        try:
+            if in_notebook() and _has_ipywidgets():
+                from tqdm.notebook import tqdm
+            else:
+                from tqdm import tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(total=epochs, desc="training", unit="epoch", leave=True)
+
+    def update(self, history: History) -> None:
+        if not self.enabled:
+            return
+        stats = {"loss": _number(history.loss[-1])}
+        if history.accuracy:
+            stats["acc"] = _percent(history.accuracy[-1])
+        if history.test_accuracy:
+            stats["test_acc"] = _percent(history.test_accuracy[-1])
+        if self.bar is not None:
+            self.bar.set_postfix(stats, refresh=False)
+            self.bar.update(1)
+            return
+        done = history.epochs
+        if done == self.epochs or done % max(1, math.ceil(self.epochs / 10)) == 0:
+            line = ", ".join(f"{k} {v}" for k, v in stats.items())
+            print(f"epoch {done}/{self.epochs}: {line}", file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _has_ipywidgets() -> bool:
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True
