@@ -1,0 +1,159 @@
+"""The teaching notebooks: committed clean, shaped like lessons, and runnable top to bottom.
+
+Each notebook is executed in a fresh kernel on this interpreter (the project's venv), in a
+temporary working directory, by the same code ``make notebooks`` uses (notebooks/execute.py).
+"""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def _load_runner():
+    spec = importlib.util.spec_from_file_location("notebook_runner", NOTEBOOKS / "execute.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+runner = _load_runner()
+PATHS = runner.notebook_paths()
+by_name = pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+
+COURSE = [
+    "01_derivatives_and_the_chain_rule",
+    "02_multivariable_chain_rule",
+    "03_perceptron_to_mlp",
+    "04_training_an_mlp",
+    "05_k_way_classification",
+    "06_checking_gradients",
+]
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def test_the_six_notebooks_follow_the_course_order():
+    assert [p.stem for p in PATHS] == COURSE
+
+
+@by_name
+def test_notebook_is_committed_without_outputs(path):
+    nb = _read(path)
+    dirty = [number for number, cell in enumerate(nb.cells, start=1)
+             if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs or execution counts; clear them"
+
+
+@by_name
+def test_notebook_is_valid_and_carries_no_stray_metadata(path):
+    nb = _read(path)
+    nbformat.validate(nb)
+    assert set(nb.metadata) <= {"kernelspec", "language_info"}
+    assert nb.metadata.kernelspec.name == "python3"
+    bulky = [number for number, cell in enumerate(nb.cells, start=1)
+             if len(json.dumps(cell.metadata)) > 200]
+    assert not bulky, f"{path.name}: cells {bulky} carry metadata; strip it"
+
+
+@by_name
+def test_notebook_opens_with_a_title_and_what_you_will_learn(path):
+    first = _read(path).cells[0]
+    assert first.cell_type == "markdown"
+    assert first.source.startswith("# ")
+    assert "What you will learn" in first.source
+
+
+@by_name
+def test_notebook_has_a_try_it_exercise_with_code_to_edit(path):
+    cells = _read(path).cells
+    exercises = [i for i, cell in enumerate(cells[:-1])
+                 if cell.cell_type == "markdown" and "Try it" in cell.source
+                 and cells[i + 1].cell_type == "code"]
+    assert exercises, f"{path.name}: no 'Try it' markdown cell followed by a code cell"
+
+
+@by_name
+def test_notebook_reads_no_files_outside_the_repository(path):
+    code = "\n".join(cell.source for cell in _read(path).cells if cell.cell_type == "code")
+    for outside in ("seeds", "../", "/work/", "/tmp/", "~/"):
+        assert outside not in code, f"{path.name} refers to {outside!r}"
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """Runs a notebook once per test session (in a fresh kernel and a temporary working
+    directory) and hands every test the same executed copy and problem list."""
+    results = {}
+
+    def run(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
+        if path not in results:
+            results[path] = runner.execute(path, cwd=tmp_path_factory.mktemp(path.stem))
+        return results[path]
+
+    return run
+
+
+@by_name
+def test_notebook_runs_top_to_bottom_without_errors_or_stderr(path, executed):
+    nb, problems = executed(path)
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+    ran = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count is not None for cell in ran)
+
+
+#: Numbers the notebooks' prose quotes from the lectures (and the engine's worked examples),
+#: which their executed output must show.
+QUOTED = {
+    "01_derivatives_and_the_chain_rule": [
+        "backprop:  14.0",
+        "backward from o = 0.7071",
+        "do/dn += do/do * do/dn = 1.0 * 0.5 = 0.5",
+        "do/dw1 += do/dx1w1 * dx1w1/dw1 = 0.5 * 2.0 = 1.0",
+        "do/dx1 += do/dx1w1 * dx1w1/dx1 = 0.5 * -3.0 = -1.5",
+    ],
+    "02_multivariable_chain_rule": [
+        "dy/dx = 41.0",
+        "-> 41.0)",  # the second path's += completes dy/dx = 6 + 35
+        "(dy/dx: 3.0 -> 6.0)",  # x * x: the second edge adds to the first
+        "total -2.5 = -2.5",
+    ],
+    "03_perceptron_to_mlp": ["accuracy: 0.5", "-> 100.0%"],
+    "05_k_way_classification": [
+        "cat   image: L = 2.9",
+        "car   image: L = 0.0",
+        "frog  image: L = 12.9",
+        "mean over the three: L = 5.27",
+        "exp(scores)   [24.53, 164.02, 0.18]",
+        "probabilities [0.13, 0.87, 0.0]",
+        "cat   image: L = 2.04",
+        "SVM loss gradient: [-1.0, 1.0, 0.0]",
+    ],
+    "06_checking_gradients": ["MISMATCH", "fixed passes at 20 of 20 points", "f''(2) = 12.0"],
+}
+
+
+def _text_output(nb: nbformat.NotebookNode) -> str:
+    texts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                texts.append(output.text)
+            elif "text/plain" in output.get("data", {}):
+                texts.append(output.data["text/plain"])
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("name", sorted(QUOTED))
+def test_notebook_output_shows_the_numbers_its_prose_quotes(name, executed):
+    nb, _ = executed(NOTEBOOKS / f"{name}.ipynb")
+    shown = _text_output(nb)
+    missing = [text for text in QUOTED[name] if text not in shown]
+    assert not missing, f"{name}.ipynb no longer prints {missing}"
