@@ -20,14 +20,14 @@ from autograd.engine import (
 from autograd.functional import grad, value_and_grad
 from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
-from autograd.modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
+from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.trace import Step, Trace, trace_backward
 
 __all__ = [
     "AnomalyError", "Constant", "GradcheckReport", "Value", "cos", "custom_op",
-    "detect_anomaly", "dot", "exp", "grad", "gradcheck", "gradients", "is_grad_enabled", "log",
-    "no_grad", "numerical_grad", "relu", "sigmoid", "sin", "sqrt", "tanh", "topological_order",
-    "value_and_grad",
+    "detect_anomaly", "dot", "enable_grad", "exp", "grad", "gradcheck", "gradients",
+    "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu", "sigmoid", "sin", "sqrt",
+    "tanh", "topological_order", "value_and_grad",
     # pictures and step-through
     "Graph", "GraphTooLargeError", "Step", "Trace", "draw_dot", "trace_backward",
 ]

@@ -254,10 +254,7 @@ class Value:
         differentiated again (second derivatives). A leaf's gradient then refers back to the leaf:
         set ``x.grad = 0.0`` when done so the graph can be freed without the cyclic collector.
         """
-        order, saved = _backward_pass(self, create_graph)
-        for node, old in zip(order, saved):
-            if type(old) is Value or old != 0:
-                node.grad = old + node.grad
+        add_back(_backward_pass(self, create_graph)[2])
 
     def zero_grad(self) -> None:
         """Set ``.grad = 0.0`` on every node of the graph that produced this Value."""
@@ -428,82 +425,143 @@ def _exponent_text(n: object, value: float) -> str:
 def topological_order(root: Value) -> list[Value]:
     """Every node of ``root``'s graph, each listed before its parents (root first).
 
-    Iterative depth-first search, so depth is limited by memory, not by Python's recursion limit.
-    A node is pushed once to be expanded (its parents pushed above it) and meets itself again on
-    the stack after all its ancestors are finished; it is listed then.
+    This is the order backward visits nodes: a node comes after every node that uses it.
     """
-    order: list[Value] = []
-    expanded: set[Value] = set()
-    finished: set[Value] = set()
-    stack = [root]
+    operations, leaves = _operations_and_leaves(root)
+    return operations + leaves
+
+
+def _operations_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
+    """The graph's operation nodes in topological order (root first), and its leaves.
+
+    Depth-first search, iterative so that depth is limited by memory and not by Python's
+    recursion limit. A walk goes from a node into its last unseen parent, and on, collecting the
+    nodes it expands in a ``run``; a node's other unseen parents wait on the stack. A run sits on
+    the stack below whatever was pushed while it was collected, so it comes off only after all
+    of that is finished: then its nodes are finished too, deepest first. Where a node leaves
+    parents waiting, the walk starts a new run, which must finish before those parents do.
+    A leaf has no ancestors, so it is listed when first seen; leaves go after all operations,
+    which keeps every node before its parents.
+    """
+    if not root.parents:
+        return [], [root]
+    finished: list[Value] = []  # each node after all its ancestors
+    leaves: list[Value] = []
+    seen: set[Value] = set()
+    stack: list = [root]
+    push, pop, mark = stack.append, stack.pop, seen.add
     while stack:
-        node = stack.pop()
-        if node in finished:
+        item = pop()
+        if type(item) is list:  # a run whose every ancestor is finished
+            item.reverse()
+            finished += item
             continue
-        if node in expanded:
-            finished.add(node)
-            order.append(node)
+        if item in seen:  # pushed twice before it was expanded
             continue
-        expanded.add(node)
-        stack.append(node)
-        for parent in node.parents:
-            if parent not in expanded:
-                stack.append(parent)
-    order.reverse()
-    return order
+        node = item
+        run = [node]
+        push(run)
+        while True:
+            mark(node)
+            walk_on = None
+            waiting = False
+            for parent in node.parents:
+                if parent not in seen:
+                    if not parent.parents:
+                        mark(parent)
+                        leaves.append(parent)
+                    else:  # the last such parent is walked into, as if pushed last
+                        if walk_on is not None:
+                            push(walk_on)
+                            waiting = True
+                        walk_on = parent
+            if walk_on is None:
+                break
+            if waiting:
+                run = []
+                push(run)
+            run.append(walk_on)
+            node = walk_on
+    finished.reverse()
+    return finished, leaves
 
 
 def gradients(root: Value, create_graph: bool = False) -> dict[Value, float | Value]:
     """d(root)/d(node) for every node of ``root``'s graph; every ``.grad`` is left as it was.
 
     The functional form behind ``autograd.grad``: it runs the same backward pass as
-    ``root.backward()`` and then puts back the gradients that pass overwrote.
+    ``root.backward()`` (which needs ``.grad`` for the running sums), reads the result, and then
+    puts back the gradients the pass overwrote.
     """
-    order, saved = _backward_pass(root, create_graph)
+    operations, leaves, saved = _backward_pass(root, create_graph)
     result = {}
-    for node, old in zip(order, saved):
+    for node in operations + leaves:
         result[node] = node.grad
+        node.grad = 0.0
+    for node, old in saved:
         node.grad = old
     return result
 
 
-def _backward_pass(root: Value, create_graph: bool) -> tuple[list[Value], list]:
-    """Set every node's ``.grad`` to d(root)/d(node); return the nodes and their old ``.grad``.
+def clear_grads(nodes: Iterable[Value]) -> list[tuple[Value, float | Value]]:
+    """Set ``.grad = 0.0`` on ``nodes``; return ``(node, old grad)`` for those that were not 0.
+
+    A backward pass starts from zero so that it propagates its own gradients only (a node
+    holding an earlier pass's gradient would pass that on again); ``add_back`` then restores
+    accumulation. Only non-zero gradients are kept: after ``zero_grad()`` there are none.
+    """
+    saved = [(node, node.grad) for node in nodes if node.grad]
+    for node, _ in saved:
+        node.grad = 0.0
+    return saved
+
+
+def add_back(saved: list[tuple[Value, float | Value]]) -> None:
+    """Add the gradients ``clear_grads`` took away back into ``.grad``: accumulation."""
+    for node, old in saved:
+        node.grad = old + node.grad
+
+
+def _backward_pass(root: Value, create_graph: bool) -> tuple[list[Value], list[Value], list]:
+    """Set every node's ``.grad`` to d(root)/d(node), from zero; return the operations, the
+    leaves and the non-zero gradients the pass overwrote (see ``clear_grads``).
 
     The chain rule in reverse topological order: by the time a node is reached, every node that
     uses it has added its share (``dL/dx += dL/dy * dy/dx``), so its gradient is complete and can
-    be passed on. The pass starts from zero so that it uses this pass's gradients only; the
-    caller decides what to do with the old ones (``backward`` adds them back: accumulation).
+    be passed on. Leaves have nothing to pass on.
     """
     flags = mode.get()
     if create_graph and flags & NO_GRAD:
         raise RuntimeError("backward(create_graph=True) inside no_grad(): no graph can be built "
                            "for the gradients; leave the no_grad() block first")
-    order = topological_order(root)
-    saved = [node.grad for node in order]
-    for node in order:
-        node.grad = 0.0
+    operations, leaves = _operations_and_leaves(root)
+    saved = clear_grads(operations) + clear_grads(leaves)
     root.grad = 1.0
     if create_graph or flags & ANOMALY:
-        _propagate_checked(order, create_graph, bool(flags & ANOMALY))
+        _propagate_checked(operations, create_graph, bool(flags & ANOMALY))
     else:
-        # The hot loop of every training step: plain floats, nothing else to look at.
-        for node in order:
+        # The hot loop of every training step: plain floats. Most nodes are binary operations;
+        # unpacking their two parents directly is several times faster than a zip per node.
+        for node in operations:
             g = node.grad
-            for parent, d in zip(node.parents, node.local_grads):
-                parent.grad += d * g
-    return order, saved
+            parents = node.parents
+            if len(parents) == 2:
+                a, b = parents
+                da, db = node.local_grads
+                a.grad += da * g
+                b.grad += db * g
+            else:
+                for parent, d in zip(parents, node.local_grads):
+                    parent.grad += d * g
+    return operations, leaves, saved
 
 
-def _propagate_checked(order: list[Value], create_graph: bool, check: bool) -> None:
+def _propagate_checked(operations: list[Value], create_graph: bool, check: bool) -> None:
     """The same loop for the slow modes: Value gradients (create_graph) and anomaly checks."""
-    for node in order:
-        parents = node.parents
-        if not parents:
-            continue
+    for node in operations:
         g = node.grad
         local = _local_grads_on_graph(node) if create_graph else node.local_grads
-        for parent, d in zip(parents, local):
+        for parent, d in zip(node.parents, local):
             contribution = d * g
             if check:
                 _check_contribution(node, parent, contribution)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.engine import Value, _to_float, gradients
+from autograd.modes import enable_grad
 
 ArgNums = int | Sequence[int]
 
@@ -50,14 +51,17 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
             # Other numbers become Values too, so f can call Value methods on every argument.
             if isinstance(a, (int, float)) and not isinstance(a, bool):
                 args[i] = Value(a)
-        out = f(*args, **kwargs)
-        if not isinstance(out, Value):
-            if isinstance(out, (int, float)):  # f ignored its inputs: every derivative is 0
-                derivs = tuple(0.0 for _ in indices)
-                return out, (derivs[0] if single else derivs)
-            raise TypeError(f"grad needs f to return a scalar Value or number, got "
-                            f"{type(out).__name__}")
-        grads = gradients(out, create_graph=nested)
+        # Inside an outer no_grad() (numerical_grad evaluates f that way) f still needs its
+        # graph: as torch.func.grad, differentiation records regardless.
+        with enable_grad():
+            out = f(*args, **kwargs)
+            if not isinstance(out, Value):
+                if isinstance(out, (int, float)):  # f ignored its inputs: every derivative is 0
+                    derivs = tuple(0.0 for _ in indices)
+                    return out, (derivs[0] if single else derivs)
+                raise TypeError(f"grad needs f to return a scalar Value or number, got "
+                                f"{type(out).__name__}")
+            grads = gradients(out, create_graph=nested)
         derivs = tuple(grads.get(args[i], 0.0) for i in indices)
         value = out if nested else out.data
         return value, (derivs[0] if single else derivs)

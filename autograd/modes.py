@@ -53,6 +53,18 @@ def detect_anomaly() -> AbstractContextManager[None]:
     return _with_flag(ANOMALY)
 
 
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Context (or decorator) that records graphs again inside a ``no_grad()`` block, as
+    ``torch.enable_grad()``. ``autograd.grad`` uses it: a derivative needs its graph wherever it
+    is asked for."""
+    token = mode.set(mode.get() & ~NO_GRAD)
+    try:
+        yield
+    finally:
+        mode.reset(token)
+
+
 def is_grad_enabled() -> bool:
     """True unless inside ``no_grad()``."""
     return not mode.get() & NO_GRAD

@@ -140,7 +140,8 @@ class Trace(Sequence[Step]):
     def __str__(self) -> str:
         out = self.output
         head = (f"backward from {out} = {format_number(self.data[self.root])}: start with "
-                f"d{out}/d{out} = 1; then {len(self.steps)} steps, each node after every node "
+                f"d{out}/d{out} = 1; then {len(self.steps)} "
+                f"{'step' if len(self.steps) == 1 else 'steps'}, each node after every node "
                 "that uses it")
         formulas = [f"{s.index}. {s.formula()}" for s in self.steps]
         width = min(max((len(f) for f in formulas), default=0), 40)

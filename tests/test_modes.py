@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from autograd import Value, is_grad_enabled, no_grad
+from autograd import Value, enable_grad, is_grad_enabled, no_grad
 
 
 def test_results_under_no_grad_are_leaves():
@@ -95,3 +95,12 @@ def test_plain_backward_inside_no_grad_still_computes_gradients():
     with no_grad():
         y.backward()
     assert x.grad == 6.0
+
+
+def test_enable_grad_records_again_inside_no_grad():
+    x = Value(2.0)
+    with no_grad():
+        with enable_grad():
+            y = x * x
+        z = x * x
+    assert y.parents == (x, x) and z.parents == ()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Value, grad, numerical_grad, value_and_grad
+from autograd import Value, grad, gradcheck, no_grad, numerical_grad, value_and_grad
 
 # f, f'' and a domain inside which both are smooth
 SECOND = {
@@ -119,3 +119,15 @@ def test_bad_argnums_and_results_are_refused_clearly():
         grad(lambda x: [x])(1.0)
     with pytest.raises(TypeError, match="str"):
         grad(lambda x: x)("1.0")
+
+
+def test_grad_inside_no_grad_still_differentiates():
+    with no_grad():
+        assert grad(lambda x: x ** 3)(2.0) == 12.0
+
+
+def test_gradcheck_and_numerical_grad_of_a_derivative_check_the_second_derivative():
+    f = lambda x: x.sin() * x ** 2
+    second = 2 * math.sin(0.7) + 4 * 0.7 * math.cos(0.7) - 0.7 ** 2 * math.sin(0.7)
+    assert numerical_grad(grad(f), 0.7) == pytest.approx(second, rel=1e-6)
+    assert gradcheck(grad(f), 0.7)
