@@ -9,7 +9,7 @@ PY     := $(BIN)/python
 
 .PHONY: demo test lint bench notebooks clean
 
-demo: $(VENV)/.installed-notebooks
+demo: $(VENV)/.installed-demo
 	$(PY) -m nn.demo
 
 test: $(VENV)/.installed-dev
@@ -28,8 +28,12 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# Which extras each stamp installs: the demo draws pictures and plots; dev is everything.
+EXTRAS_demo := viz,notebooks
+EXTRAS_dev  := dev
+
 $(VENV)/.installed-%: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[$*]"
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS_$*)]"
 	touch $@
 
 clean:

@@ -22,10 +22,11 @@ from typing import NoReturn
 from autograd.draw import MAX_NODES, RANKDIRS, GraphTooLargeError, draw_dot
 from autograd.engine import Value
 from autograd.expr import ExpressionError, parse_expression
+from autograd.files import write_atomically
 from autograd.format import format_number
 from autograd.functions import FUNCTIONS
 from autograd.player import PLAYER_MAX_NODES
-from autograd.render import FORMATS, GraphvizError, RendererNotFoundError, write_bytes_atomic
+from autograd.render import FORMATS, GraphvizError, RendererNotFoundError
 from autograd.trace import trace_backward
 
 PROG = "python -m autograd"
@@ -113,7 +114,7 @@ def _draw(args: argparse.Namespace) -> int:
         raise Refusal(f"{error} (option --max-nodes)") from None
     written = [_write(output, lambda: graph.save(output))]
     if page is not None:
-        written.append(_write(steps, lambda: write_bytes_atomic(steps, page.encode("utf-8"))))
+        written.append(_write(steps, lambda: write_atomically(steps, page)))
     out = trace.output
     grads = "".join(f", d{out}/d{name} = {format_number(leaf.grad)}"
                     for name, leaf in inputs.items())

@@ -13,7 +13,6 @@ it with a one-line install hint; saving an image raises ``RendererNotFoundError`
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,8 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
+
+from autograd.files import write_atomically
 
 #: Image formats ``Graph.render`` produces, which are also the extensions ``Graph.save`` knows
 #: besides ``.dot``.
@@ -136,35 +137,6 @@ class _StderrCapture:
         return _graphviz_lines(self._captured)
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never half.
-
-    The bytes go to a new file in the same folder, which then replaces ``path`` in one step
-    (``os.replace``). The new file is created with the usual permissions (0o666 minus umask).
-    """
-    path = Path(path)
-    folder = path.parent
-    while True:
-        temporary = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
-        try:
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                         | getattr(os, "O_BINARY", 0), 0o666)
-        except FileExistsError:
-            continue
-        break
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-    return path
-
-
 class Graph:
     """A picture of a graph as DOT text, which Graphviz lays out when asked.
 
@@ -205,7 +177,7 @@ class Graph:
             known = ", ".join(f".{f}" for f in (*FORMATS, "dot"))
             shown = f"extension {extension!r}" if extension else "no extension"
             raise ValueError(f"cannot save a graph as {str(path)!r}: {shown}; use one of {known}")
-        return write_bytes_atomic(path, data)
+        return write_atomically(path, data)
 
     def _repr_svg_(self) -> str | None:
         """SVG for Jupyter, or None when no picture can be made (displaying never raises)."""

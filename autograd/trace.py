@@ -19,10 +19,17 @@ from pathlib import Path
 from typing import TextIO, overload
 
 from autograd.draw import forward_order
-from autograd.engine import Constant, Value, _check_contribution, topological_order
+from autograd.engine import (
+    Constant,
+    Value,
+    _check_contribution,
+    add_back,
+    clear_grads,
+    topological_order,
+)
+from autograd.files import write_atomically
 from autograd.format import format_number
 from autograd.modes import ANOMALY, mode
-from autograd.render import write_bytes_atomic
 
 __all__ = ["ParentUpdate", "Step", "Trace", "trace_backward"]
 
@@ -177,7 +184,7 @@ class Trace(Sequence[Step]):
         if path.suffix.lower() not in (".html", ".htm"):
             raise ValueError(f"cannot save the step player as {str(path)!r}: it is an HTML "
                              "page; use a name ending in .html")
-        return write_bytes_atomic(path, self.to_html(rankdir, max_nodes).encode("utf-8"))
+        return write_atomically(path, self.to_html(rankdir, max_nodes))
 
     def _repr_html_(self) -> str:
         from autograd.player import player_html_or_message  # it imports this module
@@ -198,9 +205,7 @@ def trace_backward(root: Value) -> Trace:
     nodes = forward_order(root)
     names = readable_names(nodes, root)
     check = bool(mode.get() & ANOMALY)
-    saved = [node.grad for node in order]
-    for node in order:
-        node.grad = 0.0
+    saved = clear_grads(order)
     root.grad = 1.0
     steps: list[Step] = []
     output = names[root]
@@ -218,9 +223,7 @@ def trace_backward(root: Value) -> Trace:
             updates.append(ParentUpdate(parent, names[parent], local, contribution,
                                         before, parent.grad))
         steps.append(Step(len(steps) + 1, node, names[node], upstream, tuple(updates), output))
-    for node, old in zip(order, saved):
-        if type(old) is Value or old != 0:
-            node.grad = old + node.grad
+    add_back(saved)
     return Trace(root, nodes, names, steps)
 
 

@@ -11,10 +11,8 @@ import datetime
 import os
 import platform
 import statistics
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from bench.measure import Memory
 
@@ -177,20 +175,6 @@ def machine() -> dict[str, str]:
     if hasattr(os, "getloadavg"):
         info["load average at start"] = f"{os.getloadavg()[0]:.1f}"
     return info
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder: a reader sees the
-    old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def _agreement(disagreement: float) -> str:

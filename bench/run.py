@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from autograd import Value  # noqa: E402
+from autograd.files import write_atomically  # noqa: E402
 from bench import reference  # noqa: E402
 from bench.floats import FloatMLP  # noqa: E402
 from bench.measure import (  # noqa: E402
@@ -42,7 +43,6 @@ from bench.report import (  # noqa: E402
     agrees,
     machine,
     render,
-    write_atomically,
 )
 from bench.workloads import SIZES, chain, initial_weights, load_weights, train_step  # noqa: E402
 from nn import MLP  # noqa: E402
@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(output, text)
         print(f"wrote {output}")
     return 0

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
-from nn.files import write_atomically
+from autograd.files import write_atomically
 from nn.interactive import in_notebook
 from nn.train import History
 

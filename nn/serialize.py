@@ -30,7 +30,7 @@ import math
 import os
 from typing import Any
 
-from nn.files import write_atomically
+from autograd.files import write_atomically
 from nn.module import MLP, Layer, Module, Neuron
 from nn.perceptron import Perceptron
 

@@ -29,6 +29,8 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
+from autograd.files import write_atomically
+
 NOTEBOOKS_DIR = Path(__file__).resolve().parent
 EXECUTED_DIR = NOTEBOOKS_DIR / "executed"
 #: Seconds one cell may take. The heaviest cell (a training run) takes a few seconds.
@@ -96,18 +98,6 @@ def stderr_and_errors(nb: nbformat.NotebookNode) -> list[str]:
     return found
 
 
-def _write_atomically(nb: nbformat.NotebookNode, target: Path) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            nbformat.write(nb, file)
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
 def _selected(names: list[str]) -> list[Path]:
     everything = notebook_paths()
     if not names:
@@ -140,7 +130,7 @@ def main(argv: list[str]) -> int:
         start = time.perf_counter()
         nb, problems = execute(path, EXECUTED_DIR)
         target = EXECUTED_DIR / path.name
-        _write_atomically(nb, target)
+        write_atomically(target, nbformat.writes(nb))
         status = "ok" if not problems else "FAILED"
         print(f"{status:6} {time.perf_counter() - start:5.1f} s  {_shown(target)}")
         for problem in problems:

@@ -16,11 +16,12 @@ from types import ModuleType
 import pytest
 
 from autograd import Constant, Value, dot, topological_order
+from autograd.files import write_atomically
 from bench import reference
 from bench.floats import FloatMLP
 from bench.measure import Memory, deepest, memory_per_node, run_deep, take_turns
 from bench.moons import make_moons
-from bench.report import Results, median_ratio, render, targets, write_atomically
+from bench.report import Results, median_ratio, render, targets
 from bench.workloads import (
     SIZES,
     chain,
