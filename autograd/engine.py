@@ -491,7 +491,8 @@ def gradients(root: Value, create_graph: bool = False) -> dict[Value, float | Va
 
     The functional form behind ``autograd.grad``: it runs the same backward pass as
     ``root.backward()`` (which needs ``.grad`` for the running sums), reads the result, and then
-    puts back the gradients the pass overwrote.
+    puts back the gradients the pass overwrote. Like ``backward()``, it is not meant to run on a
+    graph that another thread is backpropagating through at the same moment.
     """
     operations, leaves, saved = _backward_pass(root, create_graph)
     result = {}
@@ -587,7 +588,3 @@ def as_value(x: Operand) -> Value:
         return x
     return Value(_to_float(x, "as_value"))
 
-
-def values(xs: Iterable[Operand]) -> list[Value]:
-    """Each item as a Value (see ``as_value``)."""
-    return [as_value(x) for x in xs]
