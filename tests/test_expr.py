@@ -3,8 +3,10 @@
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from autograd import Constant, Value
+from autograd import Constant, Value, functions
 from autograd.expr import MAX_DEPTH, MAX_LENGTH, ExpressionError, parse_expression
 
 
@@ -151,3 +153,52 @@ def test_missing_and_extra_values_are_refused():
 def test_values_must_be_numbers():
     with pytest.raises(ExpressionError, match="number or a Value"):
         parse_expression("x").evaluate({"x": "1"})
+
+
+# ---------------------------------------------------------------- properties over many inputs
+VARIABLES = {"x": 0.7, "y": -1.3}
+
+
+@st.composite
+def expressions(draw, depth=0):
+    """A random expression of the allowed language, as text and as the Value it must build."""
+    if depth >= 4 or draw(st.booleans()):
+        if draw(st.booleans()):
+            name = draw(st.sampled_from(sorted(VARIABLES)))
+            return name, (lambda env, name=name: env[name])
+        number = draw(st.integers(1, 9))
+        return str(number), (lambda env, number=number: number)
+    kind = draw(st.sampled_from(["+", "-", "*", "/", "call", "neg"]))
+    if kind == "call":
+        name = draw(st.sampled_from(["tanh", "sigmoid", "sin", "cos", "exp", "relu"]))
+        text, build_arg = draw(expressions(depth + 1))
+        return f"{name}({text})", (
+            lambda env, f=functions.FUNCTIONS[name], a=build_arg: f(a(env)))
+    if kind == "neg":
+        text, build_arg = draw(expressions(depth + 1))
+        return f"-({text})", (lambda env, a=build_arg: -a(env))
+    left, build_left = draw(expressions(depth + 1))
+    right, build_right = draw(expressions(depth + 1))
+    apply = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+             "/": lambda a, b: a / b}[kind]
+    return f"({left}) {kind} ({right})", (
+        lambda env, a=build_left, b=build_right, f=apply: f(a(env), b(env)))
+
+
+@given(expressions())
+def test_any_allowed_expression_builds_what_the_same_operations_build(case):
+    text, build_reference = case
+    expression = parse_expression(text)
+    got = expression.evaluate({name: VARIABLES[name] for name in expression.inputs})
+    env = {name: Value(v, label=name) for name, v in VARIABLES.items()}
+    want = build_reference(env)
+    want_data = want.data if isinstance(want, Value) else float(want)
+    assert got.data == pytest.approx(want_data, nan_ok=True)
+
+
+@given(st.text(max_size=200))
+def test_any_text_is_either_accepted_or_refused_with_an_expression_error(text):
+    try:
+        parse_expression(text)
+    except ExpressionError as error:
+        assert "\n" not in str(error).strip()
