@@ -134,7 +134,10 @@ def draw_network(model: Module, x: Sequence[float] | None = None, weights: str |
         f'bgcolor="white", fontname="Helvetica", fontsize=11];',
         '  node [shape=circle, style=filled, fontname="Helvetica", fontsize=11, '
         'color="#4d4d4d", fixedsize=true, width=0.6];',
-        '  edge [color="#7f7f7f", arrowsize=0.5, fontname="Helvetica", fontsize=8];',
+        # Each weight's name sits by the unit it feeds (w_jk^(l) next to unit j), where a
+        # fully connected layer's edges fan apart, rather than midway, where they cross.
+        '  edge [color="#7f7f7f", arrowsize=0.5, fontname="Helvetica", fontsize=8,'
+        ' labelfontsize=8, labeldistance=5, labelangle=12];',
     ]
     for index, (title, nodes) in enumerate(columns):
         lines += _column(index, title, nodes)
@@ -168,9 +171,9 @@ def _edge(source: str, target: str, name: str, w: Value, tooltip: str,
           weights: str | None) -> str:
     look = [f'tooltip="{tooltip}"']
     if weights == "names":
-        look.append(f"label=<{name}>")
+        look.append(f"headlabel=<{name}>")
     elif weights == "values":
-        look.append(f"label=<{name} = {format_number(w.data)}>")
+        look.append(f"headlabel=<{name} = {format_number(w.data)}>")
         look.append(f'color="{POSITIVE if w.data >= 0 else NEGATIVE}"')
         look.append(f"penwidth={0.5 + min(abs(w.data), 3.0):.2f}")
     return f"  {source} -> {target} [{', '.join(look)}];"
