@@ -102,7 +102,7 @@ def draw_dot(
         names={n: n.label for n in nodes},
         data={n: n.data for n in nodes},
         grads={n: n.grad for n in nodes} if show_grad else None,
-        params=set(_values(params, "params")),
+        params=set(value_list(params, "params")),
         marked=marked | on_path, marked_ops=path_ops, marked_edges=path_edges,
     ))
 
@@ -242,7 +242,7 @@ def _on_paths(nodes: list[Value], sources: set[Value]) -> set[Value]:
     return reached
 
 
-def _values(given: Value | Iterable[Value] | None, what: str) -> list[Value]:
+def value_list(given: Value | Iterable[Value] | None, what: str) -> list[Value]:
     if given is None:
         return []
     items = [given] if isinstance(given, Value) else list(given)
@@ -254,7 +254,7 @@ def _values(given: Value | Iterable[Value] | None, what: str) -> list[Value]:
 
 def _members(given: Value | Iterable[Value] | None, members: set[Value],
              what: str) -> set[Value]:
-    chosen = set(_values(given, what))
+    chosen = set(value_list(given, what))
     for node in chosen:
         if node not in members:
             raise ValueError(f"{what}: {node!r} is not in this graph; pass Values that the "

@@ -84,7 +84,7 @@ def _frames(trace: Trace, rankdir: str, pictures: bool) -> list[tuple[str, str, 
         if pictures:
             source = dot_source(
                 nodes, root, rankdir=rankdir, names=trace.names, data=trace.data, grads=grads,
-                params=set(), marked=marked, marked_ops={current} if k else set(),
+                params=set(trace.params), marked=marked, marked_ops={current} if k else set(),
                 marked_edges=marked_edges, italic=trace.made_up_names, grad_width=widths)
             picture = _inline_svg(render(source, "svg").decode("utf-8"))
         else:

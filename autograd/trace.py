@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO, overload
 
-from autograd.draw import forward_order
+from autograd.draw import forward_order, value_list
 from autograd.engine import (
     Constant,
     Value,
@@ -109,8 +109,10 @@ class Trace(Sequence[Step]):
     """
 
     def __init__(self, root: Value, nodes: list[Value], names: dict[Value, str],
-                 steps: list[Step]) -> None:
+                 steps: list[Step], params: frozenset[Value] = frozenset()) -> None:
         self.root = root
+        #: the leaves the player colours as parameters (``trace_backward``'s ``params``)
+        self.params = params
         self.steps = tuple(steps)
         #: every value of the graph, inputs first; with the data and names as they were traced
         self.nodes = tuple(nodes)
@@ -192,8 +194,11 @@ class Trace(Sequence[Step]):
         return player_html_or_message(self)
 
 
-def trace_backward(root: Value) -> Trace:
+def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
     """Run ``root.backward()`` and record each step: the same ``.grad`` values result.
+
+    ``params`` (e.g. ``neuron.parameters()``) are coloured as parameters in the player's
+    pictures, as with ``draw_dot``.
 
     Gradients accumulate as with ``backward()``: this pass computes dL/dx from zero (the
     ``grad_before``/``grad_after`` of the steps are this pass's), then adds it to whatever
@@ -201,6 +206,7 @@ def trace_backward(root: Value) -> Trace:
     """
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward needs a Value (the output), got {type(root).__name__}")
+    params = frozenset(value_list(params, "trace_backward params"))
     order = topological_order(root)
     nodes = forward_order(root)
     names = readable_names(nodes, root)
@@ -224,7 +230,7 @@ def trace_backward(root: Value) -> Trace:
                                         before, parent.grad))
         steps.append(Step(len(steps) + 1, node, names[node], upstream, tuple(updates), output))
     add_back(saved)
-    return Trace(root, nodes, names, steps)
+    return Trace(root, nodes, names, steps, params)
 
 
 def readable_names(nodes: list[Value], root: Value) -> dict[Value, str]:

@@ -95,7 +95,7 @@ def _pictures(model: MLP, X: list, y: list, history: History, out: str,
                   model.layers[0].neurons[0])
     model.zero_grad()
     output = neuron(X[0])
-    trace = trace_backward(output)
+    trace = trace_backward(output, params=neuron.parameters())
     trace.save(path("neuron_steps.html"))
     result.files.append(path("neuron_steps.html"))
     pictures = [("neuron", draw_dot(output, params=neuron.parameters())),

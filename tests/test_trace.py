@@ -22,7 +22,7 @@ from autograd import (
     topological_order,
     trace_backward,
 )
-from autograd.draw import GraphTooLargeError
+from autograd.draw import COLORS, GraphTooLargeError
 from autograd.format import format_number
 from autograd.render import available_renderer
 
@@ -363,3 +363,20 @@ def test_chain_rule_exercise_gradient_matches_the_formula():
     expected = ((4 * z1**3 * math.exp(z2) + 5) * math.cos(0.7)
                 + (z1**4 * math.exp(z2) + 7) * 3 * 0.7**2)
     assert x.grad == pytest.approx(expected, rel=1e-12)
+
+
+@needs_renderer
+def test_player_colours_the_given_parameters_as_draw_dot_does():
+    o, v = lecture_neuron()
+    plain = trace_backward(o).to_html()
+    o, v = lecture_neuron()
+    with_params = trace_backward(o, params=[v["w1"], v["w2"], v["b"]]).to_html()
+    parameter_fill = COLORS["parameter"]
+    assert parameter_fill not in plain
+    assert parameter_fill in with_params
+
+
+def test_trace_params_must_be_values():
+    o, _ = lecture_neuron()
+    with pytest.raises(TypeError, match="params takes Values"):
+        trace_backward(o, params=[1.0])
