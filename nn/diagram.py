@@ -131,13 +131,12 @@ def draw_network(model: Module, x: Sequence[float] | None = None, weights: str |
     lines = [
         "digraph network {",
         f'  graph [rankdir={rankdir}, splines=line, nodesep=0.15, ranksep=1.6, '
-        f'bgcolor="white", fontname="Helvetica", fontsize=11];',
+        f'bgcolor="white", fontname="Helvetica", fontsize=11, forcelabels=true];',
         '  node [shape=circle, style=filled, fontname="Helvetica", fontsize=11, '
         'color="#4d4d4d", fixedsize=true, width=0.6];',
-        # Each weight's name sits by the unit it feeds (w_jk^(l) next to unit j), where a
-        # fully connected layer's edges fan apart, rather than midway, where they cross.
-        '  edge [color="#7f7f7f", arrowsize=0.5, fontname="Helvetica", fontsize=8,'
-        ' labelfontsize=8, labeldistance=5, labelangle=12];',
+        # Weights are external labels (xlabel): Graphviz places them after the layout, each
+        # by its edge where it overlaps no other label, instead of stacking them midway.
+        '  edge [color="#7f7f7f", arrowsize=0.5, fontname="Helvetica", fontsize=8];',
     ]
     for index, (title, nodes) in enumerate(columns):
         lines += _column(index, title, nodes)
@@ -171,9 +170,9 @@ def _edge(source: str, target: str, name: str, w: Value, tooltip: str,
           weights: str | None) -> str:
     look = [f'tooltip="{tooltip}"']
     if weights == "names":
-        look.append(f"headlabel=<{name}>")
+        look.append(f"xlabel=<{name}>")
     elif weights == "values":
-        look.append(f"headlabel=<{name} = {format_number(w.data)}>")
+        look.append(f"xlabel=<{name} = {format_number(w.data)}>")
         look.append(f'color="{POSITIVE if w.data >= 0 else NEGATIVE}"')
         look.append(f"penwidth={0.5 + min(abs(w.data), 3.0):.2f}")
     return f"  {source} -> {target} [{', '.join(look)}];"

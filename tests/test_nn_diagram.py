@@ -26,9 +26,9 @@ def test_edges_are_labelled_w_jk_of_layer_l_and_carry_the_parameter_name():
     source = draw_network(MLP(2, [3, 1], seed=0)).source
     # Unit j = 2 of layer 1 reads input k = 1 through w_21^(1) = layers.0.neurons.1.w1.
     assert re.search(r'x1 -> u1_2 \[tooltip="layers\.0\.neurons\.1\.w1", '
-                     r"headlabel=<w<sub>21</sub><sup>\(1\)</sup>>\]", source)
+                     r"xlabel=<w<sub>21</sub><sup>\(1\)</sup>>\]", source)
     assert re.search(r'u1_3 -> u2_1 \[tooltip="layers\.1\.neurons\.0\.w3", '
-                     r"headlabel=<w<sub>13</sub><sup>\(2\)</sup>>\]", source)
+                     r"xlabel=<w<sub>13</sub><sup>\(2\)</sup>>\]", source)
 
 
 def test_units_are_named_as_in_the_notes():
@@ -57,7 +57,7 @@ def test_weight_values_are_shown_and_coloured_by_sign():
 
 
 def test_bare_edges_have_no_labels():
-    assert "headlabel=<w" not in draw_network(MLP(2, [2, 1], seed=0), weights=None).source
+    assert "xlabel=<w" not in draw_network(MLP(2, [2, 1], seed=0), weights=None).source
 
 
 def test_an_input_example_shows_every_units_value():
@@ -75,7 +75,7 @@ def test_biases_can_be_drawn_as_weights_of_a_fixed_plus_one_unit():
     source = draw_network(MLP(2, [3, 1], seed=0), show_bias=True).source
     assert 'bias1 [label=<+1>' in source and 'bias2 [label=<+1>' in source
     assert re.search(r'bias1 -> u1_3 \[tooltip="layers\.0\.neurons\.2\.b", '
-                     r"headlabel=<b<sub>3</sub><sup>\(1\)</sup>>\]", source)
+                     r"xlabel=<b<sub>3</sub><sup>\(1\)</sup>>\]", source)
     assert len(edges(source)) == 2 * 3 + 3 + 3 + 1
 
 
