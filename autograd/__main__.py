@@ -15,6 +15,7 @@ import argparse
 import keyword
 import math
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -40,8 +41,10 @@ class Refusal(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # argparse prints the whole usage block; one line says it and points to --help.
-        if message.startswith("unrecognized arguments: -"):
-            message += "; an expression starting with '-' goes after --, as in: draw -- '-x' x=1"
+        if message.startswith("unrecognized arguments: -") and not message.startswith(
+                "unrecognized arguments: --"):
+            message += ("; an expression starting with '-' goes after the options and --, as "
+                        "in: draw -o FILE -- '-x' x=1")
         raise Refusal(f"{message} (see {self.prog} --help)")
 
 
@@ -74,7 +77,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 done, 1 no renderer, 2 refused)."""
     try:
-        args = _parser().parse_args(argv)
+        parser = _parser()
+        args, extra = parser.parse_known_args(argv)
+        # NAME=VALUE may also follow the options (draw EXPR -o FILE x=1): argparse leaves those
+        # over; anything else left over is an unknown argument.
+        unknown = [item for item in extra if item.startswith("-") or "=" not in item]
+        if unknown:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.variables += [item for item in extra if item not in unknown]
         return _draw(args)
     except Refusal as refusal:
         return _fail(refusal, 2)
@@ -93,11 +103,16 @@ def _draw(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.suffix.lower() not in PICTURE_EXTENSIONS:
         raise Refusal(f"cannot write {str(output)!r}: unknown extension "
-                      f"{output.suffix or '(none)'}; use one of {', '.join(PICTURE_EXTENSIONS)}")
+                      f"{output.suffix and repr(output.suffix) or '(none)'}; use one of "
+                      f"{', '.join(PICTURE_EXTENSIONS)}")
     steps = Path(args.steps) if args.steps else None
     if steps is not None and steps.suffix.lower() not in (".html", ".htm"):
         raise Refusal(f"--steps writes an HTML page: give a name ending in .html, not "
                       f"{str(steps)!r}")
+    for path in (output, steps):  # before anything is written: all of it or nothing
+        if path is not None and not path.parent.is_dir():
+            raise Refusal(f"cannot write {str(path)!r}: there is no folder "
+                          f"{str(path.parent)!r}")
     if args.max_nodes is not None and args.max_nodes < 1:
         raise Refusal(f"--max-nodes must be at least 1, got {args.max_nodes}")
     inputs = {name: Value(number, label=name) for name, number in _variables(args.variables)}
@@ -127,7 +142,8 @@ def _variables(items: Sequence[str]) -> list[tuple[str, float]]:
     variables: dict[str, float] = {}
     for item in items:
         name, sep, text = item.partition("=")
-        name = name.strip()
+        # Python reads identifiers in NFKC form (the expression's "ﬁ" is "fi"): so do we.
+        name = unicodedata.normalize("NFKC", name.strip())
         if not sep:
             raise Refusal(f"{item!r} is not NAME=VALUE (for example x1=2.0)")
         if not name.isidentifier() or keyword.iskeyword(name):

@@ -39,6 +39,7 @@ _ON_GRAPH: dict[str, Callable[..., tuple]] = {}
 _ONES = (1.0, 1.0)
 _PLUS_MINUS = (1.0, -1.0)
 _MINUS_ONE = (-1.0,)
+_ONE = (1.0,)
 
 
 class Value:
@@ -495,12 +496,9 @@ def gradients(root: Value, create_graph: bool = False) -> dict[Value, float | Va
     graph that another thread is backpropagating through at the same moment.
     """
     operations, leaves, saved = _backward_pass(root, create_graph)
-    result = {}
-    for node in operations + leaves:
-        result[node] = node.grad
-        node.grad = 0.0
-    for node, old in saved:
-        node.grad = old
+    nodes = operations + leaves
+    result = {node: node.grad for node in nodes}
+    put_back(nodes, saved)
     return result
 
 
@@ -523,6 +521,28 @@ def add_back(saved: list[tuple[Value, float | Value]]) -> None:
         node.grad = old + node.grad
 
 
+def put_back(nodes: Iterable[Value], saved: list[tuple[Value, float | Value]]) -> None:
+    """Leave ``.grad`` on ``nodes`` exactly as it was before ``clear_grads`` took ``saved``:
+    what ``gradients()`` does after reading a pass, and any pass that fails half-way."""
+    for node in nodes:
+        node.grad = 0.0
+    for node, old in saved:
+        node.grad = old
+
+
+def identity(x: Value) -> Value:
+    """A new node equal to ``x`` (d/dx = 1): a handle on one use of ``x``.
+
+    ``autograd.grad`` differentiates with respect to such a node for each Value argument, so
+    that ``f(x, x)`` differentiated in its first argument gives that partial derivative, not the
+    derivative through both.
+    """
+    return _make(x.data, (x,), _ONE, "id")
+
+
+_ON_GRAPH["id"] = lambda out, a: (1.0,)
+
+
 def _backward_pass(root: Value, create_graph: bool) -> tuple[list[Value], list[Value], list]:
     """Set every node's ``.grad`` to d(root)/d(node), from zero; return the operations, the
     leaves and the non-zero gradients the pass overwrote (see ``clear_grads``).
@@ -539,7 +559,11 @@ def _backward_pass(root: Value, create_graph: bool) -> tuple[list[Value], list[V
     saved = clear_grads(operations) + clear_grads(leaves)
     root.grad = 1.0
     if create_graph or flags & ANOMALY:
-        _propagate_checked(operations, create_graph, bool(flags & ANOMALY))
+        try:
+            _propagate_checked(operations, create_graph, bool(flags & ANOMALY))
+        except BaseException:  # an anomaly found, say: leave every .grad as it was
+            put_back(operations + leaves, saved)
+            raise
     else:
         # The hot loop of every training step: plain floats. Most nodes are binary operations;
         # unpacking their two parents directly is several times faster than a zip per node.

@@ -40,12 +40,16 @@ def write_atomically(path: str | os.PathLike, data: bytes | str) -> Path:
 
 def _sync_folder(folder: Path) -> None:
     # The rename itself is durable only once the folder's entry is on disk (POSIX only).
+    # The file is already in place: failing to sync its folder must not report a failed write.
     if os.name != "posix":
         return
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # a folder we may write to but not read, for one
+        return
     try:
         os.fsync(fd)
     except OSError:
-        pass  # some file systems cannot sync a folder; the file itself is already on disk
+        pass  # some file systems cannot sync a folder
     finally:
         os.close(fd)

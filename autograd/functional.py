@@ -15,12 +15,16 @@ changed along the way.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
-from autograd.engine import Value, _to_float, gradients
+from autograd.engine import Value, _to_float, gradients, identity
 from autograd.modes import enable_grad
 
 ArgNums = int | Sequence[int]
+
+#: How many grad computations are under way in this thread or task (they nest).
+_depth: ContextVar[int] = ContextVar("autograd_grad_depth", default=0)
 
 
 def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple]:
@@ -36,33 +40,43 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
         raise ValueError("argnums is empty: name at least one argument to differentiate")
 
     def wrapped(*args: Any, **kwargs: Any) -> tuple:
+        args = list(args)
+        positions = []
         for i in indices:
             if not -len(args) <= i < len(args):
                 raise IndexError(f"argnums {i} is out of range: f got {len(args)} positional "
                                  "argument(s)")
-        # Values among the arguments mean we are inside another grad (or the caller wants a
-        # graph): the derivatives are then built as Values too, so they can be differentiated.
-        nested = any(isinstance(a, Value) for a in args)
-        args = list(args)
-        for i in indices:
-            if not isinstance(args[i], Value):
-                args[i] = Value(_to_float(args[i], f"grad argument {i}"))
-        for i, a in enumerate(args):
-            # Other numbers become Values too, so f can call Value methods on every argument.
-            if isinstance(a, (int, float)) and not isinstance(a, bool):
-                args[i] = Value(a)
-        # Inside an outer no_grad() (numerical_grad evaluates f that way) f still needs its
-        # graph: as torch.func.grad, differentiation records regardless.
-        with enable_grad():
-            out = f(*args, **kwargs)
-            if not isinstance(out, Value):
-                if isinstance(out, (int, float)):  # f ignored its inputs: every derivative is 0
-                    derivs = tuple(0.0 for _ in indices)
-                    return out, (derivs[0] if single else derivs)
-                raise TypeError(f"grad needs f to return a scalar Value or number, got "
-                                f"{type(out).__name__}")
-            grads = gradients(out, create_graph=nested)
-        derivs = tuple(grads.get(args[i], 0.0) for i in indices)
+            positions.append(i % len(args))
+        # Inside another grad (even when called with plain numbers: f may use the outer
+        # variable), or when given Values, the derivatives must be Values whose graph reaches
+        # the arguments, so that they can be differentiated again.
+        nested = _depth.get() > 0 or any(isinstance(a, Value) for a in args)
+        token = _depth.set(_depth.get() + 1)
+        try:
+            # Inside an outer no_grad() (numerical_grad evaluates f that way) f still needs
+            # its graph: as torch.func.grad, differentiation records regardless.
+            with enable_grad():
+                for i in set(positions):
+                    a = args[i]
+                    # A node of its own per differentiated argument: f(x, x) differentiated in
+                    # its first argument is the partial derivative, not the total one.
+                    args[i] = (identity(a) if isinstance(a, Value)
+                               else Value(_to_float(a, f"grad argument {i}")))
+                for i, a in enumerate(args):
+                    # Other numbers become Values too, so f can call Value methods on them.
+                    if isinstance(a, (int, float)) and not isinstance(a, bool):
+                        args[i] = Value(a)
+                out = f(*args, **kwargs)
+                if not isinstance(out, Value):
+                    if isinstance(out, (int, float)):  # f ignored its inputs: derivatives are 0
+                        derivs = tuple(0.0 for _ in positions)
+                        return out, (derivs[0] if single else derivs)
+                    raise TypeError(f"grad needs f to return a scalar Value or number, got "
+                                    f"{type(out).__name__}")
+                grads = gradients(out, create_graph=nested)
+        finally:
+            _depth.reset(token)
+        derivs = tuple(grads.get(args[i], 0.0) for i in positions)
         value = out if nested else out.data
         return value, (derivs[0] if single else derivs)
 

@@ -40,14 +40,20 @@ def numerical_grad(f: Callable[..., Any], *args: Any, eps: float = 1e-6) -> floa
     """
     if not args:
         raise TypeError("numerical_grad needs at least one argument to differentiate at")
-    if not eps > 0:
-        raise ValueError(f"eps must be a positive step, got {eps}")
+    if not (math.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a positive, finite step, got {eps}")
     point = _numbers(args)
     partials = []
     for i, x in enumerate(point):
         plus, minus = list(point), list(point)
         plus[i], minus[i] = x + eps, x - eps
-        partials.append((_evaluate(f, plus) - _evaluate(f, minus)) / (2 * eps))
+        # The step actually taken: x + eps rounds to a float, and far from 0 the gap between
+        # floats exceeds eps (at 1e10 it is 2e-6); dividing by 2 eps would then be wrong.
+        step = plus[i] - minus[i]
+        if step == 0:
+            raise ValueError(f"eps={eps} is too small for argument {i} = {x}: x + eps and "
+                             f"x - eps round to the same float; use a larger eps")
+        partials.append((_evaluate(f, plus) - _evaluate(f, minus)) / step)
     return partials[0] if len(partials) == 1 else tuple(partials)
 
 
@@ -106,6 +112,8 @@ def gradcheck(f: Callable[..., Any], *args: Any, rtol: float = 1e-5, atol: float
     Input i passes when |analytic - numerical| <= atol + rtol * |numerical| (as numpy's
     ``isclose``). The report is truthy when all pass; ``print(report)`` shows the table.
     """
+    if not args:
+        raise TypeError("gradcheck needs at least one argument to check the gradient at")
     point = _numbers(args)
     _, analytic = value_and_grad(f, tuple(range(len(point))))(*point)
     numerical = numerical_grad(f, *point, eps=eps)
@@ -114,10 +122,11 @@ def gradcheck(f: Callable[..., Any], *args: Any, rtol: float = 1e-5, atol: float
     rows = []
     for i, (arg, a, n) in enumerate(zip(args, analytic, numerical)):
         name = arg.label if isinstance(arg, Value) and arg.label else f"x{i}"
-        scale = max(abs(a), abs(n))
-        rel = abs(a - n) / scale if scale > 0 else 0.0
-        if math.isnan(rel):
-            rel = math.inf
-        ok = abs(a - n) <= atol + rtol * abs(n)
+        if a == n:  # also equal infinities, which numpy's isclose counts as close
+            rel, ok = 0.0, True
+        else:
+            rel = abs(a - n) / max(abs(a), abs(n))
+            rel = math.inf if math.isnan(rel) else rel
+            ok = abs(a - n) <= atol + rtol * abs(n)
         rows.append(GradcheckRow(name, a, n, rel, ok))
     return GradcheckReport(tuple(rows), rtol, atol)

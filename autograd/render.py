@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,8 +44,14 @@ def available_renderer() -> str | None:
     try:
         import pygraphviz  # noqa: F401
     except (ImportError, OSError):  # OSError: the wheel's bundled libraries failed to load
-        return shutil.which("dot")
-    return "pygraphviz"
+        pass
+    else:
+        return "pygraphviz"
+    try:
+        import graphviz  # noqa: F401  (it runs the system's dot for us)
+    except ImportError:
+        return None
+    return shutil.which("dot")
 
 
 def render(source: str, format: str = "svg") -> bytes:
@@ -61,7 +66,7 @@ def render(source: str, format: str = "svg") -> bytes:
             "the graph as .dot text")
     if renderer == "pygraphviz":
         return _render_in_process(source, format)
-    return _render_with_program(renderer, source, format)
+    return _render_with_program(source, format)
 
 
 def _render_in_process(source: str, format: str) -> bytes:
@@ -79,19 +84,18 @@ def _render_in_process(source: str, format: str) -> bytes:
     return picture
 
 
-def _render_with_program(dot: str, source: str, format: str) -> bytes:
+def _render_with_program(source: str, format: str) -> bytes:
+    """Lay out with a system Graphviz's ``dot`` program, which the ``graphviz`` package runs."""
+    import graphviz
+
     try:
-        done = subprocess.run([dot, f"-T{format}"], input=source.encode("utf-8"),
-                              capture_output=True, timeout=300, check=False)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise GraphvizError(f"could not run {dot}: {error}") from error
-    messages = _graphviz_lines(done.stderr)
-    if done.returncode != 0:
-        detail = " ".join(messages) or f"exit status {done.returncode}"
-        raise GraphvizError(f"Graphviz ({dot}) could not draw this graph: {detail}")
-    for line in messages:
-        warnings.warn(f"Graphviz: {line}", RuntimeWarning, stacklevel=3)
-    return done.stdout
+        # quiet: dot's stderr holds fontconfig's complaints about the system, not about the graph
+        return graphviz.pipe("dot", format, source.encode("utf-8"), quiet=True)
+    except graphviz.CalledProcessError as error:
+        detail = " ".join(_graphviz_lines(error.stderr or b"")) or f"exit status {error.returncode}"
+        raise GraphvizError(f"Graphviz (dot) could not draw this graph: {detail}") from error
+    except (OSError, graphviz.ExecutableNotFound) as error:
+        raise GraphvizError(f"could not run Graphviz's dot: {error}") from error
 
 
 def _graphviz_lines(raw: bytes) -> list[str]:

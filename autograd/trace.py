@@ -25,6 +25,7 @@ from autograd.engine import (
     _check_contribution,
     add_back,
     clear_grads,
+    put_back,
     topological_order,
 )
 from autograd.files import write_atomically
@@ -215,20 +216,25 @@ def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
     root.grad = 1.0
     steps: list[Step] = []
     output = names[root]
-    for node in order:
-        if not node.parents:
-            continue
-        upstream = node.grad
-        updates = []
-        for parent, local in zip(node.parents, node.local_grads):
-            contribution = local * upstream
-            if check:
-                _check_contribution(node, parent, contribution)
-            before = parent.grad
-            parent.grad = before + contribution
-            updates.append(ParentUpdate(parent, names[parent], local, contribution,
-                                        before, parent.grad))
-        steps.append(Step(len(steps) + 1, node, names[node], upstream, tuple(updates), output))
+    try:
+        for node in order:
+            if not node.parents:
+                continue
+            upstream = node.grad
+            updates = []
+            for parent, local in zip(node.parents, node.local_grads):
+                contribution = local * upstream
+                if check:
+                    _check_contribution(node, parent, contribution)
+                before = parent.grad
+                parent.grad = before + contribution
+                updates.append(ParentUpdate(parent, names[parent], local, contribution,
+                                            before, parent.grad))
+            steps.append(Step(len(steps) + 1, node, names[node], upstream, tuple(updates),
+                              output))
+    except BaseException:  # an anomaly found: leave every .grad as it was, as backward() does
+        put_back(order, saved)
+        raise
     add_back(saved)
     return Trace(root, nodes, names, steps, params)
 
@@ -244,8 +250,9 @@ def readable_names(nodes: list[Value], root: Value) -> dict[Value, str]:
     for node in nodes:
         if node.label:
             names[node] = node.label
-        elif node is root:
-            names[node] = "L"
+        elif node is root:  # the lectures' L, unless an input is called that already
+            names[node] = next(name for name in ("L", *(f"L{i}" for i in range(1, len(nodes) + 2)))
+                               if name not in taken)
         else:
             word = _word(node)
             while True:

@@ -140,7 +140,7 @@ HOSTILE = [
     pytest.param(["x", "2x=1"], "not a valid name", id="bad-name"),
     pytest.param(["x", "x=1", "x=2"], "given twice", id="duplicate"),
     pytest.param(["tanh", "tanh=1"], "function", id="function-name"),
-    pytest.param(["-x", "x=1"], "goes after --", id="leading-dash"),
+    pytest.param(["-x", "x=1"], "goes after the options and --", id="leading-dash"),
 ]
 
 
@@ -155,7 +155,7 @@ def test_hostile_input_is_refused_in_one_line(tmp_path, capsys, monkeypatch, arg
 
 
 @pytest.mark.parametrize("arguments, message", [
-    pytest.param(["draw", "x", "x=1", "-o", "out.jpg"], "unknown extension .jpg", id="jpg"),
+    pytest.param(["draw", "x", "x=1", "-o", "out.jpg"], "unknown extension '.jpg'", id="jpg"),
     pytest.param(["draw", "x", "x=1", "-o", "out"], "unknown extension (none)", id="none"),
     pytest.param(["draw", "x", "x=1", "-o", "missing/out.dot"], "cannot write", id="no-folder"),
     pytest.param(["draw", "x", "x=1", "-o", "a.dot", "--steps", "s.txt"], ".html", id="steps"),
@@ -194,3 +194,29 @@ def test_refusal_as_a_module_run_is_one_line_with_status_2(tmp_path):
 def test_help_exits_cleanly(capsys):
     assert main(["draw", "--help"]) == 0
     assert "NAME=VALUE" in capsys.readouterr().out
+
+
+def test_name_value_pairs_may_follow_the_options(tmp_path, capsys):
+    path = tmp_path / "n.dot"
+    assert main(["draw", "x*w", "-o", str(path), "x=2", "w=3"]) == 0
+    assert "dL/dx = 3.0, dL/dw = 2.0" in capsys.readouterr().out
+
+
+def test_an_expression_starting_with_minus_goes_after_the_options_and_a_double_dash(
+        tmp_path, capsys):
+    assert main(["draw", "-o", str(tmp_path / "n.dot"), "--", "-x", "x=1"]) == 0
+    assert "L = -1.0" in capsys.readouterr().out
+
+
+def test_nothing_is_written_when_one_of_the_outputs_cannot_be(tmp_path, capsys):
+    picture = tmp_path / "n.dot"
+    status = main(["draw", "x*x", "x=3", "-o", str(picture),
+                   "--steps", str(tmp_path / "missing" / "s.html")])
+    assert status == 2 and not picture.exists()
+    assert "there is no folder" in capsys.readouterr().err
+
+
+def test_names_are_read_as_python_reads_identifiers(tmp_path, capsys):
+    # "ﬁ" (a ligature) is the identifier "fi" to Python's parser; the command line agrees.
+    assert main(["draw", "ﬁ*2", "ﬁ=1", "-o", str(tmp_path / "n.dot")]) == 0
+    assert "dL/dfi = 2.0" in capsys.readouterr().out

@@ -94,3 +94,12 @@ def test_anomaly_mode_ends_with_its_block():
     with detect_anomaly():
         pass
     assert Value(0.0).log().data == -INF
+
+
+def test_a_backward_stopped_by_an_anomaly_leaves_every_grad_as_it_was():
+    x, z = Value(1.0, label="x"), Value(0.0, label="z")
+    x.grad = 5.0
+    y = x * 2 + z.sqrt()
+    with detect_anomaly(), pytest.raises(AnomalyError):
+        y.backward()
+    assert (x.grad, z.grad, y.grad) == (5.0, 0.0, 0.0)

@@ -95,3 +95,35 @@ def test_gradcheck_tolerances_decide():
     f = lambda x: x.exp()
     assert gradcheck(f, 1.0)
     assert not gradcheck(f, 1.0, rtol=0.0, atol=0.0, eps=1e-2)
+
+
+def test_numerical_grad_divides_by_the_step_actually_taken():
+    # At 1e10 the floats are 1.9e-6 apart: x +- 1e-6 round, and the step is not 2e-6. (f keeps
+    # its output small, so that only the input's rounding is at stake.)
+    assert numerical_grad(lambda x: x - 1e10, 1e10) == 1.0
+    assert gradcheck(lambda x: x - 1e10, 1e10)
+
+
+def test_numerical_grad_refuses_a_step_lost_to_rounding():
+    with pytest.raises(ValueError, match="too small for argument 0"):
+        numerical_grad(lambda x: x * 3, 1e17)
+
+
+@pytest.mark.parametrize("eps", [math.inf, math.nan, -1e-6])
+def test_numerical_grad_refuses_steps_that_are_not_positive_and_finite(eps):
+    with pytest.raises(ValueError, match="positive, finite"):
+        numerical_grad(lambda x: x, 1.0, eps=eps)
+
+
+def test_gradcheck_counts_equal_infinities_as_agreeing_and_nan_as_not():
+    agree = gradcheck(lambda x: custom_op("inf_slope", 0.0, (x,), (math.inf,)) + x * 0, 1.0)
+    assert not agree  # the numerical slope of a constant 0 is 0, not inf
+    report = gradcheck(lambda x: x * 2, 1.0)
+    assert report.rows[0].relative_error < 1e-9
+    nan_report = gradcheck(lambda x: custom_op("nan_slope", x.data, (x,), (math.nan,)), 1.0)
+    assert not nan_report and nan_report.rows[0].relative_error == math.inf
+
+
+def test_gradcheck_needs_an_argument():
+    with pytest.raises(TypeError, match="at least one argument"):
+        gradcheck(lambda: Value(1.0))

@@ -131,3 +131,21 @@ def test_gradcheck_and_numerical_grad_of_a_derivative_check_the_second_derivativ
     second = 2 * math.sin(0.7) + 4 * 0.7 * math.cos(0.7) - 0.7 ** 2 * math.sin(0.7)
     assert numerical_grad(grad(f), 0.7) == pytest.approx(second, rel=1e-6)
     assert gradcheck(grad(f), 0.7)
+
+
+def test_an_inner_grad_of_numbers_still_depends_on_the_outer_variable():
+    # d/dx [x * d/dy (x y)] = d/dx [x * x] = 2x
+    assert grad(lambda x: x * grad(lambda y: x * y)(2.0))(3.0) == 6.0
+
+
+def test_the_same_value_in_two_arguments_gets_a_partial_derivative():
+    # d/da (a b) = b, even when a and b are the same x: then d/dx of that is 1
+    assert grad(lambda x: grad(lambda a, b: a * b, argnums=0)(x, x))(3.0) == 1.0
+    x = Value(3.0)
+    assert grad(lambda a, b: a * b, argnums=0)(x, x).data == 3.0
+
+
+def test_grad_with_negative_and_repeated_argnums():
+    f = lambda x, y: x * y ** 2
+    assert grad(f, argnums=-1)(2.0, 3.0) == 12.0
+    assert grad(f, argnums=(1, 1))(2.0, 3.0) == (12.0, 12.0)

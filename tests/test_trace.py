@@ -380,3 +380,19 @@ def test_trace_params_must_be_values():
     o, _ = lecture_neuron()
     with pytest.raises(TypeError, match="params takes Values"):
         trace_backward(o, params=[1.0])
+
+
+def test_an_unlabeled_output_is_not_named_like_an_input_called_L():
+    L = Value(3.0, label="L")
+    trace = trace_backward(L * 2)
+    assert trace.output == "L1"
+    assert str(trace[0]).startswith("dL1/dL += dL1/dL1 * dL1/dL")
+
+
+def test_a_trace_stopped_by_an_anomaly_leaves_every_grad_as_it_was():
+    x, z = Value(1.0, label="x"), Value(0.0, label="z")
+    x.grad = 5.0
+    y = x * 2 + z.sqrt()
+    with detect_anomaly(), pytest.raises(AnomalyError):
+        trace_backward(y)
+    assert (x.grad, z.grad, y.grad) == (5.0, 0.0, 0.0)
