@@ -17,10 +17,13 @@ from autograd.engine import (
     gradients,
     topological_order,
 )
+from autograd.files import write_atomically
+from autograd.format import format_number
 from autograd.functional import grad, value_and_grad
 from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd.render import GraphvizError, RendererNotFoundError
 from autograd.trace import Step, Trace, trace_backward
 
 __all__ = [
@@ -29,5 +32,8 @@ __all__ = [
     "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu", "sigmoid", "sin", "sqrt",
     "tanh", "topological_order", "value_and_grad",
     # pictures and step-through
-    "Graph", "GraphTooLargeError", "Step", "Trace", "draw_dot", "trace_backward",
+    "Graph", "GraphTooLargeError", "GraphvizError", "RendererNotFoundError", "Step", "Trace",
+    "draw_dot", "trace_backward",
+    # showing numbers and writing files, as every picture and saved model does
+    "format_number", "write_atomically",
 ]

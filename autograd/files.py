@@ -20,6 +20,9 @@ def write_atomically(path: str | os.PathLike, data: bytes | str) -> Path:
     if isinstance(data, str):
         data = data.encode("utf-8")
     folder = path.parent
+    if not folder.is_dir():  # say so in the user's terms, not the temporary file's
+        raise FileNotFoundError(2, f"there is no folder {str(folder)!r} to write {path.name!r} "
+                                   "into", str(path))
     temporary = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
     # O_EXCL: never write into someone else's file; mode 0o666 lets the umask decide, as open().
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
