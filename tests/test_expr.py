@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Constant, Value, functions
+from autograd import Constant, Value, functions, topological_order
 from autograd.expr import MAX_DEPTH, MAX_LENGTH, ExpressionError, parse_expression
 
 
@@ -167,7 +167,7 @@ def expressions(draw, depth=0):
             name = draw(st.sampled_from(sorted(VARIABLES)))
             return name, (lambda env, name=name: env[name])
         number = draw(st.integers(1, 9))
-        return str(number), (lambda env, number=number: number)
+        return str(number), (lambda env, number=number: Constant(number))
     kind = draw(st.sampled_from(["+", "-", "*", "/", "call", "neg"]))
     if kind == "call":
         name = draw(st.sampled_from(["tanh", "sigmoid", "sin", "cos", "exp", "relu"]))
@@ -176,6 +176,8 @@ def expressions(draw, depth=0):
             lambda env, f=functions.FUNCTIONS[name], a=build_arg: f(a(env)))
     if kind == "neg":
         text, build_arg = draw(expressions(depth + 1))
+        if text.isdigit():  # -(3) is the number -3, as -3 is
+            return f"-({text})", (lambda env, number=-int(text): Constant(number))
         return f"-({text})", (lambda env, a=build_arg: -a(env))
     left, build_left = draw(expressions(depth + 1))
     right, build_right = draw(expressions(depth + 1))
@@ -192,8 +194,13 @@ def test_any_allowed_expression_builds_what_the_same_operations_build(case):
     got = expression.evaluate({name: VARIABLES[name] for name in expression.inputs})
     env = {name: Value(v, label=name) for name, v in VARIABLES.items()}
     want = build_reference(env)
-    want_data = want.data if isinstance(want, Value) else float(want)
-    assert got.data == pytest.approx(want_data, nan_ok=True)
+    assert [n.op for n in topological_order(got)] == [n.op for n in topological_order(want)]
+    assert got.data == pytest.approx(want.data, nan_ok=True)
+    got.backward()
+    want.backward()
+    leaves = {n.label: n for n in topological_order(got) if n.label in VARIABLES}
+    for name, leaf in leaves.items():
+        assert leaf.grad == pytest.approx(env[name].grad, nan_ok=True)
 
 
 @given(st.text(max_size=200))

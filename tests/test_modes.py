@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from autograd import Value, enable_grad, is_grad_enabled, no_grad
+from autograd import AnomalyError, Value, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 
 
 def test_results_under_no_grad_are_leaves():
@@ -104,3 +104,20 @@ def test_enable_grad_records_again_inside_no_grad():
             y = x * x
         z = x * x
     assert y.parents == (x, x) and z.parents == ()
+
+
+def test_no_grad_inside_detect_anomaly_still_checks_and_records_nothing():
+    with detect_anomaly(), no_grad():
+        y = Value(2.0) * 3
+        assert y.parents == ()
+        with pytest.raises(AnomalyError):
+            Value(0.0).log()
+
+
+def test_enable_grad_inside_no_grad_inside_detect_anomaly_keeps_checking():
+    with detect_anomaly(), no_grad(), enable_grad():
+        x = Value(2.0)
+        assert (x * x).parents == (x, x)
+        with pytest.raises(AnomalyError):
+            Value(-1.0).sqrt()
+    assert Value(-1.0).sqrt().data != Value(-1.0).sqrt().data  # nan again, no error
