@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from numbers import Real
 
 Dataset = tuple[list[list[float]], list]
 Split = tuple[list, list, list, list]
@@ -29,6 +30,49 @@ def _spread(value: object, name: str) -> float:
             math.isfinite(value) and value >= 0):
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return float(value)
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, Real) and not isinstance(x, bool)
+
+
+def _interval(value: object, name: str) -> tuple[float, float]:
+    """``value`` as (low, high): two finite numbers with low < high."""
+    wanted = f"{name} must be a pair (low, high) of finite numbers with low < high"
+    try:
+        ends = list(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(f"{wanted}, got {type(value).__name__}") from None
+    if len(ends) != 2:
+        raise ValueError(f"{wanted}, got {len(ends)} value" + ("" if len(ends) == 1 else "s"))
+    if not all(_is_number(end) for end in ends):
+        raise TypeError(f"{wanted}, got {value!r}")
+    low, high = float(ends[0]), float(ends[1])
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"{wanted}, got {value!r}")
+    return low, high
+
+
+def _centers(centers: object) -> list[list[float]]:
+    """A list of cluster centers: points (sequences of finite numbers) of one dimension."""
+    wanted = ("centers must be a number of classes or a non-empty list of points of the same "
+              "dimension, e.g. [[0, 0], [3, 3]]")
+    if isinstance(centers, (str, bytes)) or not isinstance(centers, Iterable):
+        raise TypeError(f"{wanted}; got {type(centers).__name__}")
+    points = []
+    for center in centers:
+        if isinstance(center, (str, bytes)) or not isinstance(center, Iterable):
+            raise TypeError(f"{wanted}; got a center that is {type(center).__name__}")
+        point = list(center)
+        for c in point:
+            if not _is_number(c):
+                raise TypeError(f"{wanted}; got a coordinate that is {type(c).__name__}")
+            if not math.isfinite(c):
+                raise ValueError(f"{wanted} (finite coordinates); got {c!r}")
+        points.append([float(c) for c in point])
+    if not points or len({len(p) for p in points}) != 1 or not points[0]:
+        raise ValueError(wanted)
+    return points
 
 
 def _rng(seed: int | None) -> random.Random:
@@ -87,15 +131,10 @@ def make_blobs(n_samples: int = 100, centers: int | Sequence[Sequence[float]] = 
     if isinstance(centers, int) and not isinstance(centers, bool):
         k = _count(centers, "centers (the number of classes)")
         d = _count(n_features, "n_features")
-        low, high = box
-        if not low < high:
-            raise ValueError(f"box must be (low, high) with low < high, got {box!r}")
+        low, high = _interval(box, "box")
         points = [[rng.uniform(low, high) for _ in range(d)] for _ in range(k)]
     else:
-        points = [[float(c) for c in center] for center in centers]
-        if not points or len({len(c) for c in points}) != 1 or not points[0]:
-            raise ValueError("centers must be a number of classes or a non-empty list of "
-                             "points of the same dimension, e.g. [[0, 0], [3, 3]]")
+        points = _centers(centers)
     X, y = [], []
     for label, (center, count) in enumerate(zip(points, _split_evenly(n, len(points)))):
         X += [[c + rng.gauss(0.0, std) for c in center] for _ in range(count)]
@@ -159,9 +198,7 @@ def make_regression_1d(n_samples: int = 50, fn: Callable[[float], float] = math.
     noise = _spread(noise, "noise")
     if not callable(fn):
         raise TypeError(f"fn must be a function of one number, got {type(fn).__name__}")
-    low, high = x_range
-    if not low < high:
-        raise ValueError(f"x_range must be (low, high) with low < high, got {x_range!r}")
+    low, high = _interval(x_range, "x_range")
     rng = _rng(seed)
     xs = sorted(rng.uniform(low, high) for _ in range(n))
     return [[x] for x in xs], [float(fn(x)) + rng.gauss(0.0, noise) for x in xs]

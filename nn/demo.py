@@ -84,8 +84,7 @@ def _pictures(model: MLP, X: list, y: list, history: History, out: str,
     except ImportError as error:
         result.skipped.append(f"the plots: {error}")
 
-    from autograd import draw_dot, trace_backward
-    from autograd.render import RendererNotFoundError
+    from autograd import RendererNotFoundError, draw_dot, trace_backward
     from nn.diagram import draw_network
 
     # One neuron of the first layer on the first example, one that fires (ReLU > 0), so its

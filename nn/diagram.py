@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value, no_grad
-from autograd.format import format_number
+from autograd import Value, format_number, no_grad
 from nn.module import MLP, Layer, Module, Neuron
 from nn.perceptron import Perceptron
 
@@ -80,10 +79,10 @@ def draw_network(model: Module, x: Sequence[float] | None = None, weights: str |
         max_edges: refuse larger networks (their picture is unreadable); raise it to draw anyway.
 
     Colours: inputs yellow, hidden units white, outputs green, bias units grey (as in
-    ``autograd.draw_dot``). Returns an ``autograd.draw.Graph``: ``.source`` is the DOT text,
+    ``autograd.draw_dot``). Returns an ``autograd.Graph``: ``.source`` is the DOT text,
     ``.save("net.svg")`` writes svg/png/pdf/dot, and Jupyter displays it inline.
     """
-    from autograd.draw import Graph, GraphTooLargeError
+    from autograd import Graph, GraphTooLargeError
 
     stages, nin = _stages(model)
     if weights not in WEIGHTS:

@@ -12,6 +12,7 @@ derivatives with ``create_graph=True``) come from the engine's own rules.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Iterable, Sequence
 
@@ -68,40 +69,63 @@ def _total(terms: Sequence[Value]) -> Value:
     return sum(terms[1:], terms[0])
 
 
+def _components(x: object) -> list | None:
+    """A vector's components as a list; None for anything else (one number, or bad input)."""
+    if isinstance(x, (Value, int, float, str, bytes)):
+        return None
+    try:
+        return list(x)  # type: ignore[call-overload]
+    except TypeError:
+        return None
+
+
+def _how_many(items: list | None, noun: str) -> str:
+    if items is None:
+        return f"one {noun}"
+    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")
+
+
 def mse_loss(pred: Scalar | Sequence[Scalar], target: Scalar | Sequence[Scalar]) -> Value:
     """Squared error (notes 003): L = (y_hat - y)^2;  dL/dy_hat = 2 (y_hat - y).
 
     For vector outputs, the mean over the components, as PyTorch's ``mse_loss``:
     L = (1/K) sum_k (y_hat_k - y_k)^2.
     """
-    if isinstance(pred, (Value, int, float)):
+    preds, targets = _components(pred), _components(target)
+    if preds is None and targets is None:
         diff = _value(pred, "mse_loss") - _value(target, "mse_loss")
         return diff * diff
-    preds, targets = list(pred), list(target)  # type: ignore[arg-type]
-    if len(preds) != len(targets) or not preds:
-        raise ValueError(f"mse_loss needs as many targets as predictions, got {len(preds)} "
-                         f"predictions and {len(targets)} targets")
+    if preds is None or targets is None:
+        _value(pred if preds is None else target, "mse_loss")  # a number, or a TypeError
+    if preds is None or targets is None or len(preds) != len(targets) or not preds:
+        raise ValueError(f"mse_loss needs as many targets as predictions, got "
+                         f"{_how_many(preds, 'prediction')} and {_how_many(targets, 'target')}")
     diffs = [p - t for p, t in zip(preds, targets)]
     return dot(diffs, diffs) / len(preds)
 
 
 def _clamped_log(p: Value) -> Value:
     out = p.log()
-    return out if out.data >= LOG_CLAMP else Value(LOG_CLAMP)
+    # nan is kept (it compares false): a diverged model must show a nan loss, not 100.
+    return Value(LOG_CLAMP) if out.data < LOG_CLAMP else out
 
 
 def binary_cross_entropy(prob: Scalar, target: Scalar) -> Value:
     """Binary cross-entropy of a probability (notes 000): L = -y ln p - (1 - y) ln(1 - p).
 
-    ``prob`` is p = P(y = 1), e.g. a sigmoid output; ``target`` y is 0 or 1 (or in between).
-    Through p = sigmoid(z = w . x + b) the gradient is the notes' dL/dw = (p - y) x.
-    Each log is clamped at -100 as in PyTorch (a term whose log is clamped passes no gradient).
-    From scores, prefer ``bce_with_logits``: it is exact where this one has to clamp.
+    ``prob`` is p = P(y = 1) in [0, 1], e.g. a sigmoid output (nan passes through); ``target``
+    y is 0 or 1 (or in between). Through p = sigmoid(z = w . x + b) the gradient is the notes'
+    dL/dw = (p - y) x. Each log is clamped at -100 as in PyTorch (a term whose log is clamped
+    passes no gradient). From scores, use ``bce_with_logits``: it is exact where this one has
+    to clamp.
     """
     p = _value(prob, "binary_cross_entropy")
+    if not 0.0 <= p.data <= 1.0 and not math.isnan(p.data):
+        raise ValueError(f"binary_cross_entropy takes a probability p in [0, 1], got "
+                         f"{p.data!r}; for a score (an MLP's linear output) use bce_with_logits")
     y = _value(target, "binary_cross_entropy").data
     terms = []
-    # A zero-weight term is left out rather than multiplied by 0: 0 * ln(0) would be nan.
+    # A term whose weight is the number 0 is left out: it would only add nodes to the graph.
     if y != 0.0 or isinstance(target, Value):
         terms.append(target * _clamped_log(p))
     if y != 1.0 or isinstance(target, Value):
@@ -109,18 +133,41 @@ def binary_cross_entropy(prob: Scalar, target: Scalar) -> Value:
     return -_total(terms)
 
 
+def _log1p(u: Value) -> Value:
+    """ln(1 + u) for u >= 0 to within 2 units in the last place of ``math.log1p``, from engine
+    operations.
+
+    ln(1 + u) computed as is loses u's digits when 1 + u is rounded (all of them once
+    u < 1.1e-16). With w = fl(1 + u), the rounded sum:
+
+        ln(1 + u) = u                        if w = 1
+                  = ln(w) * u / (w - 1)      otherwise
+
+    (w - 1 is exact, and ln(w) / (w - 1) varies so slowly that the rounding of w cancels out:
+    Goldberg, "What every computer scientist should know about floating-point arithmetic",
+    Theorem 4). Each branch is a composition of engine operations, so its gradient,
+    d/du = 1/(1 + u) to rounding, and second derivatives come from the engine's own rules.
+    """
+    w = 1 + u
+    if w.data == 1.0:
+        return u
+    return log(w) * u / (w - 1)
+
+
 def bce_with_logits(logit: Scalar, target: Scalar) -> Value:
     """Binary cross-entropy from a score z (a logit): L = -y ln s(z) - (1 - y) ln(1 - s(z)).
 
     Computed in the stable form  L = ln(1 + e^z) - y z, where for z >= 0 the softplus is
-    z + ln(1 + e^-z): no exponent is ever positive, so z = +-1000 gives a finite loss.
-    dL/dz = s(z) - y, the notes' (y_hat - y). ``target`` y is 0 or 1 (or in between).
+    z + ln(1 + e^-z): no exponent is ever positive, so z = +-1000 gives a finite loss, and
+    ln(1 + e^-|z|) is computed as accurately as ``math.log1p`` (a confident right answer,
+    z = 40, y = 1, costs 4.25e-18, not 0). dL/dz = s(z) - y, the notes' (y_hat - y).
+    ``target`` y is 0 or 1 (or in between).
     """
     z = _value(logit, "bce_with_logits")
     _value(target, "bce_with_logits")
     if z.data >= 0.0:
-        return z * (1 - target) + log(1 + (-z).exp())
-    return -z * target + log(1 + z.exp())
+        return z * (1 - target) + _log1p((-z).exp())
+    return -z * target + _log1p(z.exp())
 
 
 def softmax(logits: Sequence[Scalar]) -> list[Value]:

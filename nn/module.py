@@ -17,11 +17,11 @@ from __future__ import annotations
 import math
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from numbers import Real
 from typing import Any
 
-from autograd import Value, dot
-from autograd.format import format_number
+from autograd import Value, dot, format_number
 
 Seed = int | random.Random | None
 
@@ -39,10 +39,19 @@ class Module:
     """
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """Every parameter with its dotted name, e.g. ``("layers.0.neurons.3.w1", Value)``."""
+        """Every parameter with its dotted name, e.g. ``("layers.0.neurons.3.w1", Value)``.
+
+        A parameter reachable under several names (a sub-module also kept under a second
+        attribute, ``self.head = self.body.layers[-1]``) is listed once, under the first name,
+        as in PyTorch: an optimizer must update it once per step.
+        """
         found: list[tuple[str, Value]] = []
+        seen: set[int] = set()
         for name, item in vars(self).items():
-            found += _named(name, item)
+            for path, p in _named(name, item):
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    found.append((path, p))
         return found
 
     def parameters(self) -> list[Value]:
@@ -131,18 +140,27 @@ def generator(seed: Seed) -> random.Random:
 
 
 def check_inputs(x: object, nin: int, owner: str) -> Sequence:
-    """``x`` as a sequence of ``nin`` inputs; a lone number is accepted when ``nin == 1``."""
+    """``x`` as a sequence of ``nin`` numbers or Values; a lone number is accepted when
+    ``nin == 1``.
+
+    A list, a tuple or another indexable sequence (a NumPy row) is accepted; a dict, a set or a
+    string is refused rather than read as its keys, in no order, or its characters.
+    """
     if isinstance(x, (Value, int, float)) and not isinstance(x, bool):
         if nin == 1:
             return (x,)
         raise TypeError(f"{owner} takes a list of {nin} inputs per example, got one number")
-    try:
-        n = len(x)  # type: ignore[arg-type]
-    except TypeError:
+    if (isinstance(x, (str, bytes, Mapping)) or not hasattr(x, "__len__")
+            or not hasattr(x, "__getitem__")):
         raise TypeError(f"{owner} takes a list of {nin} inputs per example, got "
-                        f"{type(x).__name__}") from None
+                        f"{type(x).__name__}")
+    n = len(x)  # type: ignore[arg-type]
     if n != nin:
         raise ValueError(f"{owner} takes {nin} inputs per example, got {n}")
+    for i, xi in enumerate(x, start=1):  # type: ignore[arg-type]
+        if not isinstance(xi, (Value, Real)):
+            raise TypeError(f"{owner} takes numbers or Values as inputs, got "
+                            f"{type(xi).__name__} for input {i}")
     return x  # type: ignore[return-value]
 
 
@@ -195,7 +213,7 @@ class Neuron(Module):
                  init: str = "uniform") -> None:
         self.nin = _check_size(nin, "Neuron nin (its number of inputs)")
         self.activation = _check_choice(activation, tuple(ACTIVATIONS), "activation")
-        self.init = _check_choice(init, INITS, "init")
+        init = _check_choice(init, INITS, "init")
         rng = generator(seed)
         bound = 1.0 if init == "uniform" else ACTIVATIONS[activation] * math.sqrt(3.0 / nin)
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
@@ -234,7 +252,7 @@ class Layer(Module):
         self.nin = _check_size(nin, "Layer nin (its number of inputs)")
         self.nout = _check_size(nout, "Layer nout (its number of neurons)")
         self.activation = _check_choice(activation, tuple(ACTIVATIONS), "activation")
-        self.init = _check_choice(init, INITS, "init")
+        init = _check_choice(init, INITS, "init")
         rng = generator(seed)
         self.neurons = [Neuron(nin, activation, rng, init) for _ in range(nout)]
         self.label_parameters()
@@ -278,7 +296,7 @@ class MLP(Module):
                              f"[16, 16, 1], got {nouts!r}")
         self.nouts = [_check_size(n, "each MLP layer size") for n in nouts]
         self.activation = _check_choice(activation, tuple(ACTIVATIONS), "activation")
-        self.init = _check_choice(init, INITS, "init")
+        init = _check_choice(init, INITS, "init")
         rng = generator(seed)
         sizes = [nin, *self.nouts]
         last = len(self.nouts) - 1

@@ -36,7 +36,14 @@ class Optimizer:
         if isinstance(params, Value):
             raise TypeError("optimizers take an iterable of Values such as model.parameters(), "
                             "not a single Value: wrap it in a list")
-        self.params = list(params)
+        if callable(getattr(params, "parameters", None)):
+            raise TypeError(f"optimizers take the parameters to update: pass "
+                            f"model.parameters(), not the model ({type(params).__name__})")
+        try:
+            self.params = list(params)
+        except TypeError:
+            raise TypeError(f"optimizers take an iterable of Values such as model.parameters(), "
+                            f"got {type(params).__name__}") from None
         if not self.params:
             raise ValueError("the optimizer got an empty parameter list: pass "
                              "model.parameters() of a model that has parameters")

@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value
-from autograd.format import format_number
+from autograd import Value, format_number
 from nn.module import Module, _check_size, _weights_text, check_inputs
 
 
@@ -64,7 +63,8 @@ class Perceptron(Module):
         """Apply the perceptron rule, example by example in order, for up to ``epochs`` passes.
 
         Returns the number of mistakes in each pass; it stops after the first pass without one
-        (the data is then separated). A last entry above 0 means it did not converge.
+        (the data is then separated). A last entry above 0 means it did not converge. Every
+        example is checked first, so bad input raises before any weight has changed.
         """
         if len(X) != len(y) or not X:
             raise ValueError(f"fit needs one label per example and at least one example, got "
@@ -74,16 +74,17 @@ class Perceptron(Module):
         if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
             raise ValueError(f"lr must be a positive number, got {lr!r}")
         labels = _signed_labels(y)
+        examples = [[xi.data if isinstance(xi, Value) else float(xi)
+                     for xi in check_inputs(x, self.nin, "this Perceptron")] for x in X]
         mistakes_per_epoch = []
         for _ in range(epochs):
             mistakes = 0
-            for x, target in zip(X, labels):
-                xs = check_inputs(x, self.nin, "this Perceptron")
+            for xs, target in zip(examples, labels):
                 error = target - self(xs)
                 if error:
                     mistakes += 1
                     for w, xi in zip(self.w, xs):
-                        w.data += lr * error * (xi.data if isinstance(xi, Value) else xi)
+                        w.data += lr * error * xi
                     self.b.data += lr * error
             mistakes_per_epoch.append(mistakes)
             if mistakes == 0:

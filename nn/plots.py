@@ -14,8 +14,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd import Value, no_grad
-from autograd.files import write_atomically
+from autograd import Value, no_grad, write_atomically
 from nn.interactive import in_notebook
 from nn.train import History
 

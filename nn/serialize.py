@@ -19,8 +19,9 @@ The file is a JSON object::
   and then replaces the target in one step (``os.replace``), so a crash leaves either the old
   file or the new one, never half of one.
 - Reading checks everything before changing anything: a file that is not UTF-8 JSON, is cut
-  short, belongs to something else, comes from a newer version, or describes another
-  architecture raises ``ModelFileError`` saying which, and the model is left untouched.
+  short, belongs to something else, comes from a newer version, holds a number beyond a float's
+  range (1e400), or describes another architecture raises ``ModelFileError`` saying which, and
+  the model is left untouched.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import math
 import os
 from typing import Any
 
-from autograd.files import write_atomically
+from autograd import write_atomically
 from nn.module import MLP, Layer, Module, Neuron
 from nn.perceptron import Perceptron
 
@@ -88,11 +89,16 @@ def _read(path: str | os.PathLike) -> tuple[str, dict[str, Any] | None, dict[str
         raise ModelFileError(f"{where} is a binary file, not a saved model (model files are "
                              "JSON text written by model.save)")
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
+        document = json.loads(text, parse_constant=_refuse_constant, parse_float=_float,
+                              parse_int=_int)
     except _BareConstant as token:
         raise ModelFileError(f"{where} holds the bare JSON token {token}, which model files "
                              "never contain (they write \"nan\", \"inf\", \"-inf\" as "
                              "strings)") from None
+    except _OutOfRange as number:
+        raise ModelFileError(f"{where} holds the number {number}, too large for a float (the "
+                             "largest is about 1.8e308); model files write an infinity as the "
+                             "string \"inf\"") from None
     except RecursionError:
         raise ModelFileError(f"{where} nests JSON too deeply to be a saved model") from None
     except json.JSONDecodeError as error:
@@ -140,6 +146,29 @@ class _BareConstant(Exception):
 
 def _refuse_constant(token: str) -> float:
     raise _BareConstant(token)
+
+
+class _OutOfRange(Exception):
+    """A number in the text beyond a float's range: 1e400, or an integer of 309 digits."""
+
+    def __init__(self, text: str) -> None:
+        shown = text if len(text) <= 24 else f"{text[:12]}... ({len(text)} characters)"
+        super().__init__(shown)
+
+
+def _float(text: str) -> float:
+    # float() reads 1e400 as inf without complaint; the file would then load a different model.
+    x = float(text)
+    if math.isinf(x):
+        raise _OutOfRange(text)
+    return x
+
+
+def _int(text: str) -> int:
+    # Checked as a float first: the parameter becomes one, and int() refuses over 4300 digits.
+    if math.isinf(float(text)):
+        raise _OutOfRange(text)
+    return int(text)
 
 
 def _json_to_number(value: object, key: str, where: str) -> float:

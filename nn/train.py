@@ -62,10 +62,14 @@ def accuracy(model: Callable, X: Sequence, y: Sequence, threshold: float = 0.0) 
 class History:
     """What ``fit`` measured, one entry per epoch.
 
-    ``loss`` is the training objective (mean loss plus regularization) averaged over the epoch's
-    batches, as computed for the updates; ``accuracy`` is the accuracy of those same predictions.
-    ``test_loss`` and ``test_accuracy`` are measured on the test split after each epoch (empty
-    without one). Accuracies stay empty for regression.
+    ``loss`` is the training objective, the mean loss plus the L1/L2 penalty, as computed for the
+    updates: the batches' objectives weighted by their sizes, i.e. (1/N) sum_i L_i over the N
+    training examples plus the penalty (each batch's own). ``accuracy`` is the accuracy of those
+    same predictions. Both come from the predictions made during the epoch, each batch's before
+    its own update, so the weights move while they are measured. ``test_loss`` (also the mean
+    loss plus the penalty, so comparable with ``loss``) and ``test_accuracy`` are measured on the
+    test split after the epoch, with the weights it ended with (empty without a test split).
+    Accuracies stay empty for regression.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -121,7 +125,11 @@ def _objective(model: Callable, X: Sequence, y: Sequence, loss: Loss, reg: Value
         if not isinstance(pred, (Value, list)):
             raise TypeError(f"fit needs a model returning a Value or a list of Values, got "
                             f"{type(pred).__name__}; a Perceptron learns with perceptron.fit()")
-        losses.append(loss(pred, t))
+        example_loss = loss(pred, t)
+        if not isinstance(example_loss, Value):
+            raise TypeError(f"loss must return a Value computed from the prediction, got "
+                            f"{type(example_loss).__name__}")
+        losses.append(example_loss)
         if threshold is not None:
             right += is_correct(pred, t, threshold)
     # The mean as one node: sum_i L_i / N, a dot with weights 1/N.
@@ -135,6 +143,35 @@ def _check_dataset(X: Sequence, y: Sequence, name: str) -> None:
                          "per example")
     if not X:
         raise ValueError(f"{name} is empty")
+
+
+def _check_model(model: object) -> None:
+    if isinstance(model, type):
+        got = f"the class {model.__name__} itself (create one first, e.g. {model.__name__}(...))"
+    elif not callable(model) or not callable(getattr(model, "parameters", None)):
+        got = type(model).__name__
+    else:
+        return
+    raise TypeError(f"model must be an nn Module (callable on an example, with parameters()) "
+                    f"such as nn.MLP(2, [16, 16, 1]), got {got}")
+
+
+def _check_strength(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} (a regularization strength lambda) must be a finite number "
+                         f">= 0, got {value!r}")
+    return float(value)
+
+
+def _check_optimizer(optimizer: object, params: list[Value]) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError("optimizer must be an nn optimizer such as nn.SGD(model.parameters(), "
+                        f"lr=0.1), got {type(optimizer).__name__}")
+    ours = {id(p) for p in params}
+    if not any(id(p) in ours for p in optimizer.params):
+        raise ValueError("the optimizer holds none of this model's parameters: build it with "
+                         "nn.SGD(model.parameters(), ...)")
 
 
 def _threshold(loss: Loss, accuracy_mode: object) -> float | None:
@@ -156,13 +193,15 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
     """Train ``model`` on ``(X, y)`` with gradient descent; return the per-epoch ``History``.
 
     Args:
+        model: an nn Module (``nn.MLP``, ``nn.Neuron``, your own ``Module``).
         loss: a per-example loss ``loss(prediction, target) -> Value`` such as ``hinge_loss``,
             ``bce_with_logits``, ``cross_entropy`` or ``mse_loss``; averaged over each batch.
-        optimizer: ``nn.SGD(model.parameters(), lr=...)`` or ``nn.Adam(...)``.
+        optimizer: ``nn.SGD(model.parameters(), lr=...)`` or ``nn.Adam(...)``, holding the
+            parameters to train (some of the model's, e.g. only the last layer's, is fine).
         epochs: passes over the data.
         batch_size: ``None`` full batch, 1 stochastic, k minibatches of k (see the module doc).
-        l1, l2: regularization strengths lambda: ``l1 * sum |w| + l2 * sum w^2`` over every
-            parameter (biases included) is added to each batch's loss (notes 001, 004).
+        l1, l2: regularization strengths lambda >= 0: ``l1 * sum |w| + l2 * sum w^2`` over
+            every parameter (biases included) is added to each batch's loss (notes 001, 004).
         test: ``(X_test, y_test)`` to measure after each epoch.
         lr_schedule: ``epoch -> learning rate``, applied before each epoch (0-based), e.g.
             micrograd's ``lambda k: 1.0 - 0.9 * k / 100``.
@@ -172,6 +211,7 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
         progress: a progress bar (tqdm) with the latest loss and accuracy; ``None`` shows it only
             in a terminal or a notebook, ``False`` never.
     """
+    _check_model(model)
     _check_dataset(X, y, "the training set")
     if test is not None:
         try:
@@ -181,14 +221,16 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
         _check_dataset(X_test, y_test, "the test set")
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError("optimizer must be an nn optimizer such as nn.SGD(model.parameters(), "
-                        f"lr=0.1), got {type(optimizer).__name__}")
+    params = model.parameters()
+    _check_optimizer(optimizer, params)
     if not callable(loss):
         raise TypeError(f"loss must be a function (prediction, target) -> Value, got "
                         f"{type(loss).__name__}")
+    l1, l2 = _check_strength(l1, "l1"), _check_strength(l2, "l2")
+    if lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError(f"lr_schedule must be a function epoch -> learning rate, e.g. "
+                        f"lambda k: 0.1 * 0.9 ** k, or None; got {type(lr_schedule).__name__}")
     threshold = _threshold(loss, accuracy)
-    params = model.parameters()
     loader = DataLoader(X, y, batch_size, seed=seed)
     if loader.batch_size >= len(X):
         loader.shuffle = False  # one batch holds every example: no order to draw

@@ -162,6 +162,33 @@ def test_bad_arguments_are_refused_with_what_was_wrong(make, message):
         make()
 
 
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: data.make_blobs(10, box=5), TypeError, "box must be a pair .* got int"),
+    (lambda: data.make_blobs(10, box=(1.0, 2.0, 3.0)), ValueError, "box .* got 3 values"),
+    (lambda: data.make_blobs(10, box=("a", "b")), TypeError, "box must be a pair"),
+    (lambda: data.make_blobs(10, box=(-math.inf, 0.0)), ValueError, "box .* finite"),
+    (lambda: data.make_regression_1d(10, x_range=None), TypeError, "x_range must be a pair"),
+    (lambda: data.make_regression_1d(10, x_range=[1.0]), ValueError, "x_range .* got 1 value"),
+    (lambda: data.make_regression_1d(10, x_range=(0, "1")), TypeError, "x_range"),
+    (lambda: data.make_blobs(10, centers=[1, 2]), TypeError, "centers .* got a center that is int"),
+    (lambda: data.make_blobs(10, centers="ab"), TypeError, "centers .* got str"),
+    (lambda: data.make_blobs(10, centers=[[0, "a"]]), TypeError, "coordinate that is str"),
+    (lambda: data.make_blobs(10, centers=2.5), TypeError, "centers .* got float"),
+    (lambda: data.make_blobs(10, centers=[[0, math.nan]]), ValueError, "finite coordinates"),
+    (lambda: data.make_blobs(10, centers=[]), ValueError, "centers"),
+])
+def test_bad_ranges_and_centers_are_refused_saying_what_to_give(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_ranges_and_centers_may_be_any_pairs_and_sequences_of_numbers():
+    X, _ = data.make_blobs(6, centers=((0, 0), (3, 3)), std=0.0, seed=0)
+    assert sorted(X) == [[0.0, 0.0]] * 3 + [[3.0, 3.0]] * 3
+    X, _ = data.make_regression_1d(5, x_range=[0, 1], seed=0)
+    assert all(0.0 <= x[0] <= 1.0 for x in X)
+
+
 def test_seed_must_be_an_int():
     with pytest.raises(TypeError, match="seed"):
         data.make_moons(10, seed=1.5)

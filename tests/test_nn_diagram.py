@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from autograd import Graph, GraphTooLargeError
+from autograd import Graph, GraphTooLargeError, format_number
 from autograd.render import available_renderer
 from nn import MLP, Layer, Neuron, Perceptron, draw_network
 
@@ -63,12 +63,21 @@ def test_bare_edges_have_no_labels():
 def test_an_input_example_shows_every_units_value():
     model = MLP(2, [2, 1], seed=0)
     x = [0.5, -1.0]
-    source = draw_network(model, x=x).source
-    hidden = model.layers[0]([0.5, -1.0])
-    out = model(x)
-    assert 'x2 [label=<x<sub>2</sub><br/><font point-size="9">-1.0</font>>' in source
-    for value in [h.data for h in hidden] + [out.data]:
-        assert f'<font point-size="9">{value:.4f}'.rstrip("0") in source
+    lines = draw_network(model, x=x).source.splitlines()
+    h1, h2 = (h.data for h in model.layers[0](x))
+    out = model(x).data
+
+    def unit(node: str, name: str, value: float, fill: str) -> str:
+        return (f'    {node} [label=<{name}<br/><font point-size="9">{format_number(value)}'
+                f'</font>>, fillcolor="{fill}"];')
+
+    assert unit("x1", "x<sub>1</sub>", 0.5, "#ffe08a") in lines
+    assert unit("x2", "x<sub>2</sub>", -1.0, "#ffe08a") in lines
+    assert unit("u1_1", "h<sub>1</sub><sup>(1)</sup>", h1, "#ffffff") in lines
+    assert unit("u1_2", "h<sub>2</sub><sup>(1)</sup>", h2, "#ffffff") in lines
+    assert unit("u2_1", "y&#770;", out, "#b2df8a") in lines
+    # The numbers are the 4-decimal display of the forward pass (ReLU's 0 shows as 0.0).
+    assert [format_number(v) for v in (h1, h2, out)] == ["0.0", "0.4027", "-0.0766"]
 
 
 def test_biases_can_be_drawn_as_weights_of_a_fixed_plus_one_unit():

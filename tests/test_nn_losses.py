@@ -122,6 +122,17 @@ def test_binary_cross_entropy_of_a_certain_wrong_prediction_is_clamped_at_100():
     assert binary_cross_entropy(1.0, 1).data == 0.0
 
 
+def test_binary_cross_entropy_of_a_certain_right_answer_is_zero():
+    for p, y in [(0.0, 0), (1.0, 1), (Value(0.0), Value(0.0))]:
+        assert binary_cross_entropy(p, y).data == 0.0
+
+
+def test_binary_cross_entropy_lets_nan_through():
+    # A diverged model's nan must show in the loss, not be clamped to a plausible 100.
+    assert math.isnan(binary_cross_entropy(math.nan, 1).data)
+    assert math.isnan(binary_cross_entropy(Value(math.nan), 0).data)
+
+
 def test_mse_loss_is_the_squared_error_and_its_gradient_twice_the_error():
     pred = Value(2.5)
     loss = mse_loss(pred, 1.0)
@@ -216,6 +227,41 @@ def test_bce_with_logits_is_exact_at_plus_minus_1000(z, y, expected, slope):
     loss = bce_with_logits(logit, y)
     loss.backward()
     assert (loss.data, logit.grad) == (expected, slope)
+
+
+@pytest.mark.parametrize("z", [5.0, 20.0, 36.0, 40.0, 100.0, 700.0])
+def test_bce_with_logits_of_a_confident_right_answer_has_log1p_precision(z):
+    # L = ln(1 + e^-|z|) there; computing 1 + e^-|z| first would round it away (to 0 from
+    # |z| = 37 on), as math.log1p does not.
+    exact = math.log1p(math.exp(-z))
+    assert bce_with_logits(z, 1).data == pytest.approx(exact, rel=4e-16, abs=0.0)
+    assert bce_with_logits(-z, 0).data == pytest.approx(exact, rel=4e-16, abs=0.0)
+
+
+def sigmoid_minus_label(z: float, y: int) -> float:
+    """s(z) - y for a label 0 or 1, without cancellation: s(z) - 1 = -s(-z)."""
+    def s(t: float) -> float:
+        return 1 / (1 + math.exp(-t)) if t >= 0 else math.exp(t) / (1 + math.exp(t))
+    return s(z) if y == 0 else -s(-z)
+
+
+@given(st.floats(-700, 700, allow_nan=False), st.sampled_from([0, 1]))
+def test_bce_with_logits_gradient_is_sigmoid_minus_y_to_rounding_for_any_logit(z, y):
+    logit = Value(z)
+    bce_with_logits(logit, y).backward()
+    assert logit.grad == pytest.approx(sigmoid_minus_label(z, y), rel=1e-14, abs=0.0)
+
+
+@pytest.mark.parametrize("z", [-50.0, -3.0, -1e-9, 0.0, 0.5, 30.0, 40.0])
+def test_bce_with_logits_second_derivative_is_s_times_one_minus_s(z):
+    # d2L/dz2 = s(z) (1 - s(z)), through backward(create_graph=True).
+    logit = Value(z)
+    bce_with_logits(logit, 1.0).backward(create_graph=True)
+    slope = logit.grad
+    logit.grad = 0.0
+    slope.backward()
+    s = 1 / (1 + math.exp(-z))
+    assert logit.grad == pytest.approx(s * (1 - s), rel=1e-12)
 
 
 @given(logit_lists)
@@ -350,3 +396,23 @@ def test_non_numbers_are_refused_with_the_loss_name():
 def test_mse_loss_of_vectors_of_different_lengths_is_refused():
     with pytest.raises(ValueError, match="as many targets as predictions"):
         mse_loss([1.0, 2.0], [1.0])
+
+
+def test_mse_loss_of_a_list_against_a_single_target_says_how_many_of_each():
+    with pytest.raises(ValueError, match="got 2 predictions and one target"):
+        mse_loss([Value(1.0), Value(2.0)], 1.0)
+    with pytest.raises(ValueError, match="got one prediction and 2 targets"):
+        mse_loss(Value(1.0), [1.0, 2.0])
+
+
+@pytest.mark.parametrize("p", [1.5, -0.25, Value(1.5), 2])
+def test_binary_cross_entropy_refuses_a_number_that_is_not_a_probability(p):
+    with pytest.raises(ValueError, match=r"takes a probability p in \[0, 1\].*use bce_with_logits"):
+        binary_cross_entropy(p, 1)
+
+
+def test_binary_cross_entropy_of_a_score_points_to_bce_with_logits():
+    with pytest.raises(ValueError) as error:
+        binary_cross_entropy(1.5, 1)
+    assert str(error.value) == ("binary_cross_entropy takes a probability p in [0, 1], got 1.5; "
+                                "for a score (an MLP's linear output) use bce_with_logits")

@@ -261,3 +261,53 @@ def test_custom_modules_find_parameters_in_attributes_lists_and_submodules():
     assert "heads.1.w3" in names and names[-1] == "scale"
     assert len(names) == 9 + 2 * 4 + 1
     assert model.scale.label == "scale"
+
+
+class AliasedHead(Module):
+    """A custom module that keeps a second name for its body's last layer."""
+
+    def __init__(self) -> None:
+        self.body = MLP(2, [3, 1], seed=0)
+        self.head = self.body.layers[-1]
+        self.label_parameters()
+
+    def __call__(self, x):
+        return self.body(x)
+
+
+def test_a_shared_parameter_is_listed_once_under_its_first_name():
+    model = AliasedHead()
+    names = [name for name, _ in model.named_parameters()]
+    assert len(names) == len(model.body.parameters()) == 3 * 3 + 4
+    assert len({id(p) for p in model.parameters()}) == len(names)
+    assert names[-1] == "body.layers.1.neurons.0.b"
+    assert not any(name.startswith("head.") for name in names)
+
+
+def test_a_shared_parameter_keeps_the_label_of_its_first_name():
+    model = AliasedHead()
+    assert model.head.neurons[0].b.label == "body.layers.1.neurons.0.b"
+    assert all(p.label == name for name, p in model.named_parameters())
+
+
+def test_a_model_with_a_shared_parameter_can_be_optimized():
+    from nn import SGD
+    model = AliasedHead()
+    SGD(model.parameters(), lr=0.1)  # would refuse a parameter listed twice
+
+
+@pytest.mark.parametrize("x, got", [({1: 2, 3: 4}, "dict"), ({1.0, 2.0}, "set"), ("ab", "str")])
+def test_inputs_must_be_a_list_of_numbers_not_a_dict_set_or_string(x, got):
+    with pytest.raises(TypeError, match=f"list of 2 inputs per example, got {got}"):
+        MLP(2, [1], seed=0)(x)
+
+
+def test_inputs_that_are_not_numbers_are_refused_naming_the_input():
+    with pytest.raises(TypeError, match="numbers or Values as inputs, got str for input 2"):
+        MLP(2, [1], seed=0)([1.0, "2"])
+
+
+def test_inputs_may_be_any_sequence_of_numbers():
+    model = MLP(3, [2, 1], seed=0)
+    assert model((0.5, -1.0, 2.0)).data == model([0.5, -1.0, 2.0]).data
+    assert model(range(3)).data == model([0.0, 1.0, 2.0]).data

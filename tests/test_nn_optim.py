@@ -7,7 +7,7 @@ import math
 import pytest
 
 from autograd import Value
-from nn import SGD, Adam, l2_penalty
+from nn import MLP, SGD, Adam, l2_penalty
 
 
 def run(optimizer_factory, grads, start=1.0):
@@ -70,6 +70,53 @@ def test_sgd_weight_decay_equals_an_l2_penalty_of_half_its_strength():
     (0.01 * l2_penalty([w_penalty])).backward()            # grad 2 * 0.01 * w
     SGD([w_penalty], lr=0.1).step()
     assert w_decay.data == pytest.approx(w_penalty.data, rel=1e-15)
+
+
+def sgd_reference(starts, grads, lrs, momentum, dampening, nesterov, weight_decay):
+    """PyTorch's published SGD algorithm (torch.optim.SGD docs), one buffer b per parameter:
+
+        g_t = grad + weight_decay * theta_{t-1}
+        b_t = g_t                                     for t = 1
+        b_t = momentum * b_{t-1} + (1 - dampening) g_t  for t > 1
+        g_t = g_t + momentum * b_t  if nesterov  else  b_t
+        theta_t = theta_{t-1} - lr_t * g_t
+    """
+    thetas, buffers, history = list(starts), [None] * len(starts), []
+    for lr, step_grads in zip(lrs, grads):
+        for i, grad in enumerate(step_grads):
+            g = grad + weight_decay * thetas[i]
+            if buffers[i] is None:
+                buffers[i] = g
+            else:
+                buffers[i] = momentum * buffers[i] + (1 - dampening) * g
+            g = g + momentum * buffers[i] if nesterov else buffers[i]
+            thetas[i] = thetas[i] - lr * g
+        history.append(list(thetas))
+    return history
+
+
+@pytest.mark.parametrize("options", [
+    {"momentum": 0.9, "dampening": 0.3, "nesterov": False, "weight_decay": 0.05},
+    {"momentum": 0.8, "dampening": 0.0, "nesterov": True, "weight_decay": 0.1},
+], ids=["momentum-dampening", "nesterov"])
+def test_sgd_matches_pytorchs_algorithm_for_several_parameters_over_eight_steps(options):
+    starts = [1.0, -2.0, 0.5]
+    # Different gradients per parameter and per step, and a learning rate changed every step.
+    grads = [[0.5 - 0.1 * t, 0.2 * (-1) ** t, 0.05 * t * t] for t in range(8)]
+    lrs = [0.1, 0.05, 0.2, 0.02, 0.15, 0.1, 0.0, 0.3]
+    params = [Value(v) for v in starts]
+    opt = SGD(params, lr=lrs[0], **options)
+    seen = []
+    for lr, step_grads in zip(lrs, grads):
+        opt.lr = lr
+        for p, g in zip(params, step_grads):
+            p.grad = g
+        opt.step()
+        seen.append([p.data for p in params])
+    expected = sgd_reference(starts, grads, lrs, **options)
+    assert len(seen) == 8
+    for got, want in zip(seen, expected):
+        assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
 
 
 def adam_reference(grads, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, decay=0.0, p=1.0):
@@ -193,6 +240,20 @@ def test_parameters_may_be_given_as_a_generator():
 def test_bad_optimizer_arguments_are_refused(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize("optimizer", [SGD, Adam])
+def test_passing_the_model_instead_of_its_parameters_says_what_to_pass(optimizer):
+    model = MLP(2, [2, 1], seed=0)
+    with pytest.raises(TypeError, match=r"pass model\.parameters\(\), not the model"):
+        optimizer(model, lr=0.1)
+
+
+@pytest.mark.parametrize("optimizer", [SGD, Adam])
+def test_parameters_that_are_not_iterable_are_refused_with_what_to_pass(optimizer):
+    with pytest.raises(TypeError, match=r"iterable of Values such as model\.parameters\(\), "
+                                        r"got float"):
+        optimizer(0.5, lr=0.1)
 
 
 def test_a_parameter_listed_twice_is_refused():

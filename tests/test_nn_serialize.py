@@ -6,6 +6,7 @@ import json
 import math
 import os
 import pickle
+import re
 
 import pytest
 
@@ -277,6 +278,42 @@ def test_deeply_nested_json_is_refused(tmp_path):
     path = tmp_path / "deep.json"
     path.write_text("[" * 100_000 + "]" * 100_000)
     refuse(MLP(2, [2, 1], seed=0), path, "too deeply")
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1" + "0" * 400, "9" * 5000])
+def test_a_number_too_large_for_a_float_is_refused(saved, number):
+    model, path = saved
+    text = path.read_text()
+    path.write_text(re.sub(r'("layers\.0\.neurons\.0\.w1": )[^,]+', rf"\g<1>{number}", text))
+    before = snapshot(model)
+    with pytest.raises(ModelFileError, match="too large for a float"):
+        model.load_state(path)
+    with pytest.raises(ModelFileError, match="too large for a float"):
+        nn.load(path)
+    assert same_numbers(snapshot(model), before)
+
+
+def settings(module: Module) -> dict:
+    """Every attribute of a module except its parameters, sub-modules' settings included."""
+    found = {}
+    for name, item in vars(module).items():
+        items = item if isinstance(item, list) else [item]
+        if items and all(isinstance(i, Module) for i in items):
+            found[name] = [settings(i) for i in items]
+        elif not any(isinstance(i, Value) for i in items):
+            found[name] = item
+    return found
+
+
+@pytest.mark.parametrize("make", [
+    lambda: MLP(3, [4, 2], activation="tanh", seed=0, init="kaiming"),
+    lambda: Layer(2, 3, activation="sigmoid", seed=0, init="kaiming"),
+    lambda: Neuron(4, "linear", seed=0, init="kaiming"),
+])
+def test_a_loaded_model_has_every_setting_of_the_saved_one(tmp_path, make):
+    model = make()
+    model.save(tmp_path / "m.json")
+    assert settings(nn.load(tmp_path / "m.json")) == settings(model)
 
 
 def test_model_file_error_is_a_value_error():

@@ -81,6 +81,61 @@ def test_l1_regularization_adds_lambda_times_the_sum_of_magnitudes():
     assert with_l1.loss[0] == pytest.approx(without.loss[0] + 0.01 * l1, rel=1e-12)
 
 
+class RecordingMLP(MLP):
+    """An MLP that records every example it is called on."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen: list[tuple[float, ...]] = []
+
+    def __call__(self, x):
+        self.seen.append(tuple(x))
+        return super().__call__(x)
+
+
+def test_fit_draws_a_new_order_every_epoch_and_a_seed_repeats_it():
+    X = [[float(i), -float(i)] for i in range(10)]
+    y = [1 if i % 2 else -1 for i in range(10)]
+
+    def orders(seed: int) -> list[list[tuple[float, ...]]]:
+        model = RecordingMLP(2, [2, 1], seed=0)
+        fit(model, X, y, loss=hinge_loss, optimizer=SGD(model.parameters(), lr=0.0), epochs=3,
+            batch_size=3, seed=seed, progress=False)
+        return [model.seen[k * 10:(k + 1) * 10] for k in range(3)]
+
+    epochs = orders(seed=7)
+    examples = sorted(tuple(x) for x in X)
+    assert all(sorted(epoch) == examples for epoch in epochs)  # each epoch: every example once
+    assert epochs[0] != epochs[1] and epochs[1] != epochs[2] and epochs[0] != epochs[2]
+    assert epochs[0] != sorted(epochs[0])  # shuffled, not in the given order
+    assert orders(seed=7) == epochs
+
+
+def test_minibatch_history_is_the_mean_loss_plus_penalty_and_the_accuracy_of_every_example():
+    # With lr = 0 the weights never move, so the epoch's numbers can be computed directly:
+    # the mean of the 10 per-example losses plus the penalty, whatever the batches (3, 3, 3, 1).
+    X, y = moons(10)
+    model = MLP(2, [3, 1], seed=5)
+    history = fit(model, X, y, loss=hinge_loss, optimizer=SGD(model.parameters(), lr=0.0),
+                  epochs=1, batch_size=3, l2=0.01, seed=0, progress=False)
+    mean_loss = sum(hinge_loss(model(x), t).data for x, t in zip(X, y)) / len(X)
+    penalty = 0.01 * sum(p.data ** 2 for p in model.parameters())
+    assert history.loss == [pytest.approx(mean_loss + penalty, rel=1e-12)]
+    assert history.accuracy == [accuracy(model, X, y)]
+    assert 0.0 < history.accuracy[0] < 1.0  # a number that can be told apart from a batch's
+
+
+def test_test_loss_includes_the_penalty_as_the_training_loss_does():
+    X, y = moons(12)
+    X_test, y_test = moons(6, seed=3)
+    model = MLP(2, [3, 1], seed=2)
+    history = fit(model, X, y, loss=hinge_loss, optimizer=SGD(model.parameters(), lr=0.0),
+                  epochs=1, l1=0.02, test=(X_test, y_test), progress=False)
+    mean_loss = sum(hinge_loss(model(x), t).data for x, t in zip(X_test, y_test)) / 6
+    penalty = 0.02 * sum(abs(p.data) for p in model.parameters())
+    assert history.test_loss == [pytest.approx(mean_loss + penalty, rel=1e-12)]
+
+
 def test_fit_with_the_same_seeds_repeats_exactly():
     def train():
         X, y = moons()
@@ -239,6 +294,22 @@ def test_perceptron_takes_minus_one_plus_one_or_zero_one_labels_alike():
     assert [w.data for w in a.parameters()] == [w.data for w in b.parameters()]
 
 
+def test_perceptron_refuses_text_inputs_with_a_type_error():
+    with pytest.raises(TypeError, match="list of 2 inputs per example, got str"):
+        Perceptron(2)("ab")
+    with pytest.raises(TypeError, match="numbers or Values as inputs, got str"):
+        Perceptron(2)(["a", "b"])
+
+
+def test_perceptron_fit_checks_every_example_before_changing_a_weight():
+    # The first example is a mistake (sign(0) = +1 but y = -1), the third has 3 inputs: nothing
+    # may be learnt from the first before the third is found wrong.
+    perceptron = Perceptron(2)
+    with pytest.raises(ValueError, match="takes 2 inputs per example, got 3"):
+        perceptron.fit([[1.0, 1.0], [0.0, 1.0], [1.0, 2.0, 3.0]], [-1, 1, 1])
+    assert [p.data for p in perceptron.parameters()] == [0.0, 0.0, 0.0]
+
+
 def test_perceptron_refuses_other_labels():
     with pytest.raises(ValueError, match="-1/\\+1 or 0/1"):
         Perceptron(2).fit([[0.0, 0.0]] * 3, [0, 1, 2])
@@ -300,6 +371,12 @@ def test_a_perceptron_cannot_be_fitted_by_gradient_descent():
     ({"test": ([[0.0, 0.0]], [1, 1])}, ValueError, "test set"),
     ({"test": [[0.0, 0.0]]}, ValueError, "pair"),
     ({"accuracy": "yes"}, ValueError, "accuracy"),
+    ({"l1": -0.1}, ValueError, "l1"),
+    ({"l2": float("nan")}, ValueError, "l2"),
+    ({"l2": float("inf")}, ValueError, "l2"),
+    ({"l1": "0.1"}, ValueError, "l1"),
+    ({"l2": True}, ValueError, "l2"),
+    ({"lr_schedule": 0.1}, TypeError, "lr_schedule must be a function"),
 ])
 def test_bad_fit_arguments_are_refused(kwargs, error, message):
     model = MLP(2, [2, 1], seed=0)
@@ -310,3 +387,59 @@ def test_bad_fit_arguments_are_refused(kwargs, error, message):
     with pytest.raises(error, match=message):
         fit(model, X, y, **arguments)
 
+
+
+class StartCounter(SGD):
+    """SGD that records whether any step was taken."""
+
+    stepped = False
+
+    def step(self) -> None:
+        self.stepped = True
+        super().step()
+
+
+@pytest.mark.parametrize("kwargs", [{"l2": -1.0}, {"lr_schedule": "cosine"}])
+def test_bad_fit_arguments_are_refused_before_any_training(kwargs):
+    # The bad value would only be used later (at the first penalty or epoch 0's schedule):
+    # it must be refused before a single step changes the model.
+    model = MLP(2, [2, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    opt = StartCounter(model.parameters(), lr=0.1)
+    with pytest.raises((TypeError, ValueError)):
+        fit(model, [[0.0, 1.0], [1.0, 0.0]], [1, -1], loss=hinge_loss, optimizer=opt,
+            epochs=2, progress=False, **kwargs)
+    assert not opt.stepped and [p.data for p in model.parameters()] == before
+
+
+@pytest.mark.parametrize("model", [lambda x: x[0], "mlp", MLP], ids=["function", "str", "class"])
+def test_fit_refuses_a_model_that_is_not_a_module(model):
+    opt = SGD(MLP(2, [1], seed=0).parameters(), lr=0.1)
+    with pytest.raises(TypeError, match=r"model must be an nn Module .*parameters\(\)"):
+        fit(model, [[0.0, 1.0]], [1], loss=hinge_loss, optimizer=opt, progress=False)
+
+
+def test_fit_refuses_an_optimizer_holding_none_of_the_models_parameters():
+    model, other = MLP(2, [2, 1], seed=0), MLP(2, [2, 1], seed=1)
+    with pytest.raises(ValueError) as error:
+        fit(model, [[0.0, 1.0]], [1], loss=hinge_loss, optimizer=SGD(other.parameters(), lr=0.1),
+            progress=False)
+    assert str(error.value) == ("the optimizer holds none of this model's parameters: build it "
+                                "with nn.SGD(model.parameters(), ...)")
+
+
+def test_an_optimizer_holding_some_of_the_parameters_trains_only_those():
+    model = MLP(2, [2, 1], seed=0)
+    head = model.layers[-1].parameters()
+    body = [p.data for p in model.layers[0].parameters()]
+    fit(model, [[0.0, 1.0], [1.0, 0.0]], [1, -1], loss=hinge_loss,
+        optimizer=SGD(head, lr=0.1), epochs=2, progress=False)
+    assert [p.data for p in model.layers[0].parameters()] == body
+
+
+def test_fit_refuses_a_loss_that_returns_a_plain_number():
+    model = MLP(2, [2, 1], seed=0)
+    with pytest.raises(TypeError) as error:
+        fit(model, [[0.0, 1.0]], [1], loss=lambda pred, t: (pred.data - t) ** 2,
+            optimizer=SGD(model.parameters(), lr=0.1), progress=False)
+    assert str(error.value) == "loss must return a Value computed from the prediction, got float"
