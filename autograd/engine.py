@@ -54,6 +54,8 @@ class Value:
         op: the operation that made it (``"+"``, ``"*"``, ``"tanh"``, ``"**2"``...); ``""`` for
             leaves.
         parents: the Values it was computed from, in argument order; ``x * x`` has ``(x, x)``.
+        local_grads: d(this value)/d(parent) for each parent, as floats, in the same order (the
+            lectures' local gradients); backward multiplies each by dL/d(this value).
     """
 
     __slots__ = ("data", "grad", "label", "op", "parents", "local_grads")
@@ -68,7 +70,6 @@ class Value:
         self.label = label
         self.op = ""
         self.parents: tuple[Value, ...] = ()
-        #: d(self)/d(parent) for each parent, as floats, in the order of ``parents``.
         self.local_grads: tuple[float, ...] = ()
 
     # ---------------------------------------------------------------- arithmetic ---------
