@@ -429,11 +429,16 @@ def topological_order(root: Value) -> list[Value]:
 
     This is the order backward visits nodes: a node comes after every node that uses it.
     """
-    operations, leaves = _operations_and_leaves(root)
+    operations, leaves = operations_and_leaves(root)
     return operations + leaves
 
 
-def _operations_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
+#: A node and the non-zero gradient a backward pass took from it, to be added back.
+Saved = list[tuple[Value, "float | Value"]]
+
+
+def operations_and_leaves(root: Value, saved: Saved | None = None
+                          ) -> tuple[list[Value], list[Value]]:
     """The graph's operation nodes in topological order (root first), and its leaves.
 
     Depth-first search, iterative so that depth is limited by memory and not by Python's
@@ -444,8 +449,17 @@ def _operations_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
     parents waiting, the walk starts a new run, which must finish before those parents do.
     A leaf has no ancestors, so it is listed when first seen; leaves go after all operations,
     which keeps every node before its parents.
+
+    With a ``saved`` list, the walk also readies a backward pass, which must start from zero
+    (a node still holding an earlier pass's gradient would pass it on again): each non-zero
+    ``.grad`` is moved into ``saved`` as ``(node, grad)`` and set to 0.0. Doing it here, while
+    each node is at hand, spares a second trip through the whole graph.
     """
+    clear = saved is not None
     if not root.parents:
+        if clear and root.grad:
+            saved.append((root, root.grad))
+            root.grad = 0.0
         return [], [root]
     finished: list[Value] = []  # each node after all its ancestors
     leaves: list[Value] = []
@@ -465,6 +479,9 @@ def _operations_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
         push(run)
         while True:
             mark(node)
+            if clear and node.grad:
+                saved.append((node, node.grad))
+                node.grad = 0.0
             walk_on = None
             waiting = False
             for parent in node.parents:
@@ -472,6 +489,9 @@ def _operations_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
                     if not parent.parents:
                         mark(parent)
                         leaves.append(parent)
+                        if clear and parent.grad:
+                            saved.append((parent, parent.grad))
+                            parent.grad = 0.0
                     else:  # the last such parent is walked into, as if pushed last
                         if walk_on is not None:
                             push(walk_on)
@@ -503,28 +523,16 @@ def gradients(root: Value, create_graph: bool = False) -> dict[Value, float | Va
     return result
 
 
-def clear_grads(nodes: Iterable[Value]) -> list[tuple[Value, float | Value]]:
-    """Set ``.grad = 0.0`` on ``nodes``; return ``(node, old grad)`` for those that were not 0.
-
-    A backward pass starts from zero so that it propagates its own gradients only (a node
-    holding an earlier pass's gradient would pass that on again); ``add_back`` then restores
-    accumulation. Only non-zero gradients are kept: after ``zero_grad()`` there are none.
-    """
-    saved = [(node, node.grad) for node in nodes if node.grad]
-    for node, _ in saved:
-        node.grad = 0.0
-    return saved
-
-
-def add_back(saved: list[tuple[Value, float | Value]]) -> None:
-    """Add the gradients ``clear_grads`` took away back into ``.grad``: accumulation."""
+def add_back(saved: Saved) -> None:
+    """Add the gradients a pass took away (see ``operations_and_leaves``) back into ``.grad``:
+    accumulation, as in PyTorch."""
     for node, old in saved:
         node.grad = old + node.grad
 
 
-def put_back(nodes: Iterable[Value], saved: list[tuple[Value, float | Value]]) -> None:
-    """Leave ``.grad`` on ``nodes`` exactly as it was before ``clear_grads`` took ``saved``:
-    what ``gradients()`` does after reading a pass, and any pass that fails half-way."""
+def put_back(nodes: Iterable[Value], saved: Saved) -> None:
+    """Leave ``.grad`` on ``nodes`` exactly as it was before a pass took ``saved``: what
+    ``gradients()`` does after reading a pass, and any pass that fails half-way."""
     for node in nodes:
         node.grad = 0.0
     for node, old in saved:
@@ -546,7 +554,7 @@ _ON_GRAPH["id"] = lambda out, a: (1.0,)
 
 def _backward_pass(root: Value, create_graph: bool) -> tuple[list[Value], list[Value], list]:
     """Set every node's ``.grad`` to d(root)/d(node), from zero; return the operations, the
-    leaves and the non-zero gradients the pass overwrote (see ``clear_grads``).
+    leaves and the non-zero gradients the pass overwrote (see ``operations_and_leaves``).
 
     The chain rule in reverse topological order: by the time a node is reached, every node that
     uses it has added its share (``dL/dx += dL/dy * dy/dx``), so its gradient is complete and can
@@ -556,8 +564,8 @@ def _backward_pass(root: Value, create_graph: bool) -> tuple[list[Value], list[V
     if create_graph and flags & NO_GRAD:
         raise RuntimeError("backward(create_graph=True) inside no_grad(): no graph can be built "
                            "for the gradients; leave the no_grad() block first")
-    operations, leaves = _operations_and_leaves(root)
-    saved = clear_grads(operations) + clear_grads(leaves)
+    saved: Saved = []
+    operations, leaves = operations_and_leaves(root, saved)
     root.grad = 1.0
     if create_graph or flags & ANOMALY:
         try:

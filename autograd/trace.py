@@ -24,9 +24,8 @@ from autograd.engine import (
     Value,
     _check_contribution,
     add_back,
-    clear_grads,
+    operations_and_leaves,
     put_back,
-    topological_order,
 )
 from autograd.files import write_atomically
 from autograd.format import format_number
@@ -208,11 +207,12 @@ def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward needs a Value (the output), got {type(root).__name__}")
     params = frozenset(value_list(params, "trace_backward params"))
-    order = topological_order(root)
     nodes = forward_order(root)
     names = readable_names(nodes, root)
     check = bool(mode.get() & ANOMALY)
-    saved = clear_grads(order)
+    saved: list = []
+    operations, leaves = operations_and_leaves(root, saved)  # gradients start from zero
+    order = operations + leaves
     root.grad = 1.0
     steps: list[Step] = []
     output = names[root]
