@@ -198,3 +198,25 @@ def test_a_dropped_graph_is_freed_without_the_cyclic_collector():
 
 def test_values_have_no_instance_dict():
     assert not hasattr(Value(1.0), "__dict__")
+
+
+@given(st.lists(st.floats(-2, 2), min_size=2, max_size=4),
+       st.lists(st.tuples(st.integers(0, 9), st.integers(0, 99), st.integers(0, 99)),
+                min_size=1, max_size=25),
+       st.lists(st.floats(-5, 5), min_size=1, max_size=60))
+def test_backward_adds_this_pass_to_whatever_every_node_held(inputs, program, olds):
+    """Old gradients on any nodes (leaves, shared, intermediate) are kept and added to, and
+    never passed on: each node ends with old + d out/d node."""
+    nodes = [Value(x) for x in inputs]
+    for op, i, j in program:
+        nodes.append(OPERATIONS[op](nodes[i % len(nodes)], nodes[j % len(nodes)]))
+    out = nodes[-1]
+    graph = topological_order(out)
+    for node, old in zip(graph, olds * len(graph)):
+        node.grad = old
+    before = {node: node.grad for node in graph}
+    this_pass = gradients(out)
+    assert all(node.grad == before[node] for node in graph)  # gradients() changed nothing
+    out.backward()
+    for node in graph:
+        assert node.grad == pytest.approx(before[node] + this_pass[node], rel=1e-12, abs=1e-12)
