@@ -565,29 +565,35 @@ def _backward_pass(root: Value, create_graph: bool) -> tuple[list[Value], list[V
         raise RuntimeError("backward(create_graph=True) inside no_grad(): no graph can be built "
                            "for the gradients; leave the no_grad() block first")
     saved: Saved = []
-    operations, leaves = operations_and_leaves(root, saved)
-    root.grad = 1.0
-    if create_graph or flags & ANOMALY:
-        try:
+    operations: list[Value] = []
+    leaves: list[Value] = []
+    try:
+        operations, leaves = operations_and_leaves(root, saved)
+        root.grad = 1.0
+        if create_graph or flags & ANOMALY:
             _propagate_checked(operations, create_graph, bool(flags & ANOMALY))
-        except BaseException:  # an anomaly found, say: leave every .grad as it was
-            put_back(operations + leaves, saved)
-            raise
-    else:
-        # The hot loop of every training step: plain floats. Most nodes are binary operations;
-        # unpacking their two parents directly is several times faster than a zip per node.
-        for node in operations:
-            g = node.grad
-            parents = node.parents
-            if len(parents) == 2:
-                a, b = parents
-                da, db = node.local_grads
-                a.grad += da * g
-                b.grad += db * g
-            else:
-                for parent, d in zip(parents, node.local_grads):
-                    parent.grad += d * g
+        else:
+            _propagate(operations)
+    except BaseException:  # an anomaly, Ctrl-C half-way: leave every .grad as it was
+        put_back(operations + leaves, saved)
+        raise
     return operations, leaves, saved
+
+
+def _propagate(operations: list[Value]) -> None:
+    """The hot loop of every training step: plain floats. Most nodes are binary operations;
+    unpacking their two parents directly is several times faster than a zip per node."""
+    for node in operations:
+        g = node.grad
+        parents = node.parents
+        if len(parents) == 2:
+            a, b = parents
+            da, db = node.local_grads
+            a.grad += da * g
+            b.grad += db * g
+        else:
+            for parent, d in zip(parents, node.local_grads):
+                parent.grad += d * g
 
 
 def _propagate_checked(operations: list[Value], create_graph: bool, check: bool) -> None:

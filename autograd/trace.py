@@ -211,15 +211,14 @@ def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
     names = readable_names(nodes, root)
     check = bool(mode.get() & ANOMALY)
     saved: list = []
-    operations, leaves = operations_and_leaves(root, saved)  # gradients start from zero
-    order = operations + leaves
-    root.grad = 1.0
+    operations: list[Value] = []
+    leaves: list[Value] = []
     steps: list[Step] = []
     output = names[root]
     try:
-        for node in order:
-            if not node.parents:
-                continue
+        operations, leaves = operations_and_leaves(root, saved)  # gradients start from zero
+        root.grad = 1.0
+        for node in operations:
             upstream = node.grad
             updates = []
             for parent, local in zip(node.parents, node.local_grads):
@@ -232,8 +231,8 @@ def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
                                             before, parent.grad))
             steps.append(Step(len(steps) + 1, node, names[node], upstream, tuple(updates),
                               output))
-    except BaseException:  # an anomaly found: leave every .grad as it was, as backward() does
-        put_back(order, saved)
+    except BaseException:  # an anomaly, Ctrl-C half-way: leave every .grad as it was
+        put_back(operations + leaves, saved)
         raise
     add_back(saved)
     return Trace(root, nodes, names, steps, params)

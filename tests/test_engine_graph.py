@@ -220,3 +220,27 @@ def test_backward_adds_this_pass_to_whatever_every_node_held(inputs, program, ol
     out.backward()
     for node in graph:
         assert node.grad == pytest.approx(before[node] + this_pass[node], rel=1e-12, abs=1e-12)
+
+
+def test_a_plain_backward_interrupted_half_way_leaves_every_grad_as_it_was():
+    """Ctrl-C (or any error) in the float loop: the pass's half-done sums are undone and the
+    gradients earlier passes left are back, none lost."""
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    h = x * w
+    out = (h + 1.0).tanh() * 2.0
+    graph = topological_order(out)
+    for i, node in enumerate(graph):
+        node.grad = float(i + 1)
+    before = {node: node.grad for node in graph}
+
+    class Interrupt(BaseException):
+        pass
+
+    class Stop(float):
+        def __mul__(self, other):  # reached only once the loop gets to h, half-way down
+            raise Interrupt
+
+    h.local_grads = (Stop(-3.0), 2.0)
+    with pytest.raises(Interrupt):
+        out.backward()
+    assert {node: node.grad for node in graph} == before
