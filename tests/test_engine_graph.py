@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Value, gradients, numerical_grad, topological_order
+from autograd import Value, gradients, numerical_grad, topological_order, trace_backward
 
 
 def test_leaf_attributes():
@@ -222,7 +222,9 @@ def test_backward_adds_this_pass_to_whatever_every_node_held(inputs, program, ol
         assert node.grad == pytest.approx(before[node] + this_pass[node], rel=1e-12, abs=1e-12)
 
 
-def test_a_plain_backward_interrupted_half_way_leaves_every_grad_as_it_was():
+@pytest.mark.parametrize("run", [Value.backward, gradients, trace_backward],
+                         ids=["backward", "gradients", "trace_backward"])
+def test_a_plain_backward_interrupted_half_way_leaves_every_grad_as_it_was(run):
     """Ctrl-C (or any error) in the float loop: the pass's half-done sums are undone and the
     gradients earlier passes left are back, none lost."""
     x, w = Value(2.0, label="x"), Value(-3.0, label="w")
@@ -242,5 +244,5 @@ def test_a_plain_backward_interrupted_half_way_leaves_every_grad_as_it_was():
 
     h.local_grads = (Stop(-3.0), 2.0)
     with pytest.raises(Interrupt):
-        out.backward()
+        run(out)
     assert {node: node.grad for node in graph} == before
