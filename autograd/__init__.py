@@ -11,6 +11,7 @@
 from autograd.draw import Graph, GraphTooLargeError, draw_dot
 from autograd.engine import (
     Constant,
+    Parameter,
     Value,
     custom_op,
     dot,
@@ -27,7 +28,7 @@ from autograd.render import GraphvizError, RendererNotFoundError
 from autograd.trace import Step, Trace, trace_backward
 
 __all__ = [
-    "AnomalyError", "Constant", "GradcheckReport", "Value", "cos", "custom_op",
+    "AnomalyError", "Constant", "GradcheckReport", "Parameter", "Value", "cos", "custom_op",
     "detect_anomaly", "dot", "enable_grad", "exp", "grad", "gradcheck", "gradients",
     "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu", "sigmoid", "sin", "sqrt",
     "tanh", "topological_order", "value_and_grad",

@@ -279,6 +279,15 @@ class Constant(Value):
     __slots__ = ()
 
 
+class Parameter(Value):
+    """A leaf that training changes: a weight or a bias (PyTorch's ``nn.Parameter``).
+
+    A Value like any other; ``nn``'s modules make their weights and biases Parameters, and
+    pictures and the step-through colour them as parameters without being told."""
+
+    __slots__ = ()
+
+
 def _power_on_graph(out: Value, a: Value) -> tuple:
     n = float(out.op[2:])
     return (0.0 if n == 0.0 else n * a ** (n - 1.0),)

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from numbers import Real
 from typing import Any
 
-from autograd import Value, dot, format_number
+from autograd import Parameter, Value, dot, format_number
 
 Seed = int | random.Random | None
 
@@ -170,7 +170,7 @@ def input_values(x: object, nin: int, owner: str) -> list[Value]:
     Wrapping each number once lets every neuron of a layer share the same input node (graph
     pictures then show x1 once, with all its edges), instead of a constant per neuron.
     """
-    return [xi if isinstance(xi, Value) else Value(xi, f"x{i}")
+    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{i}")
             for i, xi in enumerate(check_inputs(x, nin, owner), start=1)]
 
 
@@ -216,8 +216,8 @@ class Neuron(Module):
         init = _check_choice(init, INITS, "init")
         rng = generator(seed)
         bound = 1.0 if init == "uniform" else ACTIVATIONS[activation] * math.sqrt(3.0 / nin)
-        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
-        self.b = Value(0.0)
+        self.w = [Parameter(rng.uniform(-bound, bound)) for _ in range(nin)]
+        self.b = Parameter(0.0)
         self.label_parameters()
 
     def named_parameters(self) -> list[tuple[str, Value]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value, format_number
+from autograd import Parameter, Value, format_number
 from nn.module import Module, _check_size, _weights_text, check_inputs
 
 
@@ -44,8 +44,8 @@ class Perceptron(Module):
 
     def __init__(self, nin: int) -> None:
         self.nin = _check_size(nin, "Perceptron nin (its number of inputs)")
-        self.w = [Value(0.0) for _ in range(nin)]
-        self.b = Value(0.0)
+        self.w = [Parameter(0.0) for _ in range(nin)]
+        self.b = Parameter(0.0)
         self.label_parameters()
 
     def named_parameters(self) -> list[tuple[str, Value]]:
