@@ -47,7 +47,7 @@ _ONE = (1.0,)
 #: The local derivative of an output that does not depend on its input here: relu(x) for
 #: x <= 0 and x ** 0. Backward passes nothing back through it, whatever dL/d(output) is, as
 #: PyTorch's threshold_backward does: an inf or nan from above must not turn 0 * inf into nan.
-_NO_FLOW = (0.0,)
+_NO_FLOW = tuple([0.0])  # built at run time: a literal (0.0,) elsewhere may be this very object
 
 
 class Value:
@@ -813,8 +813,8 @@ def _adopt_children(node: Value, children: Iterable[Value], op: object) -> None:
                         f"got {type(children).__name__}") from None
     for p in parents:
         if not isinstance(p, Value):
-            raise TypeError(f"Value(data, _children, _op): _children must be Values, got "
-                            f"{type(p).__name__}")
+            raise TypeError(f"Value(data, _children, _op): _children must be a tuple of "
+                            f"Values; it holds a {type(p).__name__}")
     node.op = _micrograd_op(op)
     if parents:
         node.parents = parents
