@@ -260,6 +260,16 @@ class Value:
 
     _ON_GRAPH["relu"] = lambda out, a: (1.0 if a.data > 0.0 else 0.0,)
 
+    def step(self) -> Value:
+        """The hard threshold (Heaviside step) of notes 003: g(z) = 1 for z >= 0, else 0.
+
+        dg/dz = 0 everywhere (at z = 0 it jumps and has none): as autodiff sees it, nothing
+        flows back, so gradient descent cannot train a step unit; the perceptron rule can,
+        because it never asks for a derivative."""
+        return _make(1.0 if self.data >= 0.0 else 0.0, (self,), _NO_FLOW, "step")
+
+    _ON_GRAPH["step"] = lambda out, a: (0.0,)
+
     def sin(self) -> Value:
         """sin x;  d/dx sin x = cos x."""
         x = self.data

@@ -382,3 +382,15 @@ def test_a_long_chain_walks_without_recursion():
     assert len(forward_order(y)) == 400_001  # every product and its constant
     y.backward()
     assert x.grad == 1.0
+
+
+# ---------------------------------------------------------------- the hard threshold
+
+@pytest.mark.parametrize("z, g", [(-0.5, 0.0), (0.0, 1.0), (2.0, 1.0), (-1e-300, 0.0)])
+def test_step_is_the_notes_hard_threshold_with_derivative_zero(z, g):
+    x = Value(z)
+    out = x.step()
+    assert out.data == g and out.op == "step"
+    sqrt(out - g).backward()  # sqrt'(0) = inf arrives: still nothing flows back
+    assert x.grad == 0.0
+    assert grad(lambda v: v.step() * 3)(z) == 0.0

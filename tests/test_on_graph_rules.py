@@ -45,6 +45,7 @@ UNARY = {
     "tanh": (finite, lambda a: a.tanh()),
     "sigmoid": (finite, lambda a: a.sigmoid()),
     "relu": (nonzero, lambda a: a.relu()),
+    "step": (finite, lambda a: a.step()),
     "sin": (finite, lambda a: a.sin()),
     "cos": (finite, lambda a: a.cos()),
     "sqrt": (positive, lambda a: a.sqrt()),
