@@ -8,6 +8,7 @@
     7.0
 """
 
+from autograd.compiler import CompiledStep, CompileWarning, compile
 from autograd.draw import Graph, GraphTooLargeError, draw_dot
 from autograd.engine import (
     Constant,
@@ -34,6 +35,8 @@ __all__ = [
     "custom_op", "detect_anomaly", "dot", "enable_grad", "exp", "forward_order", "grad",
     "gradcheck", "gradients", "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu",
     "sigmoid", "sin", "sqrt", "step", "tanh", "topological_order", "value_and_grad",
+    # compiled steps
+    "CompileWarning", "CompiledStep", "compile",
     # pictures and step-through
     "Graph", "GraphTooLargeError", "GraphvizError", "RendererNotFoundError", "Step", "Trace",
     "draw_dot", "trace_backward",

@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Iterable, Sequence
+from numbers import Integral, Real
 
-from autograd import Value, dot, log
+from autograd import Constant, Value, dot, log
 
 Number = int | float
 Scalar = Value | Number
@@ -30,13 +31,13 @@ def _value(x: object, fn: str) -> Value:
     """``x`` as a Value: Values pass, a number becomes a new leaf."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return Value(float(x))
+    if isinstance(x, Real) and not isinstance(x, bool):
+        return Value(x)
     raise TypeError(f"{fn} takes Values or numbers, got {type(x).__name__}")
 
 
 def _scores(logits: object, fn: str, at_least: int = 1) -> list[Value]:
-    if isinstance(logits, (Value, int, float)):
+    if isinstance(logits, (Value, Real)):
         raise TypeError(f"{fn} takes a list of class scores, got a single number")
     try:
         items = list(logits)  # type: ignore[call-overload]
@@ -51,8 +52,8 @@ def _scores(logits: object, fn: str, at_least: int = 1) -> list[Value]:
 
 
 def _class_index(target: object, k: int, fn: str) -> int:
-    if isinstance(target, float) and target.is_integer():
-        target = int(target)
+    if isinstance(target, Real) and not isinstance(target, Integral) and target % 1 == 0:
+        target = int(target)  # 2.0 is class 2
     try:
         index = operator.index(target)  # type: ignore[arg-type]
     except TypeError:
@@ -71,7 +72,7 @@ def _total(terms: Sequence[Value]) -> Value:
 
 def _components(x: object) -> list | None:
     """A vector's components as a list; None for anything else (one number, or bad input)."""
-    if isinstance(x, (Value, int, float, str, bytes)):
+    if isinstance(x, (Value, Real, str, bytes)):
         return None
     try:
         return list(x)  # type: ignore[call-overload]
@@ -107,7 +108,7 @@ def mse_loss(pred: Scalar | Sequence[Scalar], target: Scalar | Sequence[Scalar])
 def _clamped_log(p: Value) -> Value:
     out = p.log()
     # nan is kept (it compares false): a diverged model must show a nan loss, not 100.
-    return Value(LOG_CLAMP) if out.data < LOG_CLAMP else out
+    return Constant(LOG_CLAMP) if out.data < LOG_CLAMP else out
 
 
 def binary_cross_entropy(prob: Scalar, target: Scalar) -> Value:
@@ -225,8 +226,11 @@ def hinge_loss(scores: Sequence[Scalar] | Scalar, target_index: int,
     zero once the score is on the right side of 0 by at least the margin. At the hinge's kink
     the gradient is 0, as ReLU's.
     """
-    if isinstance(scores, (Value, int, float)):
-        if target_index not in (-1, 1) or isinstance(target_index, bool):
+    if isinstance(scores, (Value, Real)):
+        # |y| = 1 rather than y in (-1, 1): one question for either label, so that a compiled
+        # step (autograd.compile) holds for both
+        if (isinstance(target_index, bool) or not isinstance(target_index, Real)
+                or abs(target_index) != 1):
             raise ValueError(f"hinge_loss with a single score needs a label of -1 or +1, got "
                              f"{target_index!r} (for 0/1 labels pass 2 * y - 1)")
         s = _value(scores, "hinge_loss")

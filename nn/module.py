@@ -146,7 +146,7 @@ def check_inputs(x: object, nin: int, owner: str) -> Sequence:
     A list, a tuple or another indexable sequence (a NumPy row) is accepted; a dict, a set or a
     string is refused rather than read as its keys, in no order, or its characters.
     """
-    if isinstance(x, (Value, int, float)) and not isinstance(x, bool):
+    if isinstance(x, (Value, Real)) and not isinstance(x, bool):
         if nin == 1:
             return (x,)
         raise TypeError(f"{owner} takes a list of {nin} inputs per example, got one number")
