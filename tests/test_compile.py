@@ -385,6 +385,21 @@ def test_numbers_computed_from_the_graph_become_constants_of_the_replay():
                                    replays_expected=False)
 
 
+def test_a_node_made_inside_no_grad_is_replayed_as_a_number_nothing_flows_through():
+    w = Parameter(0.8)
+
+    def fn(x):
+        y = w * x
+        with no_grad():
+            scale = y.exp()  # computed from the graph, but not part of it
+        return y * scale
+
+    assert_replays_like_the_engine(fn, [(1.0,), (2.0,), (-3.0,), (0.5,)], [w])
+    w.grad = 0.0
+    autograd.compile(fn)(2.0)
+    assert w.grad == 2.0 * math.exp(0.8 * 2.0)  # dL/dw = x * scale: nothing through scale
+
+
 def test_a_graph_that_changes_at_every_call_runs_on_the_engine_after_a_warning():
     w = Parameter(1.0)
     calls = [(float(k),) for k in range(12)]
@@ -572,3 +587,34 @@ def test_nodes_fn_made_hold_plain_floats_after_recording():
     assert all(type(v.data) is float for v in kept)
     assert all(type(d) is float for v in kept for d in v.local_grads)
     assert type(w.data) is float
+
+
+class Fragile(Parameter):
+    """A parameter whose gradient writes are counted down in ``writes``: the one at 0 is
+    interrupted (Ctrl-C), every other goes through."""
+
+    __slots__ = ()
+    writes = [-1]
+
+    @property
+    def grad(self):
+        return Parameter.grad.__get__(self)
+
+    @grad.setter
+    def grad(self, g):
+        self.writes[0] -= 1
+        if self.writes[0] == 0:
+            raise KeyboardInterrupt
+        Parameter.grad.__set__(self, g)
+
+
+def test_a_step_interrupted_while_writing_gradients_puts_every_old_one_back():
+    a, b, c = Fragile(1.0), Fragile(2.0), Fragile(3.0)
+    step = autograd.compile(lambda x: a * x + b * x + c * x)
+    step(1.0)
+    step(1.0)
+    olds = [a.grad, b.grad, c.grad]
+    Fragile.writes[0] = 3  # the third parameter's write is interrupted
+    with pytest.raises(KeyboardInterrupt):
+        step(5.0)
+    assert [a.grad, b.grad, c.grad] == olds
