@@ -8,7 +8,6 @@
     7.0
 """
 
-from autograd.compiler import CompiledStep, CompileWarning, compile
 from autograd.draw import Graph, GraphTooLargeError, draw_dot
 from autograd.engine import (
     Constant,
@@ -43,3 +42,12 @@ __all__ = [
     # showing numbers and writing files, as every picture and saved model does
     "format_number", "write_atomically",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The compiler loads when first asked for: most programs never compile a step.
+    if name in ("compile", "CompiledStep", "CompileWarning"):
+        from autograd import compiler
+
+        return getattr(compiler, name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

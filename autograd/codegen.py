@@ -26,19 +26,16 @@ from __future__ import annotations
 
 import linecache
 import math
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import count
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd import floatmath as fm
 from autograd.engine import Value, forward_order
 from autograd.recording import Guard, Node, Number, Recording, literal
 
 
-@dataclass(frozen=True)
-class Flows:
+class Flows(NamedTuple):
     """A local derivative that passes gradient back only where ``when`` holds; elsewhere nothing
     flows at all (relu for x <= 0: not even 0 * inf)."""
 
@@ -96,23 +93,25 @@ class CannotCompile(Exception):
     """The recorded step cannot be turned into code; the message says why."""
 
 
-@dataclass
 class Replay:
     """A recorded step as generated code: ``function(inputs, param_values, old_grads)``
     returns ``(loss, new_grads)`` (``(loss, aux, new_grads)`` with aux), or ``(AGAIN, k)`` when
-    guard ``k`` fails."""
+    guard ``k`` fails.
 
-    source: str
-    function: Callable[..., Any]
-    #: The parameters whose numbers it reads, in the order of ``param_values``.
-    params: list[Value]
-    #: The parameters whose gradients it computes (in the graph), in the order of both
-    #: ``old_grads`` and the new gradients.
-    grads: list[Value]
-    #: Where fn made each guard's comparison (``file:line: code``).
-    guards: list[str]
-    #: How many calls it has answered.
-    calls: int = 0
+    ``params`` are the parameters whose numbers it reads, in the order of ``param_values``;
+    ``grads`` those whose gradients it computes (the graph's), in the order of ``old_grads``
+    and of the new gradients; ``guards`` where fn made each guard's comparison; ``calls`` how
+    many calls it has answered.
+    """
+
+    def __init__(self, source: str, function: Callable[..., Any], params: list[Value],
+                 grads: list[Value], guards: list[str]) -> None:
+        self.source = source
+        self.function = function
+        self.params = params
+        self.grads = grads
+        self.guards = guards
+        self.calls = 0
 
 
 def generate(recording: Recording, root: Value, results: Sequence[str]) -> Replay:
@@ -376,8 +375,9 @@ def _unpack(names: Sequence[str], source: str, comment: str) -> list[str]:
 
 
 def _identifiers(code: str) -> list[str]:
-    """The names ``code`` reads (and the function names it calls)."""
-    return _IDENTIFIER.findall(code)
+    """The names ``code`` reads (and the function names it calls, and bits of numbers)."""
+    return code.translate(_SEPARATORS).split()
 
 
-_IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*")
+#: Every character that cannot be part of a name, as a space.
+_SEPARATORS = {c: " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}

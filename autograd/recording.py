@@ -22,15 +22,13 @@ is noted as the reason the step must run on the engine instead.
 
 from __future__ import annotations
 
-import linecache
 import math
 import operator
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from numbers import Integral, Real
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd.engine import Constant, Value
 from autograd.format import format_number
@@ -48,8 +46,7 @@ def literal(x: bool | int | float) -> str | None:
 
 # ---------------------------------------------------------------- what was recorded --------
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):
     """An operation's result: ``name = op(args)``. ``targets`` says, per argument, which node
     (``v3``) or parameter (``p2``) gradients flow back to; ``None`` for inputs and constants
     (and for every argument of a node made inside ``no_grad()``)."""
@@ -60,8 +57,7 @@ class Node:
     targets: tuple[str | None, ...]
 
 
-@dataclass(frozen=True)
-class Number:
+class Number(NamedTuple):
     """A number fn's code computed from followed numbers: ``name = code``."""
 
     name: str
@@ -69,8 +65,7 @@ class Number:
     deps: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Guard:
+class Guard(NamedTuple):
     """A comparison fn's code made: replaying requires ``code`` to be true again."""
 
     code: str
@@ -113,6 +108,8 @@ def _where() -> str:
         frame = frame.f_back
     if frame is None:
         return "(unknown place)"
+    import linecache  # (only for messages: most recordings never need it)
+
     code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
     return f"{frame.f_code.co_filename}:{frame.f_lineno}: {code}"
 
