@@ -204,9 +204,9 @@ class _Generator:
             elif isinstance(step, Number):
                 lines.append(f"    {step.name} = {step.code}")
             else:
-                lines.append(f"    if not ({step.code}):  # fn compared, at {step.where}")
-                lines.append(f"        return AGAIN, {len(guards)}  # fn would build another "
-                             "graph: record again")
+                lines.append(f"    if {step.changed}:  # fn asked, at {step.where}")
+                lines.append(f"        return AGAIN, {len(guards)}  # another answer: fn may "
+                             "build another graph")
                 guards.append(step.where)
         return lines, wanted, guards
 

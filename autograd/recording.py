@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import operator
+import os
 import sys
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
@@ -66,9 +67,10 @@ class Number(NamedTuple):
 
 
 class Guard(NamedTuple):
-    """A comparison fn's code made: replaying requires ``code`` to be true again."""
+    """A question fn's code asked about followed numbers: replaying records anew when
+    ``changed`` (its answer is not the recorded one)."""
 
-    code: str
+    changed: str
     deps: tuple[str, ...]
     where: str
 
@@ -110,8 +112,13 @@ def _where() -> str:
         return "(unknown place)"
     import linecache  # (only for messages: most recordings never need it)
 
-    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}: {code}"
+    filename = frame.f_code.co_filename
+    code = linecache.getline(filename, frame.f_lineno).strip()
+    try:
+        shorter = os.path.relpath(filename)
+    except ValueError:  # another drive
+        shorter = filename
+    return f"{filename if shorter.startswith('..') else shorter}:{frame.f_lineno}: {code}"
 
 
 _SYMBOLS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
@@ -423,10 +430,10 @@ class Recording:
     def guard(self, code: str, answer: Any, operands: tuple) -> None:
         """fn's code asked ``code`` and got ``answer``."""
         if isinstance(answer, bool):
-            check = code if answer else f"not ({code})"
+            changed = f"not ({code})" if answer else code
         else:
-            check = f"{code} == {self.code(answer)}"
-        self.steps.append(Guard(check, _names(operands), _where()))
+            changed = f"{code} != {self.code(answer)}"
+        self.steps.append(Guard(changed, _names(operands), _where()))
 
     def unfaithful(self, reason: str) -> None:
         if self.reason is None:
