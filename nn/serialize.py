@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
 from typing import Any
 
 from autograd import write_atomically
@@ -221,11 +222,14 @@ def load(path: str | os.PathLike) -> Module:
         raise ModelFileError(f"{where} holds a {cls_name}, which nn.load cannot rebuild (it "
                              f"rebuilds {', '.join(MODELS)}); create the model yourself and "
                              "call model.load_state(path)")
+    state = random.getstate()
     try:
         model = cls(**config)
     except (TypeError, ValueError) as error:
         raise ModelFileError(f"{where}: the saved configuration {config} does not build a "
                              f"{cls_name}: {error}") from None
+    finally:  # the weights drawn are replaced below: loading leaves the random module's stream
+        random.setstate(state)
     _check_parameters(model, numbers, where)
     for name, p in model.named_parameters():
         p.data = numbers[name]
