@@ -43,6 +43,7 @@ class GraphTooLargeError(ValueError):
 
 def draw_dot(
     root: Value,
+    format: str = "svg",
     rankdir: str = "LR",
     *,
     show_grad: bool = True,
@@ -69,6 +70,8 @@ def draw_dot(
 
     Args:
         root: the output, e.g. the loss L.
+        format: the picture format of ``render()`` and ``pipe()``: ``"svg"``, ``"png"`` or
+            ``"pdf"`` (micrograd's ``draw_dot(root, format='svg', rankdir='LR')`` order).
         rankdir: ``"LR"`` (left to right, inputs on the left) or ``"TB"`` (top to bottom).
         show_grad: False hides the grad column (for pictures drawn before ``backward()``).
         params: Values to colour as parameters; ones not in this graph are ignored.
@@ -83,7 +86,9 @@ def draw_dot(
 
     Returns:
         A ``Graph``: ``.source`` is the DOT text, ``.save("g.svg")`` writes svg/png/pdf/dot, and
-        Jupyter displays it inline.
+        Jupyter displays it inline. Like the graphviz ``Digraph`` micrograd's ``draw_dot``
+        returns, ``.render("gout")`` writes ``gout`` (DOT) and ``gout.svg`` and ``.pipe()`` gives
+        the picture's bytes.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value (the output), got {type(root).__name__}")
@@ -104,7 +109,7 @@ def draw_dot(
         grads={n: n.grad for n in nodes} if show_grad else None,
         params=set(value_list(params, "params")),
         marked=marked | on_path, marked_ops=path_ops, marked_edges=path_edges,
-    ))
+    ), format)
 
 
 def graph_nodes(root: Value, max_nodes: int, what: str) -> list[Value]:
