@@ -6,6 +6,7 @@ import json
 import math
 import os
 import pickle
+import random
 import re
 
 import pytest
@@ -323,3 +324,12 @@ def test_model_file_error_is_a_value_error():
 def test_a_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         nn.load(tmp_path / "nothing.json")
+
+
+def test_loading_a_model_leaves_the_random_module_where_it_was(tmp_path):
+    MLP(2, [3, 1], seed=0).save(tmp_path / "m.json")
+    random.seed(5)
+    expected = random.random()
+    random.seed(5)
+    nn.load(tmp_path / "m.json")
+    assert random.random() == expected
