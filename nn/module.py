@@ -72,15 +72,16 @@ class Module:
         for name, p in self.named_parameters():
             p.label = name
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> None:
         """Write architecture and every parameter to ``path`` as JSON, atomically.
 
         See ``nn.serialize`` for the format. ``nn.load(path)`` rebuilds the model;
-        ``model.load_state(path)`` fills a model of the same architecture.
+        ``model.load_state(path)`` fills a model of the same architecture. A replaced file
+        keeps its permissions; a read-only one is replaced only with ``overwrite=True``.
         """
         from nn.serialize import save
 
-        save(self, path)
+        save(self, path, overwrite=overwrite)
 
     def load_state(self, path: str | os.PathLike) -> None:
         """Fill this model's parameters from a file written by ``save``.

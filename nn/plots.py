@@ -2,9 +2,10 @@
 
 matplotlib is imported only inside these functions, so ``nn`` works without it. Each function
 returns a matplotlib ``Figure``: a notebook cell that ends with the call shows it inline; give
-``path`` to also save it (PNG, SVG or PDF by extension, written atomically). Figures are made
-without ``pyplot``, so scripts and servers need no display, and nothing accumulates in pyplot's
-list of open figures. Pass ``ax`` to draw into axes of your own figure instead.
+``path`` to also save it (PNG, SVG or PDF by extension, written atomically; a read-only file is
+replaced only with ``overwrite=True``). Figures are made without ``pyplot``, so scripts and
+servers need no display, and nothing accumulates in pyplot's list of open figures. Pass ``ax``
+to draw into axes of your own figure instead.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _new_figure(ncols: int = 1, width: float = 5.0) -> tuple[Any, list]:
     return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
 
 
-def _save(fig: Any, path: str | os.PathLike | None) -> None:
+def _save(fig: Any, path: str | os.PathLike | None, overwrite: bool) -> None:
     if path is None:
         return
     extension = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
@@ -51,11 +52,11 @@ def _save(fig: Any, path: str | os.PathLike | None) -> None:
                          ".png, .svg or .pdf")
     buffer = io.BytesIO()
     fig.savefig(buffer, format=extension, dpi=120)
-    write_atomically(path, buffer.getvalue())
+    write_atomically(path, buffer.getvalue(), overwrite=overwrite)
 
 
 def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any = None,
-              title: str = "training") -> Any:
+              title: str = "training", *, overwrite: bool = False) -> Any:
     """Loss per epoch (training, and test when measured); accuracy beside it when recorded.
 
     Returns the Figure. With ``ax`` only the loss is drawn, into those axes.
@@ -84,7 +85,7 @@ def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any =
         axis.legend()
     if len(axes) == 2:
         axes[1].set_ylim(-0.02, 1.02)
-    _save(fig, path)
+    _save(fig, path, overwrite)
     return fig
 
 
@@ -120,7 +121,8 @@ def _margins(out: Any, threshold: float) -> list[float]:
 def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Sequence,
                            path: str | os.PathLike | None = None, ax: Any = None,
                            resolution: int = 60, threshold: float = 0.0,
-                           title: str = "decision boundary") -> Any:
+                           title: str = "decision boundary", *,
+                           overwrite: bool = False) -> Any:
     """The regions a 2-D classifier assigns to each class, with the examples on top.
 
     Binary models (one score): class 1 where the score is > ``threshold`` (0 for scores and
@@ -170,5 +172,5 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     ax.set_ylabel("x2")
     ax.set_title(title)
     ax.legend(loc="best", fontsize="small")
-    _save(fig, path)
+    _save(fig, path, overwrite)
     return fig

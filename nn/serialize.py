@@ -62,8 +62,9 @@ def _describe(cls_name: str, config: dict[str, Any] | None) -> str:
     return f"{cls_name}(" + ", ".join(f"{k}={v!r}" for k, v in config.items()) + ")"
 
 
-def save(model: Module, path: str | os.PathLike) -> None:
-    """Write ``model`` to ``path`` (see the module doc); replaces an existing file atomically."""
+def save(model: Module, path: str | os.PathLike, *, overwrite: bool = False) -> None:
+    """Write ``model`` to ``path`` (see the module doc); replaces an existing file atomically,
+    keeping its permissions (a read-only file only with ``overwrite=True``)."""
     if not isinstance(model, Module):
         raise TypeError(f"save takes an nn Module, got {type(model).__name__}")
     config = model._config()
@@ -74,7 +75,7 @@ def save(model: Module, path: str | os.PathLike) -> None:
         "parameters": {name: _number_to_json(p.data) for name, p in model.named_parameters()},
     }
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    write_atomically(path, text.encode("utf-8"))
+    write_atomically(path, text.encode("utf-8"), overwrite=overwrite)
 
 
 def _read(path: str | os.PathLike) -> tuple[str, dict[str, Any] | None, dict[str, float]]:
