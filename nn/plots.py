@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value, no_grad, write_atomically
+from nn import checks
 from nn.interactive import in_notebook
 from nn.train import History
 
@@ -131,14 +132,11 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     the class indices. The model is evaluated on a ``resolution`` x ``resolution`` grid covering
     the data, without building graphs. Returns the Figure.
     """
-    if len(X) != len(y) or not X:
-        raise ValueError(f"plot_decision_boundary needs one label per example, got {len(X)} "
-                         f"examples and {len(y)} labels")
-    if any(len(x) != 2 for x in X):
-        raise ValueError("decision boundaries are drawn for 2-D inputs: every example must be "
-                         "[x1, x2]")
-    if not isinstance(resolution, int) or isinstance(resolution, bool) or resolution < 2:
-        raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
+    checks.dataset(X, y, "plot_decision_boundary's dataset")
+    for x in X:
+        checks.check_inputs(x, 2, "plot_decision_boundary (decision boundaries are drawn for "
+                            "2-D inputs [x1, x2])")
+    resolution = checks.count(resolution, "resolution", 2)
     if ax is None:
         fig, (ax,) = _new_figure(1)
     else:
