@@ -64,14 +64,19 @@ def mode_of(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+def old_file(path, mode):
+    """An existing file holding "old" with permission bits ``mode``; returns its path."""
+    path.write_text("old\n")
+    os.chmod(path, mode)
+    return path
+
+
 # ---------------------------------------------------------------- permissions ----------------
 
 @posix_only
 @pytest.mark.parametrize("write, name", WRITERS)
 def test_a_replaced_file_keeps_its_permission_bits(tmp_path, capsys, write, name):
-    path = tmp_path / name
-    path.write_text("old\n")
-    os.chmod(path, 0o600)
+    path = old_file(tmp_path / name, 0o600)
     write(path)
     assert path.read_bytes() != b"old\n"
     assert mode_of(path) == 0o600
@@ -79,9 +84,7 @@ def test_a_replaced_file_keeps_its_permission_bits(tmp_path, capsys, write, name
 
 @posix_only
 def test_unusual_permission_bits_are_kept_too(tmp_path):
-    path = tmp_path / "shared.txt"
-    path.write_text("old\n")
-    os.chmod(path, 0o664)
+    path = old_file(tmp_path / "shared.txt", 0o664)
     write_atomically(path, "new\n")
     assert mode_of(path) == 0o664
 
@@ -97,9 +100,7 @@ def test_a_new_file_gets_the_mode_open_would_give(tmp_path):
 @posix_only
 def test_the_bytes_of_a_private_file_are_never_readable_by_others_while_written(
         tmp_path, monkeypatch):
-    path = tmp_path / "secret.json"
-    path.write_text("old\n")
-    os.chmod(path, 0o600)
+    path = old_file(tmp_path / "secret.json", 0o600)
     modes_while_writing = []
     real_fsync = os.fsync
 
@@ -129,9 +130,7 @@ def test_a_replaced_file_keeps_its_owner_where_that_is_allowed(tmp_path):
 @posix_only
 @pytest.mark.parametrize("write, name", WRITERS)
 def test_a_read_only_file_is_refused_and_left_as_it_was(tmp_path, capsys, write, name):
-    path = tmp_path / name
-    path.write_text("old\n")
-    os.chmod(path, 0o444)
+    path = old_file(tmp_path / name, 0o444)
     with pytest.raises(OSError):
         write(path)
     assert path.read_text() == "old\n" and mode_of(path) == 0o444
@@ -142,18 +141,14 @@ def test_a_read_only_file_is_refused_and_left_as_it_was(tmp_path, capsys, write,
 @pytest.mark.parametrize("write, name", WRITERS)
 def test_overwrite_replaces_a_read_only_file_and_it_stays_read_only(
         tmp_path, capsys, write, name):
-    path = tmp_path / name
-    path.write_text("old\n")
-    os.chmod(path, 0o444)
+    path = old_file(tmp_path / name, 0o444)
     write(path, overwrite=True)
     assert path.read_text() != "old\n" and mode_of(path) == 0o444
 
 
 @posix_only
 def test_the_read_only_refusal_says_how_to_overwrite(tmp_path):
-    path = tmp_path / "model.json"
-    path.write_text("old\n")
-    os.chmod(path, 0o444)
+    path = old_file(tmp_path / "model.json", 0o444)
     with pytest.raises(ReadOnlyFileError) as refusal:
         nn.MLP(2, [1], seed=0).save(path)
     message = str(refusal.value)
@@ -162,9 +157,7 @@ def test_the_read_only_refusal_says_how_to_overwrite(tmp_path):
 
 @posix_only
 def test_the_command_line_names_its_own_option_for_a_read_only_file(tmp_path, capsys):
-    path = tmp_path / "n.dot"
-    path.write_text("old\n")
-    os.chmod(path, 0o444)
+    path = old_file(tmp_path / "n.dot", 0o444)
     assert main(["draw", "x*x", "x=2", "-o", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "read-only" in err and "--overwrite" in err
