@@ -31,16 +31,18 @@ def _escape(c: str) -> str:
 def label_text(node: object) -> str:
     """A Value's ``label`` ready to show (see ``printable``).
 
-    ``Value(label=...)`` takes only a str; a label assigned later (``x.label = 5``) is refused
-    here with what to do, rather than failing deep inside the drawing code.
+    ``Value(label=...)`` takes only a str, but a label may be assigned anything later: ``None``
+    shows as no label, anything else as its text (``x.label = 5`` shows ``5``), so a picture is
+    drawn rather than failing deep inside the drawing code.
     """
     label = getattr(node, "label", "")
+    if label is None:
+        return ""
     if type(label) is not str:
-        shown = repr(label)
-        if len(shown) > 40:
-            shown = shown[:37] + "..."
-        raise TypeError(f"a Value's label must be a str, got {type(label).__name__} {shown} "
-                        f"(data {getattr(node, 'data', '?')}); set it with v.label = 'name'")
+        try:
+            label = str(label)
+        except Exception:  # a __str__ that fails must not fail the picture
+            label = f"<{type(label).__name__}>"
     return printable(label)
 
 

@@ -1,13 +1,14 @@
 """Labels and names from users: shown escaped, never raw, and never mistaken for another name.
 
 Control characters, NUL, lone surrogates and the like in a label are shown as escapes (``\\x01``)
-in pictures, the step player and ``explain``; a label that is not a str is refused with what to
-do; and the command line neither fails on a terminal that cannot show a name nor lets a
+in pictures, the step player and ``explain``; a label that is not a str is shown as its text;
+and the command line neither fails on a terminal that cannot show a name nor lets a
 look-alike letter pass for another.
 """
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
@@ -118,15 +119,29 @@ def test_any_label_renders_to_valid_svg_showing_it_escaped(label):
                                                        for t in data_cells[0]]
 
 
-@pytest.mark.parametrize("bad", [5, None, 1.5, b"w", ["w"]], ids=repr)
-def test_a_label_that_is_not_text_is_refused_by_draw_dot_saying_what_to_do(bad):
+@pytest.mark.parametrize("label, shown", [(5, "5"), (1.5, "1.5"), (b"w\x01", "b'w\\x01'"),
+                                          (["w"], "['w']")], ids=repr)
+def test_a_label_that_is_not_text_is_drawn_as_its_text(label, shown):
     out, w = graph_with_label("w")
-    w.label = bad
-    with pytest.raises(TypeError) as refusal:
-        draw_dot(out)
-    message = str(refusal.value)
-    assert "label must be a str" in message and type(bad).__name__ in message
-    assert "v.label = 'name'" in message
+    w.label = label
+    assert f"<b>{html.escape(shown)}</b>" in draw_dot(out).source
+
+
+def test_a_label_set_to_none_is_drawn_as_no_label():
+    out, w = graph_with_label("w")
+    w.label = None
+    source = draw_dot(out).source
+    assert "None" not in source and source.count("<b>") == 1  # only x keeps its label
+
+
+def test_a_label_whose_text_fails_is_drawn_by_its_type():
+    class Broken:
+        def __str__(self):
+            raise RuntimeError("no text")
+
+    out, w = graph_with_label("w")
+    w.label = Broken()
+    assert "<b>&lt;Broken&gt;</b>" in draw_dot(out).source
 
 
 def test_an_operation_name_with_control_characters_is_escaped():
@@ -170,14 +185,13 @@ def test_the_player_page_shows_hostile_labels_escaped(tmp_path, label, shown):
     assert f"dL/d{shown} += dL/dL * dL/d{shown}" in text
 
 
-@pytest.mark.parametrize("bad", [5, None], ids=repr)
-def test_trace_backward_refuses_a_label_that_is_not_text_before_touching_grads(bad):
+@pytest.mark.parametrize("label, shown", [(5, "5"), (None, "leaf1")], ids=repr)
+def test_trace_backward_names_a_label_that_is_not_text_by_its_text(label, shown):
     out, w = graph_with_label("w")
-    w.label = bad
-    before = (w.grad, out.grad)
-    with pytest.raises(TypeError, match="label must be a str"):
-        trace_backward(out)
-    assert (w.grad, out.grad) == before
+    w.label = label
+    trace = trace_backward(out)
+    assert trace.names[w] == shown
+    assert f"dL/d{shown} += " in str(trace)
 
 
 # ---------------------------------------------------------------- names in messages -----------
