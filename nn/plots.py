@@ -134,8 +134,7 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     """
     checks.dataset(X, y, "plot_decision_boundary's dataset")
     for x in X:
-        checks.check_inputs(x, 2, "plot_decision_boundary (decision boundaries are drawn for "
-                            "2-D inputs [x1, x2])")
+        checks.check_inputs(x, 2, "plot_decision_boundary (it draws 2-D inputs [x1, x2])")
     resolution = checks.count(resolution, "resolution", 2)
     if ax is None:
         fig, (ax,) = _new_figure(1)
