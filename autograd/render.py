@@ -23,7 +23,7 @@ import threading
 import warnings
 from pathlib import Path
 
-from autograd.files import write_atomically
+from autograd.files import write_all_atomically, write_atomically
 
 #: Image formats a ``Graph`` produces, which are also the extensions ``Graph.save`` knows
 #: besides ``.dot``.
@@ -193,7 +193,8 @@ class Graph:
 
     def render(self, filename: str | os.PathLike | None = None,
                directory: str | os.PathLike | None = None, view: bool = False,
-               cleanup: bool = False, format: str | None = None) -> str:
+               cleanup: bool = False, format: str | None = None, *,
+               overwrite: bool = False) -> str:
         """Write the DOT text to ``filename`` and the picture to ``filename.<format>``, as
         graphviz's ``Digraph.render``; returns the picture's path (``render("gout")`` writes
         ``gout`` and ``gout.svg`` and returns ``"gout.svg"``).
@@ -206,10 +207,13 @@ class Graph:
                 package, part of the ``viz`` extra).
             cleanup: keep only the picture: the DOT file is not left behind.
             format: ``"svg"``, ``"png"`` or ``"pdf"``; default ``self.format``.
+            overwrite: also replace read-only files, as ``save`` (graphviz has no such files'
+                protection; here they are left alone unless asked).
 
-        The picture is made before anything is written, and each file is written atomically:
-        a graph Graphviz refuses, or a missing renderer, leaves the folder as it was. For one
-        file at a path of your choosing, ``save("name.png")``.
+        The picture is made before anything is written, and both files are written all or
+        nothing (see ``autograd.files``): a graph Graphviz refuses, a missing renderer or a
+        read-only file leaves them as they were. For one file at a path of your choosing,
+        ``save("name.png")``.
         """
         format = self.format if format is None else check_format(format)
         if filename is None:
@@ -225,33 +229,36 @@ class Graph:
                              f"render('name', format={os.fspath(filename)!r})")
         source_path = Path(directory or "", filename)
         picture_path = source_path.with_name(f"{source_path.name}.{format}")
-        picture = self.pipe(format)
+        files = [] if cleanup else [(source_path, self._source)]
+        files.append((picture_path, self.pipe(format)))
         source_path.parent.mkdir(parents=True, exist_ok=True)
-        if not cleanup:
-            write_atomically(source_path, self._source)
-        write_atomically(picture_path, picture)
+        write_all_atomically(files, overwrite=overwrite)
         if view:
             _view(picture_path)
         return os.fspath(picture_path)
 
-    def save(self, path: str | os.PathLike) -> Path:
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write the graph to ``path`` in the format its extension names; returns the path.
 
         ``.svg``, ``.png``, ``.pdf`` need a renderer (see ``autograd.render``); ``.dot`` writes
-        the DOT text and always works. The file is written atomically: a failure leaves any
-        existing file as it was.
+        the DOT text and always works. The file is written atomically (see
+        ``autograd.files``): a failure leaves any existing file as it was, a replaced file keeps
+        its permissions, and a read-only one is replaced only with ``overwrite=True``.
         """
+        return write_atomically(path, self.file_contents(path), overwrite=overwrite)
+
+    def file_contents(self, path: str | os.PathLike) -> bytes:
+        """The bytes ``save(path)`` writes: the picture in the format of ``path``'s extension
+        (``.svg``, ``.png``, ``.pdf``), or the DOT text for ``.dot``."""
         path = Path(path)
         extension = path.suffix.lower()
         if extension == ".dot":
-            data = self._source.encode("utf-8")
-        elif extension[1:] in FORMATS:
-            data = self.pipe(extension[1:])
-        else:
-            known = ", ".join(f".{f}" for f in (*FORMATS, "dot"))
-            shown = f"extension {extension!r}" if extension else "no extension"
-            raise ValueError(f"cannot save a graph as {str(path)!r}: {shown}; use one of {known}")
-        return write_atomically(path, data)
+            return self._source.encode("utf-8")
+        if extension[1:] in FORMATS:
+            return self.pipe(extension[1:])
+        known = ", ".join(f".{f}" for f in (*FORMATS, "dot"))
+        shown = f"extension {extension!r}" if extension else "no extension"
+        raise ValueError(f"cannot save a graph as {str(path)!r}: {shown}; use one of {known}")
 
     def _repr_svg_(self) -> str | None:
         """SVG for Jupyter, or None when no picture can be made (displaying never raises)."""
