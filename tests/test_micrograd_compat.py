@@ -594,6 +594,19 @@ def test_a_graph_graphviz_refuses_leaves_the_folder_as_it_was(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@needs_renderer
+def test_render_leaves_a_read_only_file_and_its_partner_alone_unless_told_to_overwrite(tmp_path):
+    source = tmp_path / 'gout'
+    source.write_text('my notes')
+    source.chmod(0o444)
+    graph = draw_dot(small_graph())
+    with pytest.raises(PermissionError, match="read-only"):
+        graph.render(source)
+    assert source.read_text() == 'my notes' and not (tmp_path / 'gout.svg').exists()
+    graph.render(source, overwrite=True)
+    assert source.read_text() == graph.source and (tmp_path / 'gout.svg').exists()
+
+
 def test_render_given_a_format_as_the_file_name_points_to_pipe(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ValueError, match=r"pipe\('png'\)"):
