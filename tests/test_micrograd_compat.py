@@ -1,5 +1,10 @@
 """micrograd's code runs here with only its imports changed, and gives micrograd's numbers.
 
+The engine's micrograd names (``_prev``, ``_op``, ``_backward``, closure nodes) have their own
+tests in ``test_engine_micrograd.py``; here is what the rest of the library adds to them: the
+package's tests, the nn modules, ``draw_dot``'s graphviz manners, the lecture's and the demo's
+programs, and the comparison with micrograd itself.
+
 Code is typed the way micrograd's package, its tests, its demo and trace_graph notebooks, and the
 lecture that builds micrograd type it: ``Value(data, _children, _op)`` with a ``_backward``
 closure, ``_prev``, ``Neuron(nin, nonlin=...)``, ``random.seed(1337)`` before ``MLP(...)``,
@@ -21,7 +26,7 @@ from pathlib import Path
 import pytest
 
 import nn
-from autograd import Graph, GraphvizError, Value, draw_dot, gradcheck, trace_backward
+from autograd import Graph, GraphvizError, Value, draw_dot, gradcheck
 from autograd.render import available_renderer
 from bench import reference
 from nn import MLP, Layer, Neuron
@@ -48,58 +53,6 @@ def lecture_neuron():
     return locals()
 
 
-def test_the_lectures_manual_backward_one_node_at_a_time_gives_dl_dw1_of_one():
-    v = lecture_neuron()
-    v['o'].grad = 1.0
-    v['o']._backward()
-    v['n']._backward()
-    v['b']._backward()  # a leaf: nothing to pass on
-    v['x1w1x2w2']._backward()
-    v['x2w2']._backward()
-    v['x1w1']._backward()
-    assert v['n'].grad == pytest.approx(0.5)
-    assert v['w1'].grad == pytest.approx(1.0)
-    assert v['x1'].grad == pytest.approx(-1.5)
-    assert v['x2'].grad == pytest.approx(0.5)
-    assert v['w2'].grad == 0.0
-
-
-def test_the_lectures_build_topo_over_prev_and_its_backward_give_backwards_grads():
-    v = lecture_neuron()
-    topo = []
-    visited = set()
-
-    def build_topo(node):
-        if node not in visited:
-            visited.add(node)
-            for child in node._prev:
-                build_topo(child)
-            topo.append(node)
-    build_topo(v['o'])
-    v['o'].grad = 1.0
-    for node in reversed(topo):
-        node._backward()
-    by_hand = {name: v[name].grad for name in ('x1', 'w1', 'x2', 'w2', 'b', 'n')}
-
-    fresh = lecture_neuron()
-    fresh['o'].backward()
-    assert by_hand == {name: fresh[name].grad for name in by_hand}
-    assert len(topo) == 10
-
-
-def test_prev_lists_the_parents_in_argument_order_with_repeats():
-    a, b = Value(2.0), Value(3.0)
-    assert tuple((a * b)._prev) == (a, b)
-    assert tuple((a * a)._prev) == (a, a)
-    assert tuple(a._prev) == ()
-
-
-def test_op_is_micrograds_name_for_the_operation():
-    a = Value(2.0)
-    assert (a + 1)._op == '+' and (a * a)._op == '*' and a.tanh()._op == 'tanh'
-    assert a._op == ''
-
-
 def test_the_lectures_repeated_use_bug_is_absent():
     a = Value(3.0, label='a')
     b = a + a; b.label = 'b'  # noqa: E702
@@ -111,11 +64,6 @@ def test_a_value_takes_micrograds_positional_children_and_op():
     a, b = Value(2.0), Value(3.0)
     out = Value(6.0, (a, b), '*')
     assert (out.data, out._op, tuple(out._prev), out.label) == (6.0, '*', (a, b), '')
-
-
-def test_a_label_passed_where_the_children_go_is_refused_with_what_to_write():
-    with pytest.raises(TypeError, match="label="):
-        Value(1.0, 'x')
 
 
 # ---------------------------------------------------------------- operations of your own ----
@@ -140,13 +88,6 @@ def micrograd_tanh(self):
         self.grad += (1 - t**2) * out.grad
     out._backward = _backward
     return out
-
-
-def test_an_operation_defined_with_a_backward_closure_is_differentiated():
-    x = Value(0.5)
-    y = micrograd_exp(x * 2)
-    y.backward()
-    assert x.grad == pytest.approx(2 * math.exp(1.0), rel=1e-15)
 
 
 def test_gradcheck_confirms_a_closure_defined_exp():
@@ -175,30 +116,9 @@ def test_the_lectures_neuron_with_its_own_tanh_matches_the_built_in_one():
     assert v['w1'].grad == pytest.approx(ours['w1'].grad, rel=1e-14)
 
 
-def test_trace_backward_steps_through_a_closure_defined_operation():
-    x = Value(0.5, label='x')
-    y = micrograd_exp(x * 2)
-    trace = trace_backward(y)
-    assert x.grad == pytest.approx(2 * math.exp(1.0), rel=1e-15)
-    assert len(trace) >= 2
-
-
-def test_draw_dot_draws_a_closure_defined_operation():
-    x = Value(0.5, label='x')
-    source = draw_dot(micrograd_exp(x * 2)).source
-    assert 'label="exp"' in source and 'label="*"' in source
-
-
-def test_a_node_with_children_and_no_backward_says_what_to_do():
-    a = Value(2.0)
-    out = Value(4.0, (a, ), 'square')
-    with pytest.raises(Exception, match="_backward") as error:
-        out.backward()
-    assert "custom_op" in str(error.value)
-
-
-def test_optimizer_state_can_live_on_the_parameters_as_attributes():
-    """An AdamW loop the way micrograd scripts write it: moments stored on each parameter."""
+def test_an_mlps_parameters_carry_adamw_state_and_train():
+    """An AdamW loop the way micrograd scripts write it: moments stored on each parameter of an
+    nn model (the engine's own tests do it on bare Values)."""
     random.seed(0)
     model = MLP(2, [8, 1])
     xs = [[0.5, -1.0], [-0.3, 0.8], [1.2, 0.1], [-1.0, -0.6]]
