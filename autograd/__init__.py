@@ -24,6 +24,7 @@ from autograd.functional import grad, value_and_grad
 from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd.names import node_names
 from autograd.render import GraphvizError, RendererNotFoundError
 from autograd.trace import Step, Trace, trace_backward
 
@@ -34,7 +35,7 @@ __all__ = [
     "tanh", "topological_order", "value_and_grad",
     # pictures and step-through
     "Graph", "GraphTooLargeError", "GraphvizError", "RendererNotFoundError", "Step", "Trace",
-    "draw_dot", "trace_backward",
+    "draw_dot", "node_names", "trace_backward",
     # showing numbers and writing files, as every picture and saved model does
     "format_number", "write_atomically",
 ]

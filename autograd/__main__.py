@@ -28,7 +28,7 @@ from autograd.format import format_number
 from autograd.functions import FUNCTIONS
 from autograd.player import PLAYER_MAX_NODES
 from autograd.render import FORMATS, GraphvizError, RendererNotFoundError
-from autograd.trace import trace_backward
+from autograd.trace import d_name, trace_backward
 
 PROG = "python -m autograd"
 PICTURE_EXTENSIONS = (*(f".{f}" for f in FORMATS), ".dot")
@@ -130,8 +130,8 @@ def _draw(args: argparse.Namespace) -> int:
     written = [_write(output, lambda: graph.save(output))]
     if page is not None:
         written.append(_write(steps, lambda: write_atomically(steps, page)))
-    out = trace.output
-    grads = "".join(f", d{out}/d{name} = {format_number(leaf.grad)}"
+    out = trace.output  # named as in the picture and the player (autograd.node_names)
+    grads = "".join(f", {d_name(out)}/{d_name(name)} = {format_number(leaf.grad)}"
                     for name, leaf in inputs.items())
     print(f"wrote {' and '.join(written)}: {out} = {format_number(root.data)}{grads}")
     return 0

@@ -13,8 +13,9 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 
-from autograd.engine import Constant, Value
+from autograd.engine import Constant, Parameter, Value
 from autograd.format import format_number
+from autograd.names import forward_order, made_up, name_nodes
 from autograd.render import Graph, GraphvizError, RendererNotFoundError
 
 __all__ = ["COLORS", "MAX_NODES", "Graph", "GraphTooLargeError", "GraphvizError",
@@ -53,13 +54,17 @@ def draw_dot(
 ) -> Graph:
     """A picture of the graph that computed ``root``: every value and operation behind it.
 
-    Each value node shows ``label | data | grad`` (grad after ``root.backward()``; numbers with at
-    most 4 decimals). Each operation (``+``, ``*``, ``tanh``, ``**2``, ``dot`` ...) is its own small
-    node. Every use of a value is its own edge: ``x * x`` draws two edges from ``x`` to ``*``.
+    Each value node shows ``name | data | grad`` (grad after ``root.backward()``; numbers with at
+    most 4 decimals). The name is the value's label; values without one get the name the step
+    player and ``Trace.explain()`` use (``autograd.node_names``: ``mul1``, ``tanh1``, the
+    output ``L``), in italics. Each operation (``+``, ``*``, ``tanh``, ``**2``, ``dot`` ...) is
+    its own small node. Every use of a value is its own edge: ``x * x`` draws two edges from
+    ``x`` to ``*``.
 
     Colour legend (fill colours, also in ``COLORS``):
 
-    - blue ``#a6cee3``: parameters (the leaves passed in ``params``, e.g. ``model.parameters()``);
+    - blue ``#a6cee3``: parameters (``autograd.Parameter``, as ``nn`` makes every weight and
+      bias, and the leaves passed in ``params``);
     - yellow ``#ffe08a``: inputs (every other leaf Value);
     - grey ``#e0e0e0``: constants (numbers written into the expression, ``autograd.Constant``);
     - green ``#b2df8a``: the output, ``root``;
@@ -71,7 +76,8 @@ def draw_dot(
         root: the output, e.g. the loss L.
         rankdir: ``"LR"`` (left to right, inputs on the left) or ``"TB"`` (top to bottom).
         show_grad: False hides the grad column (for pictures drawn before ``backward()``).
-        params: Values to colour as parameters; ones not in this graph are ignored.
+        params: more Values to colour as parameters (``Parameter`` instances need not be
+            listed); ones not in this graph are ignored.
         highlight: Values whose boxes get the highlight border.
         highlight_paths_from: a Value (or several): highlight every path from it to ``root``:
             the nodes and edges backprop goes through to compute dL/dw. For the exercise
@@ -99,11 +105,12 @@ def draw_dot(
     path_edges = {(n, i) for n in path_ops for i, p in enumerate(n.parents) if p in on_path}
     return Graph(dot_source(
         nodes, root, rankdir=rankdir,
-        names={n: n.label for n in nodes},
+        names=name_nodes(nodes, root),
         data={n: n.data for n in nodes},
         grads={n: n.grad for n in nodes} if show_grad else None,
         params=set(value_list(params, "params")),
         marked=marked | on_path, marked_ops=path_ops, marked_edges=path_edges,
+        italic=made_up(nodes),
     ))
 
 
@@ -112,30 +119,6 @@ def graph_nodes(root: Value, max_nodes: int, what: str) -> list[Value]:
     there are more than ``max_nodes``."""
     order = forward_order(root)
     check_size(order, max_nodes, what)
-    return order
-
-
-def forward_order(root: Value) -> list[Value]:
-    """Every value of ``root``'s graph, each after its parents, in the order the expression
-    reads: ``x1*w1 + x2*w2`` lists x1, w1, x1*w1, x2, w2, x2*w2, the sum. (Pictures and names
-    follow it; ``backward()`` needs only some order with parents first.)
-
-    Iterative depth-first search, parents in argument order, so deep graphs do not reach
-    Python's recursion limit.
-    """
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
     return order
 
 
@@ -228,7 +211,7 @@ def _kind(node: Value, root: Value, params: set[Value]) -> str:
         return "constant"
     if node.parents:
         return "value"
-    return "parameter" if node in params else "input"
+    return "parameter" if isinstance(node, Parameter) or node in params else "input"
 
 
 def _on_paths(nodes: list[Value], sources: set[Value]) -> set[Value]:
