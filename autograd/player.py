@@ -12,12 +12,11 @@ import hashlib
 import html
 import itertools
 import math
-import re
 
 from autograd.draw import RANKDIRS, GraphTooLargeError, check_size, dot_source
 from autograd.engine import Value
 from autograd.format import format_number
-from autograd.render import INSTALL_HINT, available_renderer, render
+from autograd.render import INSTALL_HINT, available_renderer, inline_svg, render
 from autograd.trace import Trace, d_name
 
 #: Default size limit: one picture per step makes the page grow as the square of the graph.
@@ -83,7 +82,7 @@ def _frames(trace: Trace, rankdir: str, pictures: bool) -> list[tuple[str, str, 
                 params=set(trace.params), marked=marked,
                 marked_ops={current} if step.updates else set(), marked_edges=marked_edges,
                 italic=trace.made_up_names, grad_width=widths)
-            picture = _inline_svg(render(source, "svg").decode("utf-8"))
+            picture = inline_svg(render(source, "svg").decode("utf-8"))
         else:
             picture = _text_picture(trace, grads, marked)
         frames.append((title, narration, picture))
@@ -109,17 +108,6 @@ def _grad_widths(nodes: list[Value], history: list[dict[Value, float]]) -> dict[
         for node, grad in grads.items():
             longest[node] = max(longest[node], len(f"grad {format_number(grad)}"))
     return {node: math.ceil(n * _POINTS_PER_CHAR) + _CELL_PADDING for node, n in longest.items()}
-
-
-def _inline_svg(svg: str) -> str:
-    """Graphviz's SVG document made fit to sit inside HTML: no XML prologue, doctype or
-    comments; no namespace declarations (HTML puts <svg> in the SVG namespace itself, and this
-    keeps every URL out of the page); no ids, which would repeat from frame to frame."""
-    start = svg.index("<svg")
-    end = svg.index(">", start)
-    svg = re.sub(r'\s+xmlns(?::\w+)?="[^"]*"', "", svg[start:end]) + svg[end:]
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
-    return re.sub(r'(<[^<>]*?)\s+id="[^"]*"', r"\1", svg)
 
 
 def _text_picture(trace: Trace, grads: dict[Value, float], marked: set[Value]) -> str:
