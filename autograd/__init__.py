@@ -8,6 +8,12 @@
     7.0
 """
 
+# Another project is imported as `autograd` too (HIPS autograd, on Colab): where it shares this
+# package's folder, say so now rather than fail obscurely later (see backprop_lab.py).
+from backprop_lab import check_autograd
+
+check_autograd()
+
 from autograd.draw import Graph, GraphTooLargeError, draw_dot
 from autograd.engine import (
     Constant,

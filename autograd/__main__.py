@@ -20,6 +20,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from backprop_lab import check_autograd
+
+check_autograd()  # where another project's autograd/__init__.py ran first (see backprop_lab.py)
+
 from autograd.draw import MAX_NODES, RANKDIRS, GraphTooLargeError, draw_dot
 from autograd.engine import Value
 from autograd.expr import ExpressionError, parse_expression
