@@ -133,7 +133,7 @@ class Trace(Sequence[Step]):
     def __init__(self, root: Value, nodes: list[Value], names: dict[Value, str],
                  steps: list[Step], params: frozenset[Value] = frozenset()) -> None:
         self.root = root
-        #: the leaves the player colours as parameters (``trace_backward``'s ``params``)
+        #: Values the player colours as parameters besides ``Parameter``s (``params``)
         self.params = params
         self.steps = tuple(steps)
         #: every value of the graph, inputs first; with the data and names as they were traced
@@ -219,8 +219,8 @@ class Trace(Sequence[Step]):
 def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
     """Run ``root.backward()`` and record each step: the same ``.grad`` values result.
 
-    ``params`` (e.g. ``neuron.parameters()``) are coloured as parameters in the player's
-    pictures, as with ``draw_dot``.
+    The player's pictures colour ``Parameter`` values (``nn``'s weights and biases) as
+    parameters, as ``draw_dot`` does; ``params`` names more Values to colour so.
 
     Gradients accumulate as with ``backward()``: this pass computes dL/dx from zero (the
     ``grad_before``/``grad_after`` of the steps are this pass's), then adds it to whatever
