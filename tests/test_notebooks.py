@@ -11,6 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograd.draw import COLORS
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
@@ -213,3 +215,11 @@ def test_every_notebook_shows_something_rich():
             if cell.cell_type == "code":
                 kinds.update(_expected_rich_outputs(cell.source))
     assert kinds == set(RICH)
+
+
+def test_notebook_01s_player_colours_the_neurons_parameters(executed):
+    # w1, w2 and b are Parameters: the player knows them without params= (as the text says).
+    nb, _ = executed(NOTEBOOKS / "01_derivatives_and_the_chain_rule.ipynb")
+    players = [output.data["text/html"] for cell in nb.cells for output in cell.get("outputs", [])
+               if RICH["a player"](output.get("data", {}))]
+    assert players and all(f'fill="{COLORS["parameter"]}"' in player for player in players)
