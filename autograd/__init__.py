@@ -19,15 +19,17 @@ from autograd.engine import (
     Constant,
     Parameter,
     Value,
+    backprop,
     custom_op,
     dot,
+    forward_order,
     gradients,
     topological_order,
 )
 from autograd.files import write_atomically
 from autograd.format import format_number
 from autograd.functional import grad, value_and_grad
-from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
+from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, step, tanh
 from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.names import node_names
@@ -35,10 +37,10 @@ from autograd.render import GraphvizError, RendererNotFoundError
 from autograd.trace import Step, Trace, trace_backward
 
 __all__ = [
-    "AnomalyError", "Constant", "GradcheckReport", "Parameter", "Value", "cos", "custom_op",
-    "detect_anomaly", "dot", "enable_grad", "exp", "grad", "gradcheck", "gradients",
-    "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu", "sigmoid", "sin", "sqrt",
-    "tanh", "topological_order", "value_and_grad",
+    "AnomalyError", "Constant", "GradcheckReport", "Parameter", "Value", "backprop", "cos",
+    "custom_op", "detect_anomaly", "dot", "enable_grad", "exp", "forward_order", "grad",
+    "gradcheck", "gradients", "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu",
+    "sigmoid", "sin", "sqrt", "step", "tanh", "topological_order", "value_and_grad",
     # pictures and step-through
     "Graph", "GraphTooLargeError", "GraphvizError", "RendererNotFoundError", "Step", "Trace",
     "draw_dot", "node_names", "trace_backward",

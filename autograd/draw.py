@@ -13,9 +13,9 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 
-from autograd.engine import Constant, Parameter, Value
+from autograd.engine import Constant, Parameter, Value, forward_order
 from autograd.format import format_number
-from autograd.names import forward_order, made_up, name_nodes
+from autograd.names import made_up, name_nodes
 from autograd.render import Graph, GraphvizError, RendererNotFoundError
 
 __all__ = ["COLORS", "MAX_NODES", "Graph", "GraphTooLargeError", "GraphvizError",

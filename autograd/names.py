@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from autograd.engine import Constant, Value
+from autograd.engine import Constant, Value, forward_order
 
-__all__ = ["forward_order", "made_up", "name_nodes", "node_names"]
+__all__ = ["made_up", "name_nodes", "node_names"]
 
 #: Names for unlabeled results, by operation: the 2nd unlabeled product is "mul2".
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "neg": "neg"}
@@ -68,30 +68,6 @@ def name_nodes(nodes: list[Value], root: Value) -> dict[Value, str]:
 def made_up(nodes: list[Value]) -> set[Value]:
     """The values whose names ``node_names`` made up (no label): pictures set them in italics."""
     return {node for node in nodes if not node.label}
-
-
-def forward_order(root: Value) -> list[Value]:
-    """Every value of ``root``'s graph, each after its parents, in the order the expression
-    reads: ``x1*w1 + x2*w2`` lists x1, w1, x1*w1, x2, w2, x2*w2, the sum. (Pictures and names
-    follow it; ``backward()`` needs only some order with parents first.)
-
-    Iterative depth-first search, parents in argument order, so deep graphs do not reach
-    Python's recursion limit.
-    """
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
 
 
 def _word(node: Value) -> str:

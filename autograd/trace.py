@@ -21,17 +21,10 @@ from pathlib import Path
 from typing import TextIO, overload
 
 from autograd.draw import value_list
-from autograd.engine import (
-    Value,
-    _check_contribution,
-    add_back,
-    operations_and_leaves,
-    put_back,
-)
+from autograd.engine import Value, backprop
 from autograd.files import write_atomically
 from autograd.format import format_number
-from autograd.modes import ANOMALY, mode
-from autograd.names import forward_order, made_up, name_nodes
+from autograd.names import made_up, name_nodes
 
 __all__ = ["ParentUpdate", "Step", "Trace", "trace_backward"]
 
@@ -229,33 +222,15 @@ def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward needs a Value (the output), got {type(root).__name__}")
     params = frozenset(value_list(params, "trace_backward params"))
-    nodes = forward_order(root)
+    recorded: list[tuple[Value, float, list[tuple]]] = []
+    nodes = backprop(root, record=lambda *step: recorded.append(step))
     names = name_nodes(nodes, root)
-    check = bool(mode.get() & ANOMALY)
-    saved: list = []
-    operations: list[Value] = []
-    leaves: list[Value] = []
     output = names[root]
     steps = [Step(0, root, output, 1.0, (), output)]  # the seed, dL/dL = 1
-    try:
-        operations, leaves = operations_and_leaves(root, saved)  # gradients start from zero
-        root.grad = 1.0
-        for node in operations:
-            upstream = node.grad
-            updates = []
-            for parent, local in zip(node.parents, node.local_grads):
-                contribution = local * upstream
-                if check:
-                    _check_contribution(node, parent, contribution)
-                before = parent.grad
-                parent.grad = before + contribution
-                updates.append(ParentUpdate(parent, names[parent], local, contribution,
-                                            before, parent.grad))
-            steps.append(Step(len(steps), node, names[node], upstream, tuple(updates), output))
-    except BaseException:  # an anomaly, Ctrl-C half-way: leave every .grad as it was
-        put_back(operations + leaves, saved)
-        raise
-    add_back(saved)
+    steps += [Step(index, node, names[node], upstream,
+                   tuple(ParentUpdate(parent, names[parent], *numbers)
+                         for parent, *numbers in updates), output)
+              for index, (node, upstream, updates) in enumerate(recorded, start=1)]
     return Trace(root, nodes, names, steps, params)
 
 
