@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from autograd.engine import Constant, Parameter, Value, forward_order
 from autograd.format import format_number
-from autograd.names import made_up, name_nodes
+from autograd.names import made_up, name_nodes, printable
 from autograd.render import Graph, GraphvizError, RendererNotFoundError
 
 __all__ = ["COLORS", "MAX_NODES", "Graph", "GraphTooLargeError", "GraphvizError",
@@ -55,8 +55,9 @@ def draw_dot(
     """A picture of the graph that computed ``root``: every value and operation behind it.
 
     Each value node shows ``name | data | grad`` (grad after ``root.backward()``; numbers with at
-    most 4 decimals). The name is the value's label; values without one get the name the step
-    player and ``Trace.explain()`` use (``autograd.node_names``: ``mul1``, ``tanh1``, the
+    most 4 decimals). The name is the value's label (characters a picture cannot show, such as
+    control characters, written as escapes like ``\\x01``); values without one get the name the
+    step player and ``Trace.explain()`` use (``autograd.node_names``: ``mul1``, ``tanh1``, the
     output ``L``), in italics. Each operation (``+``, ``*``, ``tanh``, ``**2``, ``dot`` ...) is
     its own small node. Every use of a value is its own edge: ``x * x`` draws two edges from
     ``x`` to ``*``.
@@ -173,7 +174,7 @@ def dot_source(
         cells = []
         if name:
             tag = "i" if node in italic else "b"
-            cells.append(f"<td><{tag}>{html.escape(name)}</{tag}></td>")
+            cells.append(f"<td><{tag}>{_html_text(name)}</{tag}></td>")
         cells.append(f"<td>data {format_number(data[node])}</td>")
         if grads is not None:
             width = f' width="{grad_width[node]}"' if grad_width else ""
@@ -195,7 +196,7 @@ def dot_source(
             if node in marked_ops:
                 op_look += f', color="{accent}", penwidth=2.5'
                 edge_look = f' [color="{accent}", penwidth=2.5]'
-            lines.append(f'  {op_id} [{op_look}, label="{_quoted(node.op)}"];')
+            lines.append(f'  {op_id} [{op_look}, label="{_quoted(printable(node.op))}"];')
             lines.append(f"  {op_id} -> {ids[node]}{edge_look};")
             for i, parent in enumerate(node.parents):
                 look = f' [color="{accent}", penwidth=2.5]' if (node, i) in marked_edges else ""
@@ -252,3 +253,9 @@ def _number(grad: float | Value) -> float:
 
 def _quoted(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _html_text(text: str) -> str:
+    """Text for an HTML-like label: markup escaped, and each backslash doubled, as Graphviz reads
+    a backslash there as its own escape (``\\N`` is the node's id, ``\\E`` nothing at all)."""
+    return html.escape(text).replace("\\", "\\\\")

@@ -24,7 +24,7 @@ from autograd.draw import value_list
 from autograd.engine import Value, backprop
 from autograd.files import write_atomically
 from autograd.format import format_number
-from autograd.names import made_up, name_nodes
+from autograd.names import made_up, name_nodes, printable
 
 __all__ = ["ParentUpdate", "Step", "Trace", "trace_backward"]
 
@@ -100,7 +100,7 @@ class Step:
 
     def expression(self) -> str:
         """The node's operation applied to its parents' names: ``add1 + b``, ``tanh(n)``."""
-        return _formula(self.node.op, [u.name for u in self.updates])
+        return _formula(printable(self.node.op), [u.name for u in self.updates])
 
     def formula(self) -> str:
         """How the node was computed, with names: ``n = add1 + b``, ``o = tanh(n)``; for the
@@ -187,7 +187,7 @@ class Trace(Sequence[Step]):
                            max_nodes=PLAYER_MAX_NODES if max_nodes is None else max_nodes)
 
     def save(self, path: str | os.PathLike, rankdir: str = "LR",
-             max_nodes: int | None = None) -> Path:
+             max_nodes: int | None = None, *, overwrite: bool = False) -> Path:
         """Write the step player to ``path`` (``.html``): one frame per step, the graph with the
         gradients known so far and the current node and edges highlighted, with previous/next
         buttons and a slider.
@@ -196,12 +196,14 @@ class Trace(Sequence[Step]):
         Where scripts do not run it shows every frame, one after another. Without Graphviz the
         frames are text. Graphs with more than ``max_nodes`` values (default 100) are refused
         with ``GraphTooLargeError``: one picture per step grows as the square of the graph.
+        The page is written atomically (see ``autograd.files``); a read-only file is replaced
+        only with ``overwrite=True``.
         """
         path = Path(path)
         if path.suffix.lower() not in (".html", ".htm"):
             raise ValueError(f"cannot save the step player as {str(path)!r}: it is an HTML "
                              "page; use a name ending in .html")
-        return write_atomically(path, self.to_html(rankdir, max_nodes))
+        return write_atomically(path, self.to_html(rankdir, max_nodes), overwrite=overwrite)
 
     def _repr_html_(self) -> str:
         from autograd.player import player_html_or_message  # it imports this module
