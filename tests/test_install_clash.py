@@ -27,7 +27,7 @@ def pip(env: Path, *args: str) -> None:
                           capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
-        if "autograd" in args and not ON_CI:
+        if args[0] == "install" and "autograd" in args and not ON_CI:
             pytest.skip(f"cannot install HIPS autograd from the package index: {last}")
         raise AssertionError(f"pip {' '.join(args)} failed: {done.stderr}")
 
