@@ -32,13 +32,15 @@ COLORS = {
     "value": "#ffffff",  # white: every intermediate result
     "operation": "#ece2f0",  # lavender: the small operation nodes
     "highlight": "#e6550d",  # orange-red: borders and edges picked out
-    "right": "#c7e9c0",  # light green, solid border, a check mark: an answer that is right
-    "wrong": "#fcbba1",  # light red, dashed border, a cross: an answer that is wrong
 }
 
-#: Marks and borders that tell right from wrong without colour (greyscale prints, colour
-#: blindness): (mark before the name, border colour, border style, border width).
-VERDICT_LOOKS = {True: ("\u2713", "#238b45", "solid", 2), False: ("\u2717", "#cb181d", "dashed", 3)}
+#: How graded numbers look (exercises, the mistakes lab): a green or red fill and, so that they
+#: differ without colour too (greyscale prints, colour blindness), a mark before the name and a
+#: solid or dashed border. right? -> (fill, mark, border colour, border style, border width).
+VERDICT_LOOKS = {
+    True: ("#c7e9c0", "\u2713", "#238b45", "solid", 2),  # right: light green, a check mark
+    False: ("#fcbba1", "\u2717", "#cb181d", "dashed", 3),  # wrong: light red, a cross
+}
 
 RANKDIRS = ("LR", "TB")
 
@@ -186,7 +188,7 @@ def dot_source(
         cells = []
         if name:
             tag = "i" if node in italic else "b"
-            mark = "" if verdict is None else VERDICT_LOOKS[verdict][0] + " "
+            mark = "" if verdict is None else VERDICT_LOOKS[verdict][1] + " "
             cells.append(f"<td>{mark}<{tag}>{html.escape(name)}</{tag}></td>")
         cells.append(f"<td>data {format_number(data[node])}</td>")
         if grads is not None:
@@ -204,8 +206,7 @@ def dot_source(
             fill = COLORS["value" if verdicts else kind]
             look = f'shape=box, style="rounded,filled", fillcolor="{fill}"'
         else:
-            _, border, style, width = VERDICT_LOOKS[verdict]
-            fill = COLORS["right" if verdict else "wrong"]
+            fill, _, border, style, width = VERDICT_LOOKS[verdict]
             look = (f'shape=box, style="rounded,filled,{style}", fillcolor="{fill}", '
                     f'color="{border}", penwidth={width}')
         if node in marked:
@@ -226,7 +227,7 @@ def dot_source(
                 look = [f'color="{accent}", penwidth=2.5'] if edge in marked_edges else []
                 text = edge_labels.get(edge, "") if edge_labels else ""
                 if edge in verdicts:
-                    mark, color, style, _ = VERDICT_LOOKS[verdicts[edge]]
+                    _, mark, color, style, _ = VERDICT_LOOKS[verdicts[edge]]
                     look = [f'color="{color}", style={style}, penwidth=2']
                     text = f"{mark} {text}".rstrip()
                 if text:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograd.draw import COLORS, VERDICT_LOOKS, dot_source
+from autograd.draw import VERDICT_LOOKS, dot_source
 from autograd.engine import Parameter, Value
 from autograd.format import format_number
 from autograd.render import Graph
@@ -186,8 +186,7 @@ class Report:
         head = [html.escape(text) for text in ("", "name", *self.headings, self.explains)]
         rows = [_caption_row(head, header=True)]
         for row in self.rows:
-            mark, border = VERDICT_LOOKS[row.right][:2]
-            fill = COLORS["right" if row.right else "wrong"]
+            fill, mark, border = VERDICT_LOOKS[row.right][:3]
             hint = '<br align="left"/>'.join(html.escape(line)
                                              for line in textwrap.wrap(row.hint, 64)) or " "
             rows.append(_caption_row(

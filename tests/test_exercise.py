@@ -7,6 +7,7 @@ import math
 import os
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -14,9 +15,10 @@ from hypothesis import strategies as st
 
 import nn
 from autograd import Exercise, Report, Value, exercise
-from autograd.draw import COLORS
+from autograd.draw import VERDICT_LOOKS
 from autograd.render import available_renderer
 
+RIGHT_FILL, WRONG_FILL = VERDICT_LOOKS[True][0], VERDICT_LOOKS[False][0]
 needs_renderer = pytest.mark.skipif(available_renderer() is None and not os.environ.get("CI"),
                                     reason="no Graphviz renderer")
 
@@ -389,8 +391,8 @@ def test_the_report_picture_marks_right_and_wrong_by_colour_mark_and_border():
     source = exercise(y, ask=[x, z1]).check({"x": 6, "z1": 2}).graph().source
     wrong = re.search(r"^  v\d+ \[(.*<b>x</b>.*)\];$", source, re.M).group(1)
     right = re.search(r"^  v\d+ \[(.*<b>z1</b>.*)\];$", source, re.M).group(1)
-    assert f'fillcolor="{COLORS["wrong"]}"' in wrong and "dashed" in wrong and "\u2717" in wrong
-    assert f'fillcolor="{COLORS["right"]}"' in right and "dashed" not in right
+    assert f'fillcolor="{WRONG_FILL}"' in wrong and "dashed" in wrong and "\u2717" in wrong
+    assert f'fillcolor="{RIGHT_FILL}"' in right and "dashed" not in right
     assert "\u2713" in right
     assert "grad 41.0 (yours 6.0)" in wrong and "grad 2.0" in right
 
@@ -461,3 +463,15 @@ def test_exercise_and_report_are_the_public_types():
     y, *_ = lecture_g1_g2()
     ex = exercise(y)
     assert isinstance(ex, Exercise) and isinstance(ex.check({}), Report)
+
+
+@needs_renderer
+def test_the_readme_example_prints_the_table_the_readme_shows(tmp_path, monkeypatch, capsys):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    example = readme.split("## Exercises that grade themselves")[1].split("```python")[1]
+    example = example.split("```")[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README.md", "exec"), {})
+    shown = [line[2:] for line in example.splitlines() if line.startswith("# ")]
+    assert capsys.readouterr().out.splitlines() == shown
+    assert (tmp_path / "exercise.pdf").read_bytes().startswith(b"%PDF")

@@ -8,9 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value, forward_order, mistakes, random_exercise, topological_order
-from autograd.draw import COLORS
+from autograd.draw import COLORS, VERDICT_LOOKS
 from autograd.mistakes import Mistake
 from tests.test_exercise import lecture_g1_g2, lecture_neuron
+
+WRONG_FILL = VERDICT_LOOKS[False][0]
 
 
 def lab_graph():
@@ -202,7 +204,7 @@ def test_every_mistake_marks_the_differing_gradients_red_in_its_picture(mistake)
     source = result.graph().source
     for name in result.wrong:
         line = next(line for line in source.splitlines() if f"<b>{name}</b>" in line)
-        assert f'fillcolor="{COLORS["wrong"]}"' in line and "dashed" in line
+        assert f'fillcolor="{WRONG_FILL}"' in line and "dashed" in line
 
 
 @pytest.mark.parametrize("mistake", mistakes.MISTAKES, ids=lambda m: m.__name__)

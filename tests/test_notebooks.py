@@ -33,6 +33,7 @@ COURSE = [
     "04_training_an_mlp",
     "05_k_way_classification",
     "06_checking_gradients",
+    "07_backprop_by_hand",
 ]
 
 
@@ -40,7 +41,7 @@ def _read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
-def test_the_six_notebooks_follow_the_course_order():
+def test_the_notebooks_follow_the_course_order():
     assert [p.stem for p in PATHS] == COURSE
 
 
@@ -137,6 +138,19 @@ QUOTED = {
         "SVM loss gradient: [-1.0, 1.0, 0.0]",
     ],
     "06_checking_gradients": ["MISMATCH", "fixed passes at 20 of 20 points", "f''(2) = 12.0"],
+    "07_backprop_by_hand": [
+        "x feeds 2 nodes (z1, z2): that is the path through z2 only",
+        "x     41.0   41.0      right",
+        "3 of 3 right (score 1.00)",
+        "this follows from your answer for z1",
+        "tanh'(n) is 1 - o² with the output o = 0.7071, not 1 - n² with the input n",
+        "dmul1/dw1 is the other factor, x1 = 2.0",
+        "p = [0.13, 0.87, 0.0]",
+        "s_car   -0.869     0.869      wrong    the sign is flipped",
+        "breadth-first: ['L', 'k', 'h', 'g', 'a', 'b']",
+        "all right: the test passes",
+        "the test fails with AssertionError: \nname  yours",
+    ],
 }
 
 
@@ -157,3 +171,13 @@ def test_notebook_output_shows_the_numbers_its_prose_quotes(name, executed):
     shown = _text_output(nb)
     missing = [text for text in QUOTED[name] if text not in shown]
     assert not missing, f"{name}.ipynb no longer prints {missing}"
+
+
+def test_notebook_07_shows_every_exercise_report_and_mistake_as_a_picture(executed):
+    nb, _ = executed(NOTEBOOKS / "07_backprop_by_hand.ipynb")
+    shown = [(number, output) for number, cell in enumerate(nb.cells, start=1)
+             for output in cell.get("outputs", []) if output.output_type == "execute_result"]
+    assert len(shown) == 9  # 4 exercises, a report and the 4 mistakes
+    for number, output in shown:
+        svg = output.data.get("image/svg+xml", "")
+        assert "<svg" in svg, f"cell {number} displays no picture: {sorted(output.data)}"
