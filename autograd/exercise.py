@@ -20,18 +20,15 @@ exercise, before or after ``backward()``: every ``.grad`` is left as it was.
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from numbers import Real
-from pathlib import Path
 
-from autograd.draw import dot_source
 from autograd.engine import Constant, Value
 from autograd.format import format_number
 from autograd.hints import gradient_hint, local_hint
 from autograd.render import Graph
-from autograd.report import ATOL, RTOL, Report, ReportRow, Tolerance, parameters
+from autograd.report import ATOL, RTOL, Pictured, Report, ReportRow, Tolerance, draw
 from autograd.solution import Edge, Solution, solve
 from autograd.trace import _formula
 
@@ -72,7 +69,8 @@ def exercise(root: Value, ask: Ask = None, *, rtol: float = RTOL,
         ask: what to ask. None (the default): dL/dv for every value v of the graph except the
             output (dL/dL = 1 is given: backprop starts there) and the numbers written into the
             expression (constants). ``"local"``: the local derivative d(child)/d(parent) on
-            every edge, named ``dz1/dx``. A list of Values or names: dL/dv for just those.
+            every edge but those from constants, named ``dz1/dx`` (``dy/dx#2`` for the second
+            edge of ``y = x * x``). A list of Values or names: dL/dv for just those.
         rtol, atol: the tolerance. An answer is right when
             |yours - expected| <= max(rtol |expected|, atol): by default within 1%, or within
             0.005 for answers near zero, since students round to 2 to 4 decimals.
@@ -90,11 +88,17 @@ def exercise(root: Value, ask: Ask = None, *, rtol: float = RTOL,
     else:
         questions = [Question(sol.names[v], sol.d(v), v, sol.grads[v])
                      for v in _asked(sol, ask)]
+    if not questions:
+        raise ValueError(f"nothing to ask: {sol.output} is computed from constants only; make "
+                         "an exercise of an expression with inputs, e.g. Value(2.0, label='x')")
     return Exercise(sol, questions, tolerance)
 
 
-class Exercise:
-    """Gradients to find by hand, and the means to grade them (see ``exercise``)."""
+class Exercise(Pictured):
+    """Gradients to find by hand, and the means to grade them (see ``exercise``).
+
+    ``save("exercise.svg")`` writes the handout (``.svg .png .pdf .dot``); in Jupyter it
+    displays as the handout."""
 
     def __init__(self, solution: Solution, questions: list[Question],
                  tolerance: Tolerance) -> None:
@@ -234,8 +238,9 @@ class Exercise:
         return {q.key for q in self.questions if isinstance(q.key, Value)}
 
     def __repr__(self) -> str:
-        kind = "local derivatives" if self.local else "gradients"
-        return (f"<Exercise: {len(self.questions)} {kind} of {self.solution.output}; print it "
+        n = len(self.questions)
+        kind = ("local derivative" if self.local else "gradient") + ("s" if n > 1 else "")
+        return (f"<Exercise: {n} {kind} of {self.solution.output}; print it "
                 "or display it to see the questions, .check(answers) to grade>")
 
     def graph(self, rankdir: str = "LR") -> Graph:
@@ -251,10 +256,8 @@ class Exercise:
         else:
             grads = {} if sol.root in asked else {sol.root: 1.0}
             grad_text = {v: "" for v in sol.nodes if v not in asked and v is not sol.root}
-        return Graph(dot_source(
-            list(sol.nodes), sol.root, rankdir=rankdir, names=sol.names, data=sol.data,
-            grads=grads, params=parameters(sol), italic={v for v in sol.nodes if not v.label},
-            grad_text=grad_text, edge_labels=edge_labels, caption=self._caption()))
+        return draw(sol, rankdir, grads=grads, grad_text=grad_text, edge_labels=edge_labels,
+                    caption=self._caption())
 
     def _caption(self) -> str:
         rows = [f'<tr><td align="left"><b>{html.escape(self._task())}:</b></td></tr>']
@@ -263,15 +266,6 @@ class Exercise:
         rows.append(f'<tr><td align="left">'
                     f'{html.escape(f"Give 3 or 4 decimals: {self.tolerance}.")}</td></tr>')
         return '<table border="0" cellspacing="0" cellpadding="2">' + "".join(rows) + "</table>"
-
-    def save(self, path: str | os.PathLike, rankdir: str = "LR") -> Path:
-        """Write the handout to ``path``: ``.svg``, ``.png``, ``.pdf`` or ``.dot``."""
-        return self.graph(rankdir).save(path)
-
-    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict:
-        bundle = self.graph()._repr_mimebundle_()
-        bundle["text/plain"] = str(self)
-        return bundle
 
 
 def _asked(sol: Solution, ask: Ask) -> list[Value]:

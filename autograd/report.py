@@ -79,7 +79,36 @@ class ReportRow:
     hint: str
 
 
-class Report:
+class Pictured:
+    """Shown as a picture of its graph: ``save(path)`` writes it, Jupyter displays it (with the
+    text of ``str()`` for plain-text front ends)."""
+
+    def graph(self, rankdir: str = "LR") -> Graph:
+        raise NotImplementedError
+
+    def save(self, path: str | os.PathLike, rankdir: str = "LR") -> Path:
+        """Write the picture to ``path``: ``.svg``, ``.png``, ``.pdf`` or ``.dot``."""
+        return self.graph(rankdir).save(path)
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict:
+        bundle = self.graph()._repr_mimebundle_()
+        if "image/svg+xml" in bundle:
+            bundle["text/plain"] = str(self)
+        else:  # no picture: the text, and the one line saying why (a missing Graphviz)
+            bundle["text/plain"] = f"{self}\n\n{bundle['text/plain'].splitlines()[0]}"
+        return bundle
+
+
+def draw(sol: Solution, rankdir: str, **marks: Any) -> Graph:
+    """The graph of ``sol`` with its names and data, and the ``marks`` ``dot_source`` takes
+    (grads, verdicts, grad_text, edge_labels, caption...)."""
+    return Graph(dot_source(
+        list(sol.nodes), sol.root, rankdir=rankdir, names=sol.names, data=sol.data,
+        params={v for v in sol.nodes if isinstance(v, Parameter)},
+        italic={v for v in sol.nodes if not v.label}, **marks))
+
+
+class Report(Pictured):
     """Numbers checked against backprop's: truthy when all are right.
 
     ``.wrong`` lists the names answered wrong or not at all, ``.score`` is the fraction right,
@@ -171,12 +200,9 @@ class Report:
             else:
                 edge_labels[row.key] = f"{k}: {text}"
         local = any(not isinstance(row.key, Value) for row in self.rows)
-        return Graph(dot_source(
-            list(sol.nodes), sol.root, rankdir=rankdir, names=sol.names, data=sol.data,
-            grads=None if local else sol.grads, params=parameters(sol),
-            italic={v for v in sol.nodes if not v.label}, grad_text=grad_text,
-            verdicts=verdicts, edge_labels=edge_labels, caption=self._caption(),
-            **self._marks()))
+        return draw(sol, rankdir, grads=None if local else sol.grads, grad_text=grad_text,
+                    verdicts=verdicts, edge_labels=edge_labels, caption=self._caption(),
+                    **self._marks())
 
     def _marks(self) -> dict[str, Any]:
         """Extra highlights for the picture (the mistakes lab marks where a pass went wrong)."""
@@ -197,20 +223,6 @@ class Report:
         return ('<table border="0" cellborder="1" cellspacing="0" cellpadding="3" '
                 'color="#bdbdbd">' + "".join(rows)
                 + f'<tr><td colspan="5" align="left" border="0">{footer}</td></tr></table>')
-
-    def save(self, path: str | os.PathLike, rankdir: str = "LR") -> Path:
-        """Write the picture to ``path``: ``.svg``, ``.png``, ``.pdf`` or ``.dot``."""
-        return self.graph(rankdir).save(path)
-
-    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict:
-        bundle = self.graph()._repr_mimebundle_()
-        bundle["text/plain"] = str(self)
-        return bundle
-
-
-def parameters(solution: Solution) -> set[Value]:
-    """The graph's Parameters, coloured as parameters in pictures."""
-    return {v for v in solution.nodes if isinstance(v, Parameter)}
 
 
 def _caption_row(cells: list[str], header: bool = False, fill: str = "") -> str:

@@ -26,7 +26,8 @@ Edge = tuple[Value, int]
 
 def node_names(root: Value) -> dict[Value, str]:
     """The name of every value of ``root``'s graph: its label, or the automatic name (``mul1``,
-    ``dot1``, ``L``) that pictures and the step-through use."""
+    ``dot1``, ``L``) that pictures and the step-through use. Exercises and the mistakes lab take
+    every name from here, so they name values exactly as the pictures do."""
     return readable_names(forward_order(root), root)
 
 

@@ -327,6 +327,14 @@ def test_bad_exercises_are_refused_with_what_to_do(root, ask, error, message):
         exercise(y if root == "y" else root, ask=ask)
 
 
+@pytest.mark.parametrize("ask", [None, "local"])
+def test_a_graph_of_constants_only_has_nothing_to_ask(ask):
+    from autograd import Constant
+
+    with pytest.raises(ValueError, match="nothing to ask: L is computed from constants only"):
+        exercise(Constant(2.0) * Constant(3.0), ask=ask)
+
+
 def test_two_asked_values_with_one_name_are_refused():
     a, b = Value(1.0, label="x"), Value(2.0, label="x")
     with pytest.raises(ValueError, match="more than one value asked about is called 'x'"):
@@ -427,6 +435,23 @@ def test_a_report_displays_as_an_svg_with_the_table_as_text():
     assert _svg_root(svg) is not None
     assert "x feeds 2 nodes" in svg
     assert bundle["text/plain"] == str(report)
+
+
+def test_without_graphviz_an_exercise_displays_as_its_text_and_says_why(monkeypatch):
+    monkeypatch.setattr("autograd.render.available_renderer", lambda: None)
+    y, *_ = lecture_g1_g2()
+    ex = exercise(y)
+    bundle = ex._repr_mimebundle_()
+    assert "image/svg+xml" not in bundle
+    assert bundle["text/plain"].startswith(str(ex))
+    assert bundle["text/plain"].endswith("No picture: Graphviz is missing. To draw graphs: "
+                                         'pip install "backprop-lab[viz]"')
+
+
+def test_exercise_repr_counts_its_questions():
+    y, x, *_ = lecture_g1_g2()
+    assert repr(exercise(y, ask=[x])).startswith("<Exercise: 1 gradient of y;")
+    assert repr(exercise(y, ask="local")).startswith("<Exercise: 6 local derivatives of y;")
 
 
 def _svg_root(svg: str):
