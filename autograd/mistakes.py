@@ -215,8 +215,9 @@ def forget_zero_grad(root: Value, steps: int = 2) -> Mistake:
     def why(v: Value) -> str:
         if v not in kept:
             return ""
-        return (f"{steps} steps added up: its .grad still held {num(sol.grads[v])} from the "
-                f"step before; call zero_grad() before each backward()")
+        return (f"{steps} steps added up, {steps} x {num(sol.grads[v])}: each backward() added "
+                f"to what the steps before left in .grad; call zero_grad() before each "
+                f"backward()")
 
     return _compare(sol, "forgetting zero_grad()", f"{steps} training steps without zero_grad()"
                     " add up the gradients of the inputs and parameters", grad, why)

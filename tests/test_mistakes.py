@@ -163,8 +163,9 @@ def test_forgetting_zero_grad_adds_up_the_leaves_gradients_over_the_steps(steps)
     result = mistakes.forget_zero_grad(o, steps=steps)
     assert result.grads[v["w1"]] == pytest.approx(steps * 1.0)
     assert result.grads[v["n"]] == pytest.approx(0.5)  # made anew by each step's forward pass
-    assert row(result, "w1").hint == (f"{steps} steps added up: its .grad still held 1.0 from "
-                                      "the step before; call zero_grad() before each backward()")
+    assert row(result, "w1").hint == (f"{steps} steps added up, {steps} x 1.0: each backward() "
+                                      "added to what the steps before left in .grad; call "
+                                      "zero_grad() before each backward()")
 
 
 @pytest.mark.parametrize("steps", [1, 0, 2.0, True])
