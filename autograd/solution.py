@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autograd.draw import graph_nodes
+from autograd.draw import GraphTooLargeError
 from autograd.engine import Constant, Value, closure_local_grads, forward_order, gradients
 from autograd.trace import readable_names
 
@@ -102,14 +102,20 @@ def solve(root: Value, what: str) -> Solution:
     """Work out the graph of ``root``; ``what`` names the caller in errors ("make an exercise of").
 
     Refuses a lone value (nothing to backpropagate through) and graphs of more than
-    ``MAX_NODES`` values."""
+    ``MAX_NODES`` values (``GraphTooLargeError``)."""
     if not isinstance(root, Value):
         raise TypeError(f"cannot {what} a {type(root).__name__}: pass the output Value of a "
                         "computation, e.g. L = x * w + b")
     if not root.parents:
         raise ValueError(f"cannot {what} a single Value: it was computed from nothing, so there "
                          "is no graph to backpropagate through; pass the output of an expression")
-    nodes = _parents_first(graph_nodes(root, MAX_NODES, what))
+    order = forward_order(root)
+    if len(order) > MAX_NODES:
+        raise GraphTooLargeError(
+            f"cannot {what} a graph of {len(order):,} values: more than {MAX_NODES} is too many "
+            f"to work by hand or to draw; take a smaller piece, e.g. one neuron's output or the "
+            f"loss on a single example with a small network")
+    nodes = _parents_first(order)
     local = {node: tuple(closure_local_grads(node) if node.local_grads is None
                          else node.local_grads) for node in nodes}
     uses: dict[Value, list[Edge]] = {node: [] for node in nodes}
@@ -124,7 +130,7 @@ def solve(root: Value, what: str) -> Solution:
 
 
 def _parents_first(order: list[Value]) -> list[Value]:
-    """``forward_order`` with every input moved up to just before its first use.
+    """``forward_order`` with every input listed just before its first use, in argument order.
 
     The engine's walk may list an input shared by two subtrees after a node that uses it (see
     ``_walk``): harmless for backward, where inputs pass nothing on, but an exercise lists the
@@ -133,13 +139,13 @@ def _parents_first(order: list[Value]) -> list[Value]:
     placed: set[Value] = set()
     listed: list[Value] = []
     for node in order:
+        if not node.parents:
+            continue  # listed with its first use
         for parent in node.parents:
-            if parent not in placed:
+            if not parent.parents and parent not in placed:
                 placed.add(parent)
                 listed.append(parent)
-        if node not in placed:
-            placed.add(node)
-            listed.append(node)
+        listed.append(node)
     return listed
 
 

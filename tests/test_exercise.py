@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import nn
 from autograd import Exercise, Report, Value, exercise
-from autograd.draw import VERDICT_LOOKS
+from autograd.draw import VERDICT_LOOKS, GraphTooLargeError
 from autograd.render import available_renderer
 
 RIGHT_FILL, WRONG_FILL = VERDICT_LOOKS[True][0], VERDICT_LOOKS[False][0]
@@ -353,7 +353,8 @@ def test_graphs_too_large_for_an_exercise_are_refused():
     total = x
     for _ in range(200):
         total = total + x
-    with pytest.raises(ValueError, match="cannot make an exercise of this graph"):
+    with pytest.raises(GraphTooLargeError, match="cannot make an exercise of a graph of 201 "
+                                                 "values: more than 100 is too many"):
         exercise(total)
 
 
@@ -377,6 +378,29 @@ def test_inputs_are_listed_before_every_value_computed_from_them():
     z4.label = "z4"
     names = [line.split()[0] for line in str(exercise(z4)).splitlines()[2:6]]
     assert names == ["a", "d", "z1", "z4"]
+
+
+def test_inputs_are_listed_in_the_order_the_expression_reads():
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    y = x * w + x
+    y.label = "y"
+    names = [line.split()[0] for line in str(exercise(y)).splitlines()[2:6]]
+    assert names == ["x", "w", "mul1", "y"]
+
+
+@needs_renderer
+def test_labels_with_markup_and_control_characters_are_shown_as_text(tmp_path):
+    x = Value(2.0, label='x<b>&"\x1b')
+    y = x * x
+    y.label = "y"
+    ex = exercise(y)
+    assert ex.questions[0].name == 'x<b>&"\\x1b'
+    report = ex.check({x: 4.0})
+    assert report
+    source = report.graph().source
+    assert "x&lt;b&gt;&amp;&quot;\\x1b" in source and "\x1b" not in source
+    report.save(tmp_path / "report.svg")
+    ex.save(tmp_path / "exercise.svg")
 
 
 def test_the_handout_shows_grad_question_marks_only_where_asked():
