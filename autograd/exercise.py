@@ -19,11 +19,11 @@ exercise, before or after ``backward()``: every ``.grad`` is left as it was.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from numbers import Real
 
+from autograd.draw import html_text
 from autograd.engine import Constant, Value
 from autograd.format import format_number
 from autograd.hints import gradient_hint, local_hint
@@ -260,11 +260,11 @@ class Exercise(Pictured):
                     caption=self._caption())
 
     def _caption(self) -> str:
-        rows = [f'<tr><td align="left"><b>{html.escape(self._task())}:</b></td></tr>']
-        rows += [f'<tr><td align="left">{k}. {html.escape(q.text)} = ?</td></tr>'
+        rows = [f'<tr><td align="left"><b>{html_text(self._task())}:</b></td></tr>']
+        rows += [f'<tr><td align="left">{k}. {html_text(q.text)} = ?</td></tr>'
                  for k, q in enumerate(self.questions, start=1)]
         rows.append(f'<tr><td align="left">'
-                    f'{html.escape(f"Give 3 or 4 decimals: {self.tolerance}.")}</td></tr>')
+                    f'{html_text(f"Give 3 or 4 decimals: {self.tolerance}.")}</td></tr>')
         return '<table border="0" cellspacing="0" cellpadding="2">' + "".join(rows) + "</table>"
 
 

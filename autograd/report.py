@@ -9,7 +9,6 @@ the table is the assertion's message.
 from __future__ import annotations
 
 import dis
-import html
 import math
 import os
 import sys
@@ -20,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograd.draw import VERDICT_LOOKS, dot_source
+from autograd.draw import VERDICT_LOOKS, dot_source, html_text
 from autograd.engine import Parameter, Value
 from autograd.format import format_number
+from autograd.names import made_up
 from autograd.render import Graph
 from autograd.solution import Edge, Solution
 
@@ -105,7 +105,7 @@ def draw(sol: Solution, rankdir: str, **marks: Any) -> Graph:
     return Graph(dot_source(
         list(sol.nodes), sol.root, rankdir=rankdir, names=sol.names, data=sol.data,
         params={v for v in sol.nodes if isinstance(v, Parameter)},
-        italic={v for v in sol.nodes if not v.label}, **marks))
+        italic=made_up(list(sol.nodes)), **marks))
 
 
 class Report(Pictured):
@@ -209,17 +209,17 @@ class Report(Pictured):
         return {}
 
     def _caption(self) -> str:
-        head = [html.escape(text) for text in ("", "name", *self.headings, self.explains)]
+        head = [html_text(text) for text in ("", "name", *self.headings, self.explains)]
         rows = [_caption_row(head, header=True)]
         for row in self.rows:
             fill, mark, border = VERDICT_LOOKS[row.right][:3]
-            hint = '<br align="left"/>'.join(html.escape(line)
+            hint = '<br align="left"/>'.join(html_text(line)
                                              for line in textwrap.wrap(row.hint, 64)) or " "
             rows.append(_caption_row(
-                [f'<font color="{border}">{mark}</font>', html.escape(row.name),
-                 html.escape(_shown(row.yours)), html.escape(format_number(row.expected)),
+                [f'<font color="{border}">{mark}</font>', html_text(row.name),
+                 html_text(_shown(row.yours)), html_text(format_number(row.expected)),
                  hint + '<br align="left"/>' if row.hint else hint], fill=fill))
-        footer = html.escape(self.footer())
+        footer = html_text(self.footer())
         return ('<table border="0" cellborder="1" cellspacing="0" cellpadding="3" '
                 'color="#bdbdbd">' + "".join(rows)
                 + f'<tr><td colspan="5" align="left" border="0">{footer}</td></tr></table>')

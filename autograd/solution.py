@@ -15,20 +15,13 @@ from dataclasses import dataclass
 
 from autograd.draw import GraphTooLargeError
 from autograd.engine import Constant, Value, closure_local_grads, forward_order, gradients
-from autograd.trace import readable_names
+from autograd.names import node_names
 
 #: Exercises and the mistakes lab draw every value: more than this is no exercise.
 MAX_NODES = 100
 
 #: An edge of the graph: (the value computed, the position of the parent among its parents).
 Edge = tuple[Value, int]
-
-
-def node_names(root: Value) -> dict[Value, str]:
-    """The name of every value of ``root``'s graph: its label, or the automatic name (``mul1``,
-    ``dot1``, ``L``) that pictures and the step-through use. Exercises and the mistakes lab take
-    every name from here, so they name values exactly as the pictures do."""
-    return readable_names(forward_order(root), root)
 
 
 @dataclass(frozen=True, eq=False)
