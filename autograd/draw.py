@@ -13,8 +13,9 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 
-from autograd.engine import Constant, Value, forward_order
+from autograd.engine import Constant, Parameter, Value, forward_order
 from autograd.format import format_number
+from autograd.names import made_up, name_nodes, printable
 from autograd.render import Graph, GraphvizError, RendererNotFoundError
 
 __all__ = ["COLORS", "MAX_NODES", "Graph", "GraphTooLargeError", "GraphvizError",
@@ -34,6 +35,14 @@ COLORS = {
     "highlight": "#e6550d",  # orange-red: borders and edges picked out
 }
 
+#: How graded numbers look (exercises, the mistakes lab): a green or red fill and, so that they
+#: differ without colour too (greyscale prints, colour blindness), a mark before the name and a
+#: solid or dashed border. right? -> (fill, mark, border colour, border style, border width).
+VERDICT_LOOKS = {
+    True: ("#c7e9c0", "\u2713", "#238b45", "solid", 2),  # right: light green, a check mark
+    False: ("#fcbba1", "\u2717", "#cb181d", "dashed", 3),  # wrong: light red, a cross
+}
+
 RANKDIRS = ("LR", "TB")
 
 
@@ -43,6 +52,7 @@ class GraphTooLargeError(ValueError):
 
 def draw_dot(
     root: Value,
+    format: str = "svg",
     rankdir: str = "LR",
     *,
     show_grad: bool = True,
@@ -53,13 +63,18 @@ def draw_dot(
 ) -> Graph:
     """A picture of the graph that computed ``root``: every value and operation behind it.
 
-    Each value node shows ``label | data | grad`` (grad after ``root.backward()``; numbers with at
-    most 4 decimals). Each operation (``+``, ``*``, ``tanh``, ``**2``, ``dot`` ...) is its own small
-    node. Every use of a value is its own edge: ``x * x`` draws two edges from ``x`` to ``*``.
+    Each value node shows ``name | data | grad`` (grad after ``root.backward()``; numbers with at
+    most 4 decimals). The name is the value's label (characters a picture cannot show, such as
+    control characters, written as escapes like ``\\x01``); values without one get the name the
+    step player and ``Trace.explain()`` use (``autograd.node_names``: ``mul1``, ``tanh1``, the
+    output ``L``), in italics. Each operation (``+``, ``*``, ``tanh``, ``**2``, ``dot`` ...) is
+    its own small node. Every use of a value is its own edge: ``x * x`` draws two edges from
+    ``x`` to ``*``.
 
     Colour legend (fill colours, also in ``COLORS``):
 
-    - blue ``#a6cee3``: parameters (the leaves passed in ``params``, e.g. ``model.parameters()``);
+    - blue ``#a6cee3``: parameters (``autograd.Parameter``, as ``nn`` makes every weight and
+      bias, and the leaves passed in ``params``);
     - yellow ``#ffe08a``: inputs (every other leaf Value);
     - grey ``#e0e0e0``: constants (numbers written into the expression, ``autograd.Constant``);
     - green ``#b2df8a``: the output, ``root``;
@@ -69,9 +84,12 @@ def draw_dot(
 
     Args:
         root: the output, e.g. the loss L.
+        format: the picture format of ``render()`` and ``pipe()``: ``"svg"``, ``"png"`` or
+            ``"pdf"`` (micrograd's ``draw_dot(root, format='svg', rankdir='LR')`` order).
         rankdir: ``"LR"`` (left to right, inputs on the left) or ``"TB"`` (top to bottom).
         show_grad: False hides the grad column (for pictures drawn before ``backward()``).
-        params: Values to colour as parameters; ones not in this graph are ignored.
+        params: more Values to colour as parameters (``Parameter`` instances need not be
+            listed); ones not in this graph are ignored.
         highlight: Values whose boxes get the highlight border.
         highlight_paths_from: a Value (or several): highlight every path from it to ``root``:
             the nodes and edges backprop goes through to compute dL/dw. For the exercise
@@ -83,7 +101,9 @@ def draw_dot(
 
     Returns:
         A ``Graph``: ``.source`` is the DOT text, ``.save("g.svg")`` writes svg/png/pdf/dot, and
-        Jupyter displays it inline.
+        Jupyter displays it inline. Like the graphviz ``Digraph`` micrograd's ``draw_dot``
+        returns, ``.render("gout")`` writes ``gout`` (DOT) and ``gout.svg`` and ``.pipe()`` gives
+        the picture's bytes.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value (the output), got {type(root).__name__}")
@@ -99,12 +119,13 @@ def draw_dot(
     path_edges = {(n, i) for n in path_ops for i, p in enumerate(n.parents) if p in on_path}
     return Graph(dot_source(
         nodes, root, rankdir=rankdir,
-        names={n: n.label for n in nodes},
+        names=name_nodes(nodes, root),
         data={n: n.data for n in nodes},
         grads={n: n.grad for n in nodes} if show_grad else None,
         params=set(value_list(params, "params")),
         marked=marked | on_path, marked_ops=path_ops, marked_edges=path_edges,
-    ))
+        italic=made_up(nodes),
+    ), format)
 
 
 def graph_nodes(root: Value, max_nodes: int, what: str) -> list[Value]:
@@ -142,6 +163,10 @@ def dot_source(
     marked_edges: set[tuple[Value, int]] = frozenset(),
     italic: set[Value] = frozenset(),
     grad_width: Mapping[Value, int] | None = None,
+    grad_text: Mapping[Value, str] | None = None,
+    verdicts: Mapping[Value | tuple[Value, int], bool] | None = None,
+    edge_labels: Mapping[tuple[Value, int], str] | None = None,
+    caption: str = "",
 ) -> str:
     """The DOT text for ``nodes`` (inputs first), shared by ``draw_dot`` and the step player.
 
@@ -151,6 +176,11 @@ def dot_source(
     highlighted (child, parent position) edges. ``italic`` names are made up, not labels.
     ``grad_width`` gives the grad cell a minimum width in points, so the boxes keep their size
     (and the layout its shape) while the numbers in them change from frame to frame.
+    ``grad_text`` replaces a node's grad cell with text of its own ("" leaves the cell out).
+    ``verdicts`` marks graded values and (child, parent position) edges right (True) or wrong
+    (False): green or red, and also a check or a cross and a solid or dashed border, so they
+    differ in greyscale too; with verdicts, values not graded are drawn white. ``edge_labels``
+    writes text on edges; ``caption`` is an HTML-like label (a ``<table>``) set under the graph.
     """
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     accent = COLORS["highlight"]
@@ -160,23 +190,38 @@ def dot_source(
         '  node [fontname="Helvetica", fontsize=11, color="#4d4d4d"];',
         '  edge [color="#666666", arrowsize=0.6];',
     ]
+    if caption:
+        lines.append(f'  graph [labelloc=b, labeljust=l, fontname="Helvetica", fontsize=11, '
+                     f"label=<{caption}>];")
+    verdicts = verdicts or {}
     for node in nodes:
         kind = _kind(node, root, params)
         name = names.get(node, "")
+        verdict = verdicts.get(node)
         cells = []
         if name:
             tag = "i" if node in italic else "b"
-            cells.append(f"<td><{tag}>{html.escape(name)}</{tag}></td>")
+            mark = "" if verdict is None else VERDICT_LOOKS[verdict][1] + " "
+            cells.append(f"<td>{mark}<{tag}>{html_text(name)}</{tag}></td>")
         cells.append(f"<td>data {format_number(data[node])}</td>")
         if grads is not None:
             width = f' width="{grad_width[node]}"' if grad_width else ""
-            if node in grads:
+            if grad_text is not None and node in grad_text:
+                if grad_text[node]:  # "" leaves the cell out
+                    cells.append(f"<td{width}>{html_text(grad_text[node])}</td>")
+            elif node in grads:
                 cells.append(f"<td{width}>grad {format_number(_number(grads[node]))}</td>")
             else:
                 cells.append(f'<td{width}><font color="#8c8c8c">grad ?</font></td>')
         label = ('<table border="0" cellborder="0" cellspacing="0" cellpadding="3"><tr>'
                  + "<vr/>".join(cells) + "</tr></table>")
-        look = f'shape=box, style="rounded,filled", fillcolor="{COLORS[kind]}"'
+        if verdict is None:  # with verdicts, only graded values carry colour
+            fill = COLORS["value" if verdicts else kind]
+            look = f'shape=box, style="rounded,filled", fillcolor="{fill}"'
+        else:
+            fill, _, border, style, width = VERDICT_LOOKS[verdict]
+            look = (f'shape=box, style="rounded,filled,{style}", fillcolor="{fill}", '
+                    f'color="{border}", penwidth={width}')
         if node in marked:
             look += f', color="{accent}", penwidth=3'
         lines.append(f"  {ids[node]} [{look}, label=<{label}>];")
@@ -188,11 +233,20 @@ def dot_source(
             if node in marked_ops:
                 op_look += f', color="{accent}", penwidth=2.5'
                 edge_look = f' [color="{accent}", penwidth=2.5]'
-            lines.append(f'  {op_id} [{op_look}, label="{_quoted(node.op)}"];')
+            lines.append(f'  {op_id} [{op_look}, label="{_quoted(printable(node.op))}"];')
             lines.append(f"  {op_id} -> {ids[node]}{edge_look};")
             for i, parent in enumerate(node.parents):
-                look = f' [color="{accent}", penwidth=2.5]' if (node, i) in marked_edges else ""
-                lines.append(f"  {ids[parent]} -> {op_id}{look};")
+                edge = (node, i)
+                look = [f'color="{accent}", penwidth=2.5'] if edge in marked_edges else []
+                text = edge_labels.get(edge, "") if edge_labels else ""
+                if edge in verdicts:
+                    _, mark, color, style, _ = VERDICT_LOOKS[verdicts[edge]]
+                    look = [f'color="{color}", style={style}, penwidth=2']
+                    text = f"{mark} {text}".rstrip()
+                if text:
+                    look.append(f'label="{_quoted(text)}", fontname="Helvetica", fontsize=10')
+                attrs = f" [{', '.join(look)}]" if look else ""
+                lines.append(f"  {ids[parent]} -> {op_id}{attrs};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -204,7 +258,7 @@ def _kind(node: Value, root: Value, params: set[Value]) -> str:
         return "constant"
     if node.parents:
         return "value"
-    return "parameter" if node in params else "input"
+    return "parameter" if isinstance(node, Parameter) or node in params else "input"
 
 
 def _on_paths(nodes: list[Value], sources: set[Value]) -> set[Value]:
@@ -245,3 +299,9 @@ def _number(grad: float | Value) -> float:
 
 def _quoted(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def html_text(text: str) -> str:
+    """Text for an HTML-like label: markup escaped, and each backslash doubled, as Graphviz reads
+    a backslash there as its own escape (``\\N`` is the node's id, ``\\E`` nothing at all)."""
+    return html.escape(text).replace("\\", "\\\\")

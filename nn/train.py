@@ -29,8 +29,9 @@ from typing import Any
 
 import autograd
 from autograd import Value, dot, no_grad
+from nn import checks
 from nn.data import DataLoader
-from nn.interactive import in_notebook, interactive
+from nn.interactive import HtmlProgressBar, in_notebook, interactive
 from nn.losses import binary_cross_entropy, l1_penalty, l2_penalty, mse_loss
 from nn.module import Module
 from nn.optim import Optimizer
@@ -44,19 +45,19 @@ def is_correct(pred: Value | float | Sequence[Value], target: Any, threshold: fl
         pred = pred[0]  # a one-unit layer's list holds a single score
     if isinstance(pred, (list, tuple)):
         scores = [p.data if isinstance(p, Value) else float(p) for p in pred]
-        return max(range(len(scores)), key=scores.__getitem__) == target
+        return bool(max(range(len(scores)), key=scores.__getitem__) == target)
     score = pred.data if isinstance(pred, Value) else float(pred)
-    return (score > threshold) == (target > 0)
+    return bool((score > threshold) == (target > 0))  # bool: a NumPy label gives numpy.bool_
 
 
 def accuracy(model: Callable, X: Sequence, y: Sequence, threshold: float = 0.0) -> float:
-    """The fraction of examples whose label ``model`` gets right, computed without a graph."""
-    if len(X) != len(y) or not X:
-        raise ValueError(f"accuracy needs one label per example and at least one example, got "
-                         f"{len(X)} examples and {len(y)} labels")
+    """The fraction of examples whose label ``model`` gets right, computed without a graph.
+
+    ``X`` and ``y`` may be lists or NumPy arrays (see ``nn.checks``)."""
+    n = checks.dataset(X, y, "accuracy's dataset")
     with no_grad():
         right = sum(is_correct(model(x), t, threshold) for x, t in zip(X, y))
-    return right / len(X)
+    return right / n
 
 
 @dataclass
@@ -151,14 +152,6 @@ def _predict(model: Callable, X: Sequence, y: Sequence, loss: Loss, reg: Value |
     return (total if reg is None else total + reg), preds
 
 
-def _check_dataset(X: Sequence, y: Sequence, name: str) -> None:
-    if len(X) != len(y):
-        raise ValueError(f"{name}: got {len(X)} examples and {len(y)} labels; give one label "
-                         "per example")
-    if not X:
-        raise ValueError(f"{name} is empty")
-
-
 def _check_model(model: object) -> None:
     if isinstance(model, type):
         got = f"the class {model.__name__} itself (create one first, e.g. {model.__name__}(...))"
@@ -168,14 +161,6 @@ def _check_model(model: object) -> None:
         return
     raise TypeError(f"model must be an nn Module (callable on an example, with parameters()) "
                     f"such as nn.MLP(2, [16, 16, 1]), got {got}")
-
-
-def _check_strength(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-            math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} (a regularization strength lambda) must be a finite number "
-                         f">= 0, got {value!r}")
-    return float(value)
 
 
 def _check_optimizer(optimizer: object, params: list[Value]) -> None:
@@ -230,27 +215,27 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
             times faster when the batches build the same graph (full batches especially).
     """
     _check_model(model)
-    _check_dataset(X, y, "the training set")
+    n = checks.dataset(X, y, "the training set")
     if test is not None:
         try:
             X_test, y_test = test
         except (TypeError, ValueError):
             raise ValueError("test must be a pair (X_test, y_test)") from None
-        _check_dataset(X_test, y_test, "the test set")
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+        n_test = checks.dataset(X_test, y_test, "the test set")
+    epochs = checks.count(epochs, "epochs")
     params = model.parameters()
     _check_optimizer(optimizer, params)
     if not callable(loss):
         raise TypeError(f"loss must be a function (prediction, target) -> Value, got "
                         f"{type(loss).__name__}")
-    l1, l2 = _check_strength(l1, "l1"), _check_strength(l2, "l2")
+    l1 = checks.amount(l1, "l1 (a regularization strength lambda)")
+    l2 = checks.amount(l2, "l2 (a regularization strength lambda)")
     if lr_schedule is not None and not callable(lr_schedule):
         raise TypeError(f"lr_schedule must be a function epoch -> learning rate, e.g. "
                         f"lambda k: 0.1 * 0.9 ** k, or None; got {type(lr_schedule).__name__}")
     threshold = _threshold(loss, accuracy)
     loader = DataLoader(X, y, batch_size, seed=seed)
-    if loader.batch_size >= len(X):
+    if loader.batch_size >= n:
         loader.shuffle = False  # one batch holds every example: no order to draw
     history = History()
     step = _compiled_step(model, loss, params, l1, l2) if compile else None
@@ -274,16 +259,16 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
                 optimizer.step()
                 total += value * len(Xb)
                 right += hits
-            history.loss.append(total / len(X))
+            history.loss.append(total / n)
             if threshold is not None:
-                history.accuracy.append(right / len(X))
+                history.accuracy.append(right / n)
             if test is not None:
                 with no_grad():
                     test_objective, test_right = _objective(
                         model, X_test, y_test, loss, _regularization(params, l1, l2), threshold)
                 history.test_loss.append(test_objective.data)
                 if threshold is not None:
-                    history.test_accuracy.append(test_right / len(X_test))
+                    history.test_accuracy.append(test_right / n_test)
             bar.update(history)
     finally:
         bar.close()
@@ -304,20 +289,26 @@ def _numbers(x: Any) -> Any:
 
 
 class _ProgressBar:
-    """tqdm when it is installed; a line every tenth of the run on stderr when it is not."""
+    """In a notebook, tqdm's notebook widget (with ipywidgets, from the ``notebooks`` extra) or
+    else an HTML bar: never text on stderr, which a notebook shows as an error-coloured block.
+    Elsewhere tqdm's text bar, or without tqdm a line every tenth of the run on stderr."""
 
     def __init__(self, epochs: int, enabled: bool | None) -> None:
         self.epochs = epochs
         self.enabled = interactive() if enabled is None else bool(enabled)
-        self.bar = None
+        self.bar: Any = None
         if not self.enabled:
             return
+        notebook = in_notebook()
         try:
-            if in_notebook() and _has_ipywidgets():
+            if notebook:
+                import ipywidgets  # noqa: F401  (tqdm.notebook draws with it)
                 from tqdm.notebook import tqdm
             else:
                 from tqdm import tqdm
         except ImportError:
+            if notebook:
+                self.bar = HtmlProgressBar(epochs, "training", "epoch")
             return
         self.bar = tqdm(total=epochs, desc="training", unit="epoch", leave=True)
 
@@ -341,11 +332,3 @@ class _ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def _has_ipywidgets() -> bool:
-    try:
-        import ipywidgets  # noqa: F401
-    except ImportError:
-        return False
-    return True

@@ -11,6 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograd.draw import COLORS
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
@@ -33,6 +35,7 @@ COURSE = [
     "04_training_an_mlp",
     "05_k_way_classification",
     "06_checking_gradients",
+    "07_backprop_by_hand",
 ]
 
 
@@ -40,7 +43,7 @@ def _read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
-def test_the_six_notebooks_follow_the_course_order():
+def test_the_notebooks_follow_the_course_order():
     assert [p.stem for p in PATHS] == COURSE
 
 
@@ -115,9 +118,11 @@ QUOTED = {
     "01_derivatives_and_the_chain_rule": [
         "backprop:  14.0",
         "backward from o = 0.7071",
-        "do/dn += do/do * do/dn = 1.0 * 0.5 = 0.5",
-        "do/dw1 += do/dx1w1 * dx1w1/dw1 = 0.5 * 2.0 = 1.0",
-        "do/dx1 += do/dx1w1 * dx1w1/dx1 = 0.5 * -3.0 = -1.5",
+        "0. start",
+        "do/do = 1",
+        "do/dn += do/do * d(tanh(n))/dn = 1.0 * 0.5 = 0.5",
+        "do/dw1 += do/d(x1w1) * d(x1w1)/dw1 = 0.5 * 2.0 = 1.0",
+        "do/dx1 += do/d(x1w1) * d(x1w1)/dx1 = 0.5 * -3.0 = -1.5",
     ],
     "02_multivariable_chain_rule": [
         "dy/dx = 41.0",
@@ -137,6 +142,19 @@ QUOTED = {
         "SVM loss gradient: [-1.0, 1.0, 0.0]",
     ],
     "06_checking_gradients": ["MISMATCH", "fixed passes at 20 of 20 points", "f''(2) = 12.0"],
+    "07_backprop_by_hand": [
+        "x feeds 2 nodes (z1, z2): that is the path through z2 only",
+        "x     41.0   41.0      right",
+        "3 of 3 right (score 1.00)",
+        "this follows from your answer for z1",
+        "tanh'(n) is 1 - o² with the output o = 0.7071, not 1 - n² with the input n",
+        "dmul1/dw1 is the other factor, x1 = 2.0",
+        "p = [0.13, 0.87, 0.0]",
+        "s_car   -0.869     0.869      wrong    the sign is flipped",
+        "breadth-first: ['L', 'k', 'h', 'g', 'a', 'b']",
+        "all right: the test passes",
+        "the test fails with AssertionError: \nname  yours",
+    ],
 }
 
 
@@ -157,3 +175,77 @@ def test_notebook_output_shows_the_numbers_its_prose_quotes(name, executed):
     shown = _text_output(nb)
     missing = [text for text in QUOTED[name] if text not in shown]
     assert not missing, f"{name}.ipynb no longer prints {missing}"
+
+
+#: What a reader should see under a cell, by what the cell does, and how to recognise it.
+RICH = {
+    "a plot": lambda data: "image/png" in data,
+    "a graph": lambda data: "image/svg+xml" in data,
+    "a player": lambda data: data.get("text/html", "").startswith('<div class="bp-steps"'),
+    "a progress bar": lambda data: ("application/vnd.jupyter.widget-view+json" in data
+                                    or 'class="bp-progress"' in data.get("text/html", "")),
+}
+
+
+def _expected_rich_outputs(source: str) -> list[str]:
+    """The rich outputs a code cell must show: a plot where it calls plt.show() or ends with an
+    nn.plot_ call, a graph where it ends with draw_dot, draw_network, an exercise or a call of
+    the mistakes lab, a player where it ends with a trace, a progress bar where it trains."""
+    lines = [line for line in source.splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    last = lines[-1] if lines else ""
+    wanted = []
+    if "plt.show()" in source or last.startswith("nn.plot_"):
+        wanted.append("a plot")
+    if last.startswith(("draw_dot(", "nn.draw_network(", "exercise(", "random_exercise(",
+                        "mistakes.")):
+        wanted.append("a graph")
+    if last == "trace" or (last.startswith("trace_backward(") and last.endswith(")")):
+        wanted.append("a player")
+    if "nn.fit(" in source:
+        wanted.append("a progress bar")
+    return wanted
+
+
+@by_name
+def test_notebook_shows_each_plot_graph_player_and_progress_bar(path, executed):
+    nb, _ = executed(path)
+    missing = []
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        shown = [output.get("data", {}) for output in cell.outputs]
+        for kind in _expected_rich_outputs(cell.source):
+            count = sum(1 for data in shown if RICH[kind](data))
+            once = kind != "a progress bar"  # a loop of fits shows a bar per run
+            if count == 0 or (once and count > 1):
+                missing.append(f"cell {number}: {kind} shown {count} times")
+    assert not missing, f"{path.name}: " + "; ".join(missing)
+
+
+def test_every_notebook_shows_something_rich():
+    kinds = set()
+    for path in PATHS:
+        for cell in _read(path).cells:
+            if cell.cell_type == "code":
+                kinds.update(_expected_rich_outputs(cell.source))
+    assert kinds == set(RICH)
+
+
+def test_notebook_01s_player_colours_the_neurons_parameters(executed):
+    # w1, w2 and b are Parameters: the player knows them without params= (as the text says).
+    nb, _ = executed(NOTEBOOKS / "01_derivatives_and_the_chain_rule.ipynb")
+    players = [output.data["text/html"] for cell in nb.cells for output in cell.get("outputs", [])
+               if RICH["a player"](output.get("data", {}))]
+    assert players and all(f'fill="{COLORS["parameter"]}"' in player for player in players)
+
+
+def test_notebook_07_shows_every_exercise_report_and_mistake_as_a_picture(executed):
+    # Most end with a name (ex, report), which the rule above cannot tell from any value.
+    nb, _ = executed(NOTEBOOKS / "07_backprop_by_hand.ipynb")
+    shown = [(number, output) for number, cell in enumerate(nb.cells, start=1)
+             for output in cell.get("outputs", []) if output.output_type == "execute_result"]
+    assert len(shown) == 9  # 4 exercises, a report and the 4 mistakes
+    for number, output in shown:
+        svg = output.data.get("image/svg+xml", "")
+        assert "<svg" in svg, f"cell {number} displays no picture: {sorted(output.data)}"
