@@ -227,7 +227,7 @@ def test_the_compiled_demo_step_trains_to_the_engines_very_numbers():
 
 
 needs_torch = pytest.mark.skipif(
-    importlib.util.find_spec("torch") is None and not os.environ.get("CI"),
+    importlib.util.find_spec("torch") is None and not os.environ.get("BACKPROP_LAB_CI"),
     reason="PyTorch is not installed (the bench's PyTorch rows are optional)")
 
 
