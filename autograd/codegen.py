@@ -10,16 +10,20 @@ and returns the loss and the parameters' new gradients (``CompiledStep`` writes 
         grad_p0, grad_p1, grad_p2 = grads   # their .grad before this step
         v0 = x0 * p0                        # forward: each node, as autograd/engine.py computes it
         ...
-        dv4 = 1.0                           # backward: dL/dnode, each after every node using it
-        dv3 = 0.0 + (1.0 - v4 * v4) * dv4
+        dv4 = 1.0                           # backward: the engine's loop, unrolled
+        dv3 = 0.0
+        dv3 += (1.0 - v4 * v4) * dv4
         ...
         return v4, (...)                    # the new gradients: added to the old as backward() adds
 
 Forward, every node's value is the very float expression its operation computes in the engine
-(``RULES``, held to the engine by the tests). Backward, each node's gradient is one sum: it
-starts from 0.0, as in the engine, and adds what flows in from each node that uses it, in the
-order the engine's backward loop adds them (nodes in the reverse of ``forward_order``, each
-node's arguments in order). The same additions in the same order give the same bits.
+(``RULES``, held to the engine by the tests). Backward is the engine's loop unrolled: from the
+last node to the first, each adds dnode/darg * dL/dnode to each argument's gradient, which starts
+at 0.0 as in the engine. The same additions in the same order give the same bits. One thing the
+engine does and the replay skips: a ``dot`` whose gradient is 0 (behind a dead ReLU) would only
+add zeros, which change no sum (a sum that starts at 0.0 is never -0.0), so the replay passes
+nothing on, as a hand-written backward would; unless its value is inf or nan (0 * inf is nan) or
+a ``.grad`` held -0.0 or an int 0 (a zero added would change those).
 """
 
 from __future__ import annotations
@@ -74,7 +78,7 @@ HELPERS: dict[str, Any] = {
     "div": fm.div, "power": fm.power, "exp": fm.exp, "log": fm.log, "sqrt": fm.sqrt,
     "sin": fm.sin, "cos": fm.cos, "sigmoid": fm.sigmoid, "sign": fm.sign, "tanh": math.tanh,
     "trunc": math.trunc, "floor": math.floor, "ceil": math.ceil, "inf": math.inf,
-    "nan": math.nan,
+    "nan": math.nan, "copysign": math.copysign,
 }
 
 #: A sum of more terms than this is split over several lines (Python's compiler recurses into
@@ -226,8 +230,8 @@ class _Generator:
 
     def _backward(self, order: Sequence[Value], names: list[str | None], root: str
                   ) -> tuple[list[str], set[str]]:
-        """The lines computing dL/d(node) for every node a parameter's gradient depends on,
-        and the set of those nodes' names."""
+        """The lines of the engine's backward loop, unrolled: dL/dnode for every node a
+        parameter's gradient depends on, and the set of those nodes' names."""
         needs_grad: set[str] = set()
         for name in names:
             if name is None:
@@ -235,46 +239,64 @@ class _Generator:
             node = self.nodes.get(name)
             if node is None or any(t in needs_grad for t in node.targets if t):
                 needs_grad.add(name)  # a parameter, or a node above one
-        flows_in: dict[str, list[str]] = {name: [] for name in needs_grad}
+        params = [n for n in names if n in needs_grad and n not in self.nodes]
+        lines = [
+            "    # backward: the engine's loop, unrolled. From the last node to the first, each "
+            "passes its",
+            "    # gradient to its arguments: d(arg) += d(node)/d(arg) * d(node), in the engine's "
+            "order.",
+            "    # A parameter's starts from 0.0, or from what .grad held if that was a 0."]
+        lines += [f"    d{n} = 0.0 if grad_{n} != 0.0 else grad_{n}" for n in params]
+        if any(self.nodes[n].op == "dot" for n in names if n in needs_grad and n in self.nodes):
+            lines += [
+                "    # A dot whose gradient is 0 (behind a dead ReLU, say) would pass on only "
+                "zeros, which",
+                "    # change no sum unless a .grad held -0.0 or an int 0: then they are added "
+                "too.",
+                "    add_zeros = any(g == 0.0 and (type(g) is not float or copysign(1.0, g) < 0.0)"
+                " for g in grads)"]
+        started = set(params)
         for name in reversed(names):
             if name not in needs_grad or name not in self.nodes:
                 continue
             node = self.nodes[name]
+            if name == root:
+                lines.append(f"    d{name} = 1.0")
+            elif name not in started:
+                lines.append(f"    d{name} = 0.0  # nothing flows into it")
+            started.add(name)
+            passes = []
             for i, target in enumerate(node.targets):
                 if target in needs_grad:
-                    term = self._flowing_back(node, i)
-                    if term is not None:
-                        flows_in[target].append(term)
-        lines = ["    # backward: dL/dnode, each after every node that uses it: 0.0 plus what "
-                 "flows in, in the engine's order"]
-        root_name = root if root in needs_grad else None
-        for name in reversed(names):
-            if name not in needs_grad:
-                continue
-            if name == root_name:
-                lines.append(f"    d{name} = 1.0")
-            elif name in self.nodes:
-                lines += _sum_lines(f"d{name}", ["0.0"] + flows_in[name])
-            else:  # a parameter: from 0.0, or from what .grad held if that was 0
-                start = f"(0.0 if grad_{name} != 0.0 else grad_{name})"
-                lines += _sum_lines(f"d{name}", [start] + flows_in[name])
+                    if target not in started:
+                        lines.append(f"    d{target} = 0.0")
+                        started.add(target)
+                    passes += self._flowing_back(node, i, target)
+            if node.op == "dot" and passes:
+                lines.append(f"    if d{name} or {name} - {name} or add_zeros:  # else all zeros")
+                lines += ["    " + line for line in passes]
+            else:
+                lines += passes
+        if root in params:  # the loss is itself a parameter: dL/dL = 1
+            lines.append(f"    d{root} = 1.0")
         return lines, needs_grad
 
-    def _flowing_back(self, node: Node, i: int) -> str | None:
-        """What flows from ``node`` to its argument ``i``: dL/dnode * dnode/darg, or None."""
+    def _flowing_back(self, node: Node, i: int, target: str) -> list[str]:
+        """The lines passing ``node``'s gradient to its argument ``i`` (``target``):
+        d(target) += dnode/darg * dL/dnode; none where nothing flows back."""
         grad = f"d{node.name}"
         if node.op == "dot":
             args = node.args
             if len(args) % 2 == 1 and i == len(args) - 1:
-                return grad  # the bias: 1.0 * dL/dnode
-            return f"{args[i ^ 1]} * {grad}"  # each factor's derivative is its partner
+                return [f"    d{target} += {grad}"]  # the bias: 1.0 * dL/dnode
+            return [f"    d{target} += {args[i ^ 1]} * {grad}"]  # a factor's: its partner
         derivative = _rule(node.op)[1][i]
         if derivative is NO_FLOW:
-            return None
-        if isinstance(derivative, Flows):
-            return f"({_times(_fill(derivative.derivative, node), grad)} " \
-                   f"if {_fill(derivative.when, node)} else -0.0)"
-        return _times(_fill(derivative, node), grad)
+            return []
+        if isinstance(derivative, Flows):  # relu: nothing at all where x <= 0
+            return [f"    if {_fill(derivative.when, node)}:",
+                    f"        d{target} += {_times(_fill(derivative.derivative, node), grad)}"]
+        return [f"    d{target} += {_times(_fill(derivative, node), grad)}"]
 
     # ---- compiling
 

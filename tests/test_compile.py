@@ -212,6 +212,22 @@ def test_gradients_are_added_to_what_grad_held_as_backward_adds(old):
     assert_replays_like_the_engine(fn, [(1.0,), (2.0,), (-3.0,), (4.0,)], [w, v], [old, old])
 
 
+@pytest.mark.parametrize("old", [0.0, -0.0, 0, False, 2.0], ids=repr)
+def test_a_dot_behind_a_dead_relu_still_adds_its_zeros_where_a_grad_would_change(old):
+    # The replay skips a dot whose gradient is 0; its zeros would turn -0.0 into 0.0 and an
+    # int 0 into a float, so then they are added.
+    w, v = parameters(0.5, -0.25)
+    fn = lambda x: dot([w, v], [x, x], v).relu() * 3  # noqa: E731
+    assert_replays_like_the_engine(fn, [(1.0,), (-1.0,), (-2.0,), (4.0,), (-8.0,)], [w, v],
+                                   [old, old])
+
+
+def test_a_dot_of_an_infinite_number_passes_nan_back_even_with_a_zero_gradient():
+    w = Parameter(1.0)
+    fn = lambda x: dot([w], [x]) * 0.0  # noqa: E731  inf * 0 = nan flows into w
+    assert_replays_like_the_engine(fn, [(math.inf,), (2.0,), (math.inf,), (-math.inf,)], [w])
+
+
 def test_a_value_gradient_left_by_create_graph_is_added_to_as_backward_adds():
     w = Parameter(2.0)
     (w * w * 3.0).backward(create_graph=True)
