@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 from autograd.engine import Constant, Value
 from autograd.format import format_number
-from autograd.modes import NO_GRAD, mode
+from autograd.modes import NO_GRAD, mode, recorder
 
 
 def literal(x: bool | int | float) -> str | None:
@@ -140,9 +140,11 @@ class Traced:
 
     def _followed_by(self) -> Recording | None:
         """The recording to tell about this use of the number: ``None`` when the engine itself
-        uses it (inside an operation) or the recording is over."""
+        uses it (inside an operation), or another thread, or the recording is over."""
         recording = self.recording
-        return None if not recording.active or _is_autograd(_caller()) else recording
+        if not recording.active or recorder.get() is not recording or _is_autograd(_caller()):
+            return None
+        return recording
 
     # arithmetic: the result is a new followed number, computed by a line of its own
     def _arithmetic(self, other: object, op: Callable, reflected: bool) -> Any:

@@ -634,3 +634,25 @@ def test_a_step_interrupted_while_writing_gradients_puts_every_old_one_back():
     with pytest.raises(KeyboardInterrupt):
         step(5.0)
     assert [a.grad, b.grad, c.grad] == olds
+
+
+def test_another_thread_using_the_parameters_while_a_step_records_is_not_recorded():
+    import threading
+
+    w = Parameter(0.5)
+    seen = []
+
+    def other():
+        seen.append(w.data * 2 > 0.5)  # a comparison another thread makes, not fn
+
+    def fn(x):
+        y = w * x
+        thread = threading.Thread(target=other)  # runs while fn records
+        thread.start()
+        thread.join()
+        return y
+
+    step = autograd.compile(fn)
+    for x in (1.0, 2.0, 3.0):
+        assert step(x) == 0.5 * x
+    assert seen == [True, True] and step.replays == 1 and "AGAIN" not in step.source
