@@ -5,6 +5,10 @@ Units are circles: inputs x_k on the left, hidden units h_j^(l) of layer l, outp
 layer l carries the weight w_jk^(l) (notes 000, 004): in this library that is the parameter
 ``layers.<l-1>.neurons.<j-1>.w<k>`` (indices j, k, l count from 1 in the picture, as in the
 notes). The picture is DOT text wrapped in the same ``Graph`` as ``autograd.draw_dot``'s.
+
+An MLP with dropout says so in its hidden layers' titles; given an input while the model is in
+training mode, the picture is one training-mode forward pass, and the units dropout dropped in
+it are drawn dashed and grey, their outgoing edges too: they take no part in that pass.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ MAX_EDGES = 1000
 
 #: Colours as in autograd.draw_dot's legend; "parameter" is behind each weight's label.
 FILL = {"input": "#ffe08a", "hidden": "#ffffff", "output": "#b2df8a", "bias": "#e0e0e0",
-        "parameter": "#a6cee3"}
+        "parameter": "#a6cee3", "dropped": "#f0f0f0"}
+DROPPED = "#bdbdbd"  # outline, text and outgoing edges of a unit dropout dropped
 POSITIVE, NEGATIVE = "#2166ac", "#b2182b"  # weight colours when values are shown
 WEIGHTS = ("names", "values", None)
 
@@ -42,15 +47,27 @@ def _stages(model: Module) -> tuple[list[tuple[str, list[Any], str]], int]:
                     f"{type(model).__name__}")
 
 
-def _activations(model: Module, x: Sequence) -> list[list[float]]:
-    """The value of every unit for input ``x``: the inputs, then each layer's outputs."""
+def _activations(model: Module, x: Sequence) -> tuple[list[list[float]], list[set[int]]]:
+    """The value of every unit for input ``x``: the inputs, then each layer's outputs; and per
+    layer, the units dropout dropped (only in an MLP with dropout in training mode)."""
+    layers = model.layers if isinstance(model, MLP) else [model]
+    dropout = model.dropout if isinstance(model, MLP) else None
+    values: list[list] = [list(x)]
+    dropped: list[set[int]] = [set()]
     with no_grad():
-        layers = model.layers if isinstance(model, MLP) else [model]
-        values = [x]
-        for layer in layers:
+        for depth, layer in enumerate(layers, start=1):
             out = layer(values[-1])  # one unit gives a Value, several a list
-            values.append(out if isinstance(out, list) else [out])
-    return [[v.data if isinstance(v, Value) else float(v) for v in layer] for layer in values]
+            out = [v.data if isinstance(v, Value) else float(v)
+                   for v in (out if isinstance(out, list) else [out])]
+            gone: set[int] = set()
+            if dropout is not None and dropout.training and dropout.p and depth < len(layers):
+                mask = dropout.mask(len(out))
+                out = [v * m for v, m in zip(out, mask)]
+                gone = {j for j, m in enumerate(mask) if m == 0.0}
+            values.append(out)
+            dropped.append(gone)
+    values[0] = [v.data if isinstance(v, Value) else float(v) for v in values[0]]
+    return values, dropped
 
 
 def _sub(name: str, sub: str, sup: str = "") -> str:
@@ -79,7 +96,8 @@ def draw_network(model: Module, x: Sequence[float] | None = None, weights: str |
         rankdir: ``"LR"`` (inputs on the left) or ``"TB"`` (inputs on top).
         max_edges: refuse larger networks (their picture is unreadable); raise it to draw anyway.
 
-    Colours: inputs yellow, hidden units white, outputs green, bias units grey, and each
+    Colours: inputs yellow, hidden units white, outputs green, bias units grey, units dropped
+    by dropout (given ``x`` while training) dashed light grey with their edges, and each
     weight's label on parameter blue (as in ``autograd.draw_dot``, where weights and biases,
     ``autograd.Parameter`` instances, are blue boxes). Returns an ``autograd.Graph``:
     ``.source`` is the DOT text, ``.save("net.svg")`` writes svg/png/pdf/dot, and Jupyter
@@ -98,7 +116,8 @@ def draw_network(model: Module, x: Sequence[float] | None = None, weights: str |
             f"cannot draw this network: it has {n_edges:,} edges, more than max_edges="
             f"{max_edges:,} (a picture that size is unreadable); draw a smaller model or pass "
             f"max_edges={n_edges} to draw it anyway")
-    values = _activations(model, x) if x is not None else None
+    values, dropped = _activations(model, x) if x is not None else (None, None)
+    dropout = model.dropout.p if isinstance(model, MLP) else 0.0
     # One column per layer: (title, [(node id, label, kind, value or None)]).
     columns = [("input layer", [(f"x{k}", _sub("x", str(k)), "input",
                                  values[0][k - 1] if values else None)
@@ -114,8 +133,11 @@ def draw_network(model: Module, x: Sequence[float] | None = None, weights: str |
         else:
             title, kind = f"hidden layer {depth}", "hidden"
             texts = [_sub("h", str(j), str(depth)) for j in range(1, len(units) + 1)]
-        if activation != "linear":
-            title += f" ({activation})"
+        notes = [activation] if activation != "linear" else []
+        if dropout and depth < last:
+            notes.append(f"dropout {dropout:g}")
+        if notes:
+            title += f" ({', '.join(notes)})"
         ids = [f"u{depth}_{j}" for j in range(1, len(units) + 1)]
         if show_bias:
             # The bias is the weight of a fixed input +1 (notes 003's a_0), drawn with the
@@ -124,11 +146,14 @@ def draw_network(model: Module, x: Sequence[float] | None = None, weights: str |
         for j, (unit, target) in enumerate(zip(units, ids), start=1):
             for k, (w, source) in enumerate(zip(unit.w, sources), start=1):
                 edges.append(_edge(source, target, _sub("w", _pair(j, k), str(depth)), w,
-                                   f"{prefix}{j - 1}.w{k}" if prefix else f"w{k}", weights))
+                                   f"{prefix}{j - 1}.w{k}" if prefix else f"w{k}", weights,
+                                   bool(dropped) and k - 1 in dropped[depth - 1]))
             if show_bias:
                 edges.append(_edge(f"bias{depth}", target, _sub("b", str(j), str(depth)),
                                    unit.b, f"{prefix}{j - 1}.b" if prefix else "b", weights))
-        columns.append((title, [(node, text, kind, values[depth][j] if values else None)
+        columns.append((title, [(node, text,
+                                 "dropped" if dropped and j in dropped[depth] else kind,
+                                 values[depth][j] if values else None)
                                 for j, (node, text) in enumerate(zip(ids, texts))]))
     lines = [
         "digraph network {",
@@ -161,21 +186,26 @@ def _column(index: int, title: str, nodes: list[tuple[str, str, str, float | Non
     for node, text, kind, value in nodes:
         if value is not None:
             text += f'<br/><font point-size="9">{format_number(value)}</font>'
-        size = ", width=0.4" if kind == "bias" else ""
-        lines.append(f'    {node} [label=<{text}>, fillcolor="{FILL[kind]}"{size}];')
+        look = ", width=0.4" if kind == "bias" else ""
+        if kind == "dropped":
+            look += (f', style="filled,dashed", color="{DROPPED}", fontcolor="{DROPPED}", '
+                     'tooltip="dropped by dropout in this pass"')
+        lines.append(f'    {node} [label=<{text}>, fillcolor="{FILL[kind]}"{look}];')
     chain = " -> ".join([head] + [node for node, *_ in nodes])
     lines += [f"    {chain} [style=invis];", "  }"]
     return lines
 
 
 def _edge(source: str, target: str, name: str, w: Value, tooltip: str,
-          weights: str | None) -> str:
+          weights: str | None, dropped: bool = False) -> str:
     look = [f'tooltip="{tooltip}"']
     if weights == "values":
         name += f" = {format_number(w.data)}"
     if weights is not None:
         look.append(f"xlabel=<{_parameter_label(name) if isinstance(w, Parameter) else name}>")
-    if weights == "values":
+    if dropped:  # its source was dropped: the edge carries nothing in this pass
+        look.append(f'style=dashed, color="{DROPPED}"')
+    elif weights == "values":
         look.append(f'color="{POSITIVE if w.data >= 0 else NEGATIVE}"')
         look.append(f"penwidth={0.5 + min(abs(w.data), 3.0):.2f}")
     return f"  {source} -> {target} [{', '.join(look)}];"

@@ -21,6 +21,7 @@ from typing import Any
 from autograd import Value, no_grad, write_atomically
 from nn import checks
 from nn.interactive import show_figures_inline
+from nn.module import in_mode
 from nn.train import History
 
 #: Class colours (matplotlib's tab10): class k is drawn in COLORS[k % 10].
@@ -59,7 +60,9 @@ def _save(fig: Any, path: str | os.PathLike | None, overwrite: bool) -> None:
 
 def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any = None,
               title: str = "training", *, overwrite: bool = False) -> Any:
-    """Loss per epoch (training, and test when measured); accuracy beside it when recorded.
+    """Loss per epoch (training, and test and validation when measured); accuracy beside it when
+    recorded. With early stopping, a dotted line marks the best epoch, whose parameters the
+    model was given back.
 
     Returns the Figure. With ``ax`` only the loss is drawn, into those axes, and None is
     returned (see the module doc).
@@ -75,13 +78,19 @@ def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any =
         _matplotlib()
         fig, axes = ax.figure, [ax]
     epochs = range(1, history.epochs + 1)
-    curves = [(axes[0], "loss", history.loss, history.test_loss)]
+    curves = [(axes[0], "loss", history.loss, history.test_loss, history.val_loss)]
     if len(axes) == 2:
-        curves.append((axes[1], "accuracy", history.accuracy, history.test_accuracy))
-    for axis, name, train, test in curves:
+        curves.append((axes[1], "accuracy", history.accuracy, history.test_accuracy,
+                       history.val_accuracy))
+    for axis, name, train, test, validation in curves:
         axis.plot(epochs, train, label=f"train {name}", color=COLORS[0])
         if test:
             axis.plot(epochs, test, label=f"test {name}", color=COLORS[1])
+        if validation:
+            axis.plot(epochs, validation, label=f"validation {name}", color=COLORS[2])
+        if history.best_epoch:
+            axis.axvline(history.best_epoch, color="black", linestyle=":", linewidth=1,
+                         label=f"best epoch {history.best_epoch} (kept)")
         axis.set_xlabel("epoch")
         axis.set_ylabel(name)
         axis.set_title(f"{title}: {name}")
@@ -133,7 +142,8 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     logits; 0.5 for a probability), and examples coloured by whether their label is > 0, so
     -1/+1 and 0/1 labels both work. K-class models (a list of scores): the argmax, with labels
     the class indices. The model is evaluated on a ``resolution`` x ``resolution`` grid covering
-    the data, without building graphs. Returns the Figure, or None when drawn into ``ax``.
+    the data, without building graphs, in evaluation mode (dropout off). Returns the Figure, or
+    None when drawn into ``ax``.
     """
     checks.dataset(X, y, "plot_decision_boundary's dataset")
     for x in X:
@@ -145,7 +155,7 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     else:
         fig = ax.figure
     xs, ys = _grid(X, resolution)
-    with no_grad():
+    with no_grad(), in_mode(model, training=False):
         first = model([xs[0], ys[0]])
         grid = [[_margins(model([gx, gy]), threshold) for gx in xs] for gy in ys]
     binary = not isinstance(first, (list, tuple)) or len(first) == 1
