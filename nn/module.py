@@ -72,9 +72,10 @@ class Module:
                     continue
                 seen.add(id(item))
                 found.append(item)
-                waiting += reversed(list(vars(item).values()))
-            elif isinstance(item, (list, tuple)):
-                waiting += reversed(item)
+                inside = list(vars(item).values())
+            else:  # a list or tuple, which may hold modules
+                inside = list(item)  # type: ignore[call-overload]
+            waiting += [x for x in reversed(inside) if isinstance(x, (Module, list, tuple))]
         return found
 
     def train(self, mode: bool = True) -> Module:
@@ -177,7 +178,8 @@ def in_mode(model: object, training: bool) -> Iterator[None]:
         yield
         return
     modes = [(module, module.training) for module in model.modules()]
-    model.train(training)
+    for module, _ in modes:
+        module.training = training
     try:
         yield
     finally:
@@ -342,7 +344,7 @@ class Dropout(Module):
             repeat, as ``torch.manual_seed``), or a ``random.Random`` to share.
 
     Call it on one Value (or number) or on a list of them (a layer's outputs); it returns the
-    same shape.
+    same shape, Values for Values and numbers for numbers.
     """
 
     def __init__(self, p: float = 0.5, seed: Seed = None) -> None:
@@ -365,6 +367,7 @@ class Dropout(Module):
         if not self.training or self.p == 0.0:
             return x
         return [xi * Constant(m, label="dropped" if m == 0.0 else "kept")
+                if isinstance(xi, Value) else xi * m  # plain numbers stay numbers
                 for xi, m in zip(x, self.mask(len(x)))]
 
     def _config(self) -> dict[str, Any]:

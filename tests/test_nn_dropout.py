@@ -32,7 +32,7 @@ class Recorder(Module):
 @pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
 def test_dropout_keeps_the_expected_value_over_many_seeds(p):
     x = [1.0, -2.0, 3.5]
-    outs = [[v.data for v in Dropout(p, seed=seed)(x)] for seed in range(4000)]
+    outs = [Dropout(p, seed=seed)(x) for seed in range(4000)]
     for i, xi in enumerate(x):
         mean = statistics.fmean(out[i] for out in outs)
         # out_i is 0 or x_i / (1 - p): standard deviation |x_i| sqrt(p / (1 - p)).
@@ -42,13 +42,13 @@ def test_dropout_keeps_the_expected_value_over_many_seeds(p):
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
 def test_each_unit_is_dropped_with_probability_p(p):
-    outs = [v.data for seed in range(500) for v in Dropout(p, seed=seed)([1.0] * 10)]
+    outs = [v for seed in range(500) for v in Dropout(p, seed=seed)([1.0] * 10)]
     dropped = sum(out == 0.0 for out in outs) / len(outs)
     assert abs(dropped - p) < 5 * (p * (1 - p) / len(outs)) ** 0.5
 
 
 def test_kept_units_are_scaled_by_one_over_one_minus_p():
-    outs = {v.data for seed in range(50) for v in Dropout(0.75, seed=seed)([2.0] * 8)}
+    outs = {v for seed in range(50) for v in Dropout(0.75, seed=seed)([2.0] * 8)}
     assert outs == {0.0, 8.0}
 
 
@@ -61,6 +61,15 @@ def test_p_zero_passes_every_unit_through_and_p_one_drops_them_all():
 def test_one_value_in_gives_one_value_out_and_a_list_gives_a_list():
     assert isinstance(Dropout(0.5, seed=0)(Value(3.0)), Value)
     assert len(Dropout(0.5, seed=0)([1.0, 2.0, 3.0])) == 3
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_values_stay_values_and_numbers_stay_numbers_in_either_mode(training):
+    dropout = Dropout(0.5, seed=0).train(training)
+    out = dropout([Value(1.0), 2.0, Value(3.0), 4.0])
+    assert [isinstance(v, Value) for v in out] == [True, False, True, False]
+    assert all(isinstance(v, float) for v in out[1::2])
+    assert isinstance(dropout(5.0), float)
 
 
 def test_evaluation_mode_is_the_identity():
@@ -98,18 +107,18 @@ def test_weights_reading_a_dropped_unit_get_no_gradient():
 # ---------------------------------------------------------------- seeds
 
 def test_the_same_seed_draws_the_same_masks():
-    first = [v.data for v in Dropout(0.5, seed=7)([1.0] * 30)]
-    again = [v.data for v in Dropout(0.5, seed=7)([1.0] * 30)]
-    other = [v.data for v in Dropout(0.5, seed=8)([1.0] * 30)]
+    first = Dropout(0.5, seed=7)([1.0] * 30)
+    again = Dropout(0.5, seed=7)([1.0] * 30)
+    other = Dropout(0.5, seed=8)([1.0] * 30)
     assert first == again != other
 
 
 def test_without_a_seed_dropout_draws_from_the_random_module():
     dropout = Dropout(0.5)
     random.seed(11)
-    first = [v.data for v in dropout([1.0] * 30)]
+    first = dropout([1.0] * 30)
     random.seed(11)
-    assert [v.data for v in dropout([1.0] * 30)] == first
+    assert dropout([1.0] * 30) == first
 
 
 def test_a_seeded_mlp_with_dropout_repeats_its_training_run():
