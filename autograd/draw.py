@@ -17,6 +17,8 @@ from autograd.engine import Constant, Parameter, Value, forward_order
 from autograd.format import format_number
 from autograd.names import made_up, name_nodes, printable
 from autograd.render import Graph, GraphvizError, RendererNotFoundError
+from autograd.themes import THEMES, Theme, get_theme
+from autograd.tikz import latex_text
 
 __all__ = ["COLORS", "MAX_NODES", "Graph", "GraphTooLargeError", "GraphvizError",
            "RendererNotFoundError", "draw_dot"]
@@ -24,16 +26,13 @@ __all__ = ["COLORS", "MAX_NODES", "Graph", "GraphTooLargeError", "GraphvizError"
 #: Above this many values a picture is unreadable and slow to lay out; ``max_nodes`` overrides.
 MAX_NODES = 500
 
-#: Fill colours by kind of node, and the colour of highlighted nodes and edges.
-COLORS = {
-    "parameter": "#a6cee3",  # blue: what training changes
-    "input": "#ffe08a",  # yellow: the data fed in
-    "constant": "#e0e0e0",  # grey: numbers written into the expression
-    "output": "#b2df8a",  # green: the value backward() starts from
-    "value": "#ffffff",  # white: every intermediate result
-    "operation": "#ece2f0",  # lavender: the small operation nodes
-    "highlight": "#e6550d",  # orange-red: borders and edges picked out
-}
+#: The default (light) theme's fill colours by kind of node, and the colour of highlighted nodes
+#: and edges: parameters blue (what training changes), inputs yellow (the data fed in),
+#: constants grey (numbers written into the expression), the output green (where backward
+#: starts), intermediate values white, operations lavender, highlights orange-red.
+COLORS = {**{kind: THEMES["light"].fills[kind] for kind in
+             ("parameter", "input", "constant", "output", "value", "operation")},
+          "highlight": THEMES["light"].highlight}
 
 RANKDIRS = ("LR", "TB")
 
@@ -51,6 +50,7 @@ def draw_dot(
     highlight: Value | Iterable[Value] | None = None,
     highlight_paths_from: Value | Iterable[Value] | None = None,
     max_nodes: int = MAX_NODES,
+    theme: str | Theme = "light",
 ) -> Graph:
     """A picture of the graph that computed ``root``: every value and operation behind it.
 
@@ -62,16 +62,22 @@ def draw_dot(
     its own small node. Every use of a value is its own edge: ``x * x`` draws two edges from
     ``x`` to ``*``.
 
-    Colour legend (fill colours, also in ``COLORS``):
+    Colour legend (fill colours of the default theme, also in ``COLORS``; Paul Tol's
+    colour-blind-safe "light" scheme):
 
-    - blue ``#a6cee3``: parameters (``autograd.Parameter``, as ``nn`` makes every weight and
+    - blue ``#77aadd``: parameters (``autograd.Parameter``, as ``nn`` makes every weight and
       bias, and the leaves passed in ``params``);
-    - yellow ``#ffe08a``: inputs (every other leaf Value);
-    - grey ``#e0e0e0``: constants (numbers written into the expression, ``autograd.Constant``);
-    - green ``#b2df8a``: the output, ``root``;
+    - yellow ``#eedd88``: inputs (every other leaf Value);
+    - grey ``#dddddd``: constants (numbers written into the expression, ``autograd.Constant``);
+    - green ``#44bb99``: the output, ``root``;
     - white: intermediate values;
     - lavender ``#ece2f0``: operations (small ovals);
-    - orange-red ``#e6550d`` border or edge: highlighted.
+    - orange-red ``#d55e00`` thick border or edge: highlighted.
+
+    ``theme="dark"`` puts the same colours on a dark background (for dark slides);
+    ``theme="print"`` is greyscale and tells the kinds apart by their outline: parameters
+    double, inputs square-cornered, constants dashed, the output with clipped corners,
+    highlights thick and black (see ``autograd.themes``).
 
     Args:
         root: the output, e.g. the loss L.
@@ -87,16 +93,19 @@ def draw_dot(
             derivatives multiplied along the paths.
         max_nodes: refuse graphs with more values than this (``GraphTooLargeError``) before any
             layout work; raise it to draw a large graph anyway.
+        theme: ``"light"`` (default), ``"dark"`` or ``"print"``.
 
     Returns:
-        A ``Graph``: ``.source`` is the DOT text, ``.save("g.svg")`` writes svg/png/pdf/dot, and
-        Jupyter displays it inline.
+        A ``Graph``: ``.source`` is the DOT text, ``.save("g.svg")`` writes svg/png/pdf/dot,
+        ``.save("g.png", dpi=300)`` a sharper picture, ``.save("g.tex")`` a TikZ picture for
+        LaTeX, and Jupyter displays it inline.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value (the output), got {type(root).__name__}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), "
                          f"got {rankdir!r}")
+    look = get_theme(theme)
     nodes = graph_nodes(root, max_nodes, "draw")
     members = set(nodes)
     marked = _members(highlight, members, "highlight")
@@ -111,7 +120,7 @@ def draw_dot(
         grads={n: n.grad for n in nodes} if show_grad else None,
         params=set(value_list(params, "params")),
         marked=marked | on_path, marked_ops=path_ops, marked_edges=path_edges,
-        italic=made_up(nodes),
+        italic=made_up(nodes), theme=look,
     ))
 
 
@@ -150,6 +159,8 @@ def dot_source(
     marked_edges: set[tuple[Value, int]] = frozenset(),
     italic: set[Value] = frozenset(),
     grad_width: Mapping[Value, int] | None = None,
+    theme: Theme = THEMES["light"],
+    caption: str | None = None,
 ) -> str:
     """The DOT text for ``nodes`` (inputs first), shared by ``draw_dot`` and the step player.
 
@@ -159,50 +170,73 @@ def dot_source(
     highlighted (child, parent position) edges. ``italic`` names are made up, not labels.
     ``grad_width`` gives the grad cell a minimum width in points, so the boxes keep their size
     (and the layout its shape) while the numbers in them change from frame to frame.
+    ``caption`` is an HTML-like label shown above the graph (the step pictures' narration).
+
+    Every node also carries its text as LaTeX (``tex``) and its kind (``kind``), and every
+    highlighted edge ``marked="true"``: Graphviz ignores them, the TikZ writer reads them.
     """
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
-    accent = COLORS["highlight"]
+    accent = f'color="{theme.highlight}", penwidth={theme.highlight_width - 0.5:g}, marked="true"'
+    label = f", label=<{caption}>, labelloc=t, labeljust=l" if caption else ""
     lines = [
         "digraph backprop {",
-        f'  graph [rankdir={rankdir}, bgcolor="white", nodesep=0.25, ranksep=0.35];',
-        '  node [fontname="Helvetica", fontsize=11, color="#4d4d4d"];',
-        '  edge [color="#666666", arrowsize=0.6];',
+        f'  graph [rankdir={rankdir}, bgcolor="{theme.background}", nodesep=0.25, '
+        f'ranksep=0.35, fontname="Helvetica", fontsize=11, fontcolor="{theme.text}"{label}];',
+        f'  node [fontname="Helvetica", fontsize=11, color="{theme.line}"];',
+        f'  edge [color="{theme.line}", arrowsize=0.6];',
     ]
     for node in nodes:
         kind = _kind(node, root, params)
         name = names.get(node, "")
-        cells = []
+        cells, tex = [], []
         if name:
             tag = "i" if node in italic else "b"
             cells.append(f"<td><{tag}>{_html_text(name)}</{tag}></td>")
+            tex.append(f"\\text{'it' if tag == 'i' else 'bf'}{{{latex_text(name)}}}")
         cells.append(f"<td>data {format_number(data[node])}</td>")
+        tex.append(f"data {_tex_number(data[node])}")
         if grads is not None:
             width = f' width="{grad_width[node]}"' if grad_width else ""
             if node in grads:
-                cells.append(f"<td{width}>grad {format_number(_number(grads[node]))}</td>")
+                grad = format_number(_number(grads[node]))
+                cells.append(f"<td{width}>grad {grad}</td>")
+                tex.append(f"grad {_tex_number(_number(grads[node]))}")
             else:
-                cells.append(f'<td{width}><font color="#8c8c8c">grad ?</font></td>')
+                cells.append(f'<td{width}><font color="{theme.muted_on(theme.fills[kind])}">grad ?</font></td>')
+                tex.append("grad ?")
         label = ('<table border="0" cellborder="0" cellspacing="0" cellpadding="3"><tr>'
                  + "<vr/>".join(cells) + "</tr></table>")
-        look = f'shape=box, style="rounded,filled", fillcolor="{COLORS[kind]}"'
-        if node in marked:
-            look += f', color="{accent}", penwidth=3'
-        lines.append(f"  {ids[node]} [{look}, label=<{label}>];")
+        look = theme.box_attributes(kind, marked=node in marked)
+        lines.append(f'  {ids[node]} [{look}, tex="{tex_attribute(TEX_SEPARATOR.join(tex))}", '
+                     f"label=<{label}>];")
         if node.parents:
             op_id = f"{ids[node]}_op"
-            op_look = (f'shape=ellipse, style=filled, fillcolor="{COLORS["operation"]}", '
+            fill = theme.fills["operation"]
+            op_look = (f'shape=ellipse, style=filled, fillcolor="{fill}", '
+                       f'fontcolor="{theme.text_on(fill)}", kind="operation", '
                        f'fontsize=10, width=0.3, height=0.25, margin="0.04,0.02"')
             edge_look = ""
             if node in marked_ops:
-                op_look += f', color="{accent}", penwidth=2.5'
-                edge_look = f' [color="{accent}", penwidth=2.5]'
-            lines.append(f'  {op_id} [{op_look}, label="{_quoted(printable(node.op))}"];')
+                op_look += f", {accent}"
+                edge_look = f" [{accent}]"
+            op = printable(node.op)
+            lines.append(f'  {op_id} [{op_look}, tex="{tex_attribute(latex_text(op))}", '
+                         f'label="{_quoted(op)}"];')
             lines.append(f"  {op_id} -> {ids[node]}{edge_look};")
             for i, parent in enumerate(node.parents):
-                look = f' [color="{accent}", penwidth=2.5]' if (node, i) in marked_edges else ""
+                look = f" [{accent}]" if (node, i) in marked_edges else ""
                 lines.append(f"  {ids[parent]} -> {op_id}{look};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+#: Between the cells (name, data, grad) of a value box in LaTeX: a thin rule, as in the picture.
+TEX_SEPARATOR = r"\enspace\vrule\enspace "
+
+
+def _tex_number(x: float) -> str:
+    text = format_number(x)
+    return {"inf": r"$\infty$", "-inf": r"$-\infty$", "nan": "NaN"}.get(text, f"${text}$")
 
 
 def _kind(node: Value, root: Value, params: set[Value]) -> str:
@@ -249,6 +283,12 @@ def _members(given: Value | Iterable[Value] | None, members: set[Value],
 def _number(grad: float | Value) -> float:
     # After backward(create_graph=True) a gradient is a Value; the picture shows its number.
     return grad.data if isinstance(grad, Value) else grad
+
+
+def tex_attribute(text: str) -> str:
+    """LaTeX text inside a quoted DOT attribute: only a double quote needs escaping there
+    (Graphviz reads backslash escapes in labels, not in attributes of its own)."""
+    return text.replace('"', '\\"')
 
 
 def _quoted(text: str) -> str:

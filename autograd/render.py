@@ -12,6 +12,8 @@ it with a one-line install hint; saving an image raises ``RendererNotFoundError`
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import re
 import shutil
@@ -22,11 +24,16 @@ import warnings
 from pathlib import Path
 
 from autograd.files import write_atomically
+from autograd.tikz import Layout, tikz_document
 
 #: Image formats ``Graph.render`` produces, which are also the extensions ``Graph.save`` knows
 #: besides ``.dot``.
 FORMATS = ("svg", "png", "pdf")
 INSTALL_HINT = 'pip install "backprop-lab[viz]"'
+#: Formats whose size is in pixels, which ``dpi`` scales (Graphviz's default is 96 dpi).
+RASTER_FORMATS = ("png",)
+#: The sharpest pictures asked for: 1200 dpi is a photo-setter's; more only makes huge files.
+MAX_DPI = 1200
 
 # The fd swap below is process-wide: one layout at a time.
 _LAYOUT_LOCK = threading.Lock()
@@ -55,10 +62,51 @@ def available_renderer() -> str | None:
     return shutil.which("dot")
 
 
-def render(source: str, format: str = "svg") -> bytes:
-    """Lay out DOT ``source`` with Graphviz's ``dot`` and return the picture (svg, png, pdf)."""
+def check_dpi(dpi: object) -> float | None:
+    """``dpi`` if it is None or a number of dots per inch from 1 to ``MAX_DPI``; else a
+    ``ValueError`` saying what to give."""
+    if dpi is None:
+        return None
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not math.isfinite(dpi) \
+            or not 1 <= dpi <= MAX_DPI:
+        raise ValueError(f"dpi must be a number of dots per inch from 1 to {MAX_DPI} (300 is "
+                         f"sharp on a slide or in print), got {dpi!r}")
+    return float(dpi)
+
+
+def render(source: str, format: str = "svg", *, dpi: float | None = None) -> bytes:
+    """Lay out DOT ``source`` with Graphviz and return the picture (svg, png, pdf).
+
+    ``dpi`` sets a PNG's resolution (Graphviz's default is 96 dots per inch, so ``dpi=300``
+    makes it 3.125 times as wide and high); vector formats (svg, pdf) are the same at any dpi.
+    """
     if format not in FORMATS:
         raise ValueError(f"cannot render {format!r}: choose one of {', '.join(FORMATS)}")
+    dpi = check_dpi(dpi)
+    if dpi is not None and format in RASTER_FORMATS:
+        source = _with_graph_attribute(source, f"dpi={dpi:g}")
+    return _run(source, format)
+
+
+def layout(source: str) -> Layout:
+    """Graphviz's layout of DOT ``source``: every node's position and size and every edge's
+    curve, in points (as ``dot -Tjson0`` gives them)."""
+    return Layout.from_json(json.loads(_run(source, "json0")))
+
+
+def _with_graph_attribute(source: str, attribute: str) -> str:
+    """``source`` with a graph attribute added after its opening brace."""
+    brace = source.index("{") + 1
+    return f"{source[:brace]}\n  graph [{attribute}];{source[brace:]}"
+
+
+def _engine(source: str) -> str:
+    """``"neato"`` for graphs whose nodes carry their own positions (``layout=neato``, as
+    ``nn.draw_network`` writes), ``"dot"`` for the rest."""
+    return "neato" if re.search(r"\blayout\s*=\s*\"?neato\b", source) else "dot"
+
+
+def _run(source: str, format: str) -> bytes:
     renderer = available_renderer()
     if renderer is None:
         raise RendererNotFoundError(
@@ -73,10 +121,13 @@ def render(source: str, format: str = "svg") -> bytes:
 def _render_in_process(source: str, format: str) -> bytes:
     import pygraphviz
 
+    engine = _engine(source)
     capture = _StderrCapture()
     try:
         with _LAYOUT_LOCK, capture:
-            picture = pygraphviz.AGraph(string=source).draw(format=format, prog="dot")
+            # -n: neato keeps the positions the nodes were given (in points)
+            picture = pygraphviz.AGraph(string=source).draw(
+                format=format, prog=engine, args="-n" if engine == "neato" else "")
     except Exception as error:  # pygraphviz says little ("Invalid Input"); Graphviz says why
         detail = " ".join(capture.lines()) or str(error)
         raise GraphvizError(f"Graphviz could not draw this graph: {detail}") from error
@@ -89,9 +140,11 @@ def _render_with_program(source: str, format: str) -> bytes:
     """Lay out with a system Graphviz's ``dot`` program, which the ``graphviz`` package runs."""
     import graphviz
 
+    engine = _engine(source)
     try:
         # quiet: dot's stderr holds fontconfig's complaints about the system, not about the graph
-        return graphviz.pipe("dot", format, source.encode("utf-8"), quiet=True)
+        return graphviz.pipe(engine, format, source.encode("utf-8"), quiet=True,
+                             neato_no_op=1 if engine == "neato" else None)
     except graphviz.CalledProcessError as error:
         detail = " ".join(_graphviz_lines(error.stderr or b"")) or f"exit status {error.returncode}"
         raise GraphvizError(f"Graphviz (dot) could not draw this graph: {detail}") from error
@@ -185,30 +238,43 @@ class Graph:
         """The DOT text."""
         return self._source
 
-    def render(self, format: str = "svg") -> bytes:
-        """The picture as bytes in ``format``: ``"svg"``, ``"png"`` or ``"pdf"``."""
-        return render(self._source, format)
+    def render(self, format: str = "svg", *, dpi: float | None = None) -> bytes:
+        """The picture as bytes in ``format``: ``"svg"``, ``"png"`` or ``"pdf"`` (``dpi``: a
+        PNG's resolution, see ``autograd.render.render``)."""
+        return render(self._source, format, dpi=dpi)
 
-    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    def layout(self) -> Layout:
+        """Graphviz's layout: the position and size of every node, the curve of every edge."""
+        return layout(self._source)
+
+    def save(self, path: str | os.PathLike, *, dpi: float | None = None,
+             overwrite: bool = False) -> Path:
         """Write the graph to ``path`` in the format its extension names; returns the path.
 
-        ``.svg``, ``.png``, ``.pdf`` need a renderer (see ``autograd.render``); ``.dot`` writes
-        the DOT text and always works. The file is written atomically (see
-        ``autograd.files``): a failure leaves any existing file as it was, a replaced file keeps
-        its permissions, and a read-only one is replaced only with ``overwrite=True``.
+        ``.svg``, ``.png``, ``.pdf`` need a renderer (see ``autograd.render``); ``dpi=300``
+        makes a sharp PNG for slides (Graphviz's default is 96; vector formats are the same at
+        any dpi). ``.tex`` writes a TikZ picture with Graphviz's layout and LaTeX's text, a
+        document ``pdflatex`` compiles on its own. ``.dot`` writes the DOT text and always
+        works. The file is written atomically (see ``autograd.files``): a failure leaves any
+        existing file as it was, a replaced file keeps its permissions, and a read-only one is
+        replaced only with ``overwrite=True``.
         """
-        return write_atomically(path, self.file_contents(path), overwrite=overwrite)
+        return write_atomically(path, self.file_contents(path, dpi=dpi), overwrite=overwrite)
 
-    def file_contents(self, path: str | os.PathLike) -> bytes:
+    def file_contents(self, path: str | os.PathLike, *, dpi: float | None = None) -> bytes:
         """The bytes ``save(path)`` writes: the picture in the format of ``path``'s extension
-        (``.svg``, ``.png``, ``.pdf``), or the DOT text for ``.dot``."""
+        (``.svg``, ``.png``, ``.pdf``), a LaTeX document for ``.tex``, or the DOT text for
+        ``.dot``."""
         path = Path(path)
         extension = path.suffix.lower()
+        check_dpi(dpi)
         if extension == ".dot":
             return self._source.encode("utf-8")
+        if extension == ".tex":
+            return tikz_document(self.layout()).encode("utf-8")
         if extension[1:] in FORMATS:
-            return self.render(extension[1:])
-        known = ", ".join(f".{f}" for f in (*FORMATS, "dot"))
+            return self.render(extension[1:], dpi=dpi)
+        known = ", ".join(f".{f}" for f in (*FORMATS, "tex", "dot"))
         shown = f"extension {extension!r}" if extension else "no extension"
         raise ValueError(f"cannot save a graph as {str(path)!r}: {shown}; use one of {known}")
 
