@@ -191,7 +191,7 @@ def dot_source(
         cells, tex = [], []
         if name:
             tag = "i" if node in italic else "b"
-            cells.append(f"<td><{tag}>{_html_text(name)}</{tag}></td>")
+            cells.append(f"<td><{tag}>{html_text(name)}</{tag}></td>")
             tex.append(f"\\text{'it' if tag == 'i' else 'bf'}{{{latex_text(name)}}}")
         cells.append(f"<td>data {format_number(data[node])}</td>")
         tex.append(f"data {_tex_number(data[node])}")
@@ -202,7 +202,8 @@ def dot_source(
                 cells.append(f"<td{width}>grad {grad}</td>")
                 tex.append(f"grad {_tex_number(_number(grads[node]))}")
             else:
-                cells.append(f'<td{width}><font color="{theme.muted_on(theme.fills[kind])}">grad ?</font></td>')
+                muted = theme.muted_on(theme.fills[kind])
+                cells.append(f'<td{width}><font color="{muted}">grad ?</font></td>')
                 tex.append("grad ?")
         label = ('<table border="0" cellborder="0" cellspacing="0" cellpadding="3"><tr>'
                  + "<vr/>".join(cells) + "</tr></table>")
@@ -295,7 +296,7 @@ def _quoted(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _html_text(text: str) -> str:
+def html_text(text: str) -> str:
     """Text for an HTML-like label: markup escaped, and each backslash doubled, as Graphviz reads
     a backslash there as its own escape (``\\N`` is the node's id, ``\\E`` nothing at all)."""
     return html.escape(text).replace("\\", "\\\\")

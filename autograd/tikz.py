@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from autograd.themes import KINDS
 
-__all__ = ["Layout", "latex_text", "tikz_document", "tikz_picture"]
+__all__ = ["Colours", "Layout", "latex_text", "picture_elements", "tikz_document", "tikz_picture"]
 
 #: The TikZ libraries every picture needs (arrow tips, ellipses, clipped-corner boxes).
 LIBRARIES = "arrows.meta,shapes.geometric,shapes.misc,backgrounds"
@@ -88,7 +88,7 @@ class Layout:
         return cls(box, graph, nodes, edges)  # type: ignore[arg-type]
 
 
-class _Colours:
+class Colours:
     """``\\definecolor`` names for the ``#rrggbb`` colours a picture uses."""
 
     def __init__(self) -> None:
@@ -108,33 +108,39 @@ class _Colours:
                          for key, name in self.names.items())
 
 
-def tikz_picture(layout: Layout, *, legend: bool = True, colours: _Colours | None = None,
-                 overlays: Mapping[str, Iterable[tuple[str, str]]] | None = None) -> str:
+def tikz_picture(layout: Layout, *, legend: bool = True,
+                 colours: Colours | None = None) -> str:
     """The ``tikzpicture`` of ``layout``: nodes at Graphviz's positions and sizes, edges along
-    its curves, and (``legend=True``) a legend of the kinds of node drawn.
+    its curves, and (``legend=True``) a legend of the kinds of node drawn. ``colours`` collects
+    the colours used, for their ``\\definecolor`` lines."""
+    elements = picture_elements(layout, colours or Colours(), legend=legend)
+    return "\n".join([line for lines in elements.values() for line in lines]
+                     + [r"\end{tikzpicture}"])
 
-    ``overlays`` (for Beamer) maps a node's name to (overlay specification, LaTeX text) pairs:
-    the node shows each text on those slides only (``("1-3", "grad ?")``).
-    """
-    colours = colours or _Colours()
-    background = layout.graph.get("bgcolor", "#ffffff")
-    lines = [r"\begin{tikzpicture}[x=1pt, y=1pt, >={Stealth[length=5pt, width=4pt]},",
-             f"  show background rectangle, inner frame sep=6pt, "
-             f"background rectangle/.style={{fill={colours(background, '#ffffff')}, draw=none}}]"]
-    for edge in layout.edges:
-        lines += _edge(edge, colours)
+
+def picture_elements(layout: Layout, colours: Colours, *,
+                     legend: bool = True) -> dict[str, list[str]]:
+    """The lines of the picture of ``layout``, by element: ``"frame"`` (its opening), then
+    ``"edge <i>"`` and ``"node <name>"`` for each edge and node, and ``"legend"``. Two
+    layouts of the same graph have the same keys (Beamer overlays compare them)."""
+    background = colours(layout.graph.get("bgcolor", "#ffffff"), "#ffffff")
+    elements = {"frame": [
+        r"\begin{tikzpicture}[x=1pt, y=1pt, >={Stealth[length=5pt, width=4pt]},",
+        f"  show background rectangle, inner frame sep=6pt, "
+        f"background rectangle/.style={{fill={background}, draw=none}}]"]}
+    for i, edge in enumerate(layout.edges):
+        elements[f"edge {i}"] = _edge(edge, colours)
     for node in layout.nodes:
-        lines += _node(node, colours, (overlays or {}).get(node["name"]))
+        elements[f"node {node['name']}"] = _node(node, colours)
     if legend:
-        lines += _legend(layout, colours)
-    lines.append(r"\end{tikzpicture}")
-    return "\n".join(lines)
+        elements["legend"] = _legend(layout, colours)
+    return elements
 
 
 def tikz_document(layout: Layout, *, legend: bool = True) -> str:
     """A complete LaTeX file (``standalone`` class) holding the picture of ``layout``: compile
     it with ``pdflatex``, or copy the colour definitions and the ``tikzpicture`` into a slide."""
-    colours = _Colours()
+    colours = Colours()
     picture = tikz_picture(layout, legend=legend, colours=colours)
     return "\n".join([
         "% Made by backprop-lab: node positions and edges from Graphviz's layout.",
@@ -149,9 +155,9 @@ def tikz_document(layout: Layout, *, legend: bool = True) -> str:
         ""])
 
 
-def preamble_lines(colours: _Colours) -> list[str]:
+def preamble_lines(colours: Colours) -> list[str]:
     """What a document needs before a picture that used ``colours``."""
-    return [rf"\usetikzlibrary{{{LIBRARIES}}}", colours.definitions()]
+    return [r"\usepackage{tikz}", rf"\usetikzlibrary{{{LIBRARIES}}}", colours.definitions()]
 
 
 def _point(text: str) -> tuple[float, float]:
@@ -163,7 +169,7 @@ def _f(number: float) -> str:
     return f"{number:.2f}".rstrip("0").rstrip(".")
 
 
-def _edge(edge: Mapping[str, str], colours: _Colours) -> list[str]:
+def _edge(edge: Mapping[str, str], colours: Colours) -> list[str]:
     style = edge.get("style", "")
     if "invis" in style or "pos" not in edge:
         return []
@@ -202,7 +208,7 @@ def _font(size: str | None) -> str:
     return next(command for limit, command in _FONT_SIZES if points >= limit)
 
 
-def _node_options(node: Mapping[str, str], colours: _Colours) -> list[str]:
+def _node_options(node: Mapping[str, str], colours: Colours) -> list[str]:
     """TikZ options for a node drawn as its DOT attributes say (shape, style, colours, size)."""
     shape = node.get("shape", "ellipse")
     style = node.get("style", "")
@@ -229,8 +235,7 @@ def _node_options(node: Mapping[str, str], colours: _Colours) -> list[str]:
     return options
 
 
-def _node(node: Mapping[str, str], colours: _Colours,
-          overlays: Iterable[tuple[str, str]] | None) -> list[str]:
+def _node(node: Mapping[str, str], colours: Colours) -> list[str]:
     if "invis" in node.get("style", ""):
         return []
     x, y = _point(node["pos"])
@@ -238,14 +243,12 @@ def _node(node: Mapping[str, str], colours: _Colours,
     if text is None:  # a graph not drawn by this library: its plain label, tags removed
         label = node.get("label", "\\N").replace("\\N", node["name"])
         text = latex_text(re.sub(r"<[^>]*>", " ", label).strip())
-    if overlays:
-        text = "".join(f"\\only<{spec}>{{{part}}}" for spec, part in overlays)
     name = re.sub(r"[^A-Za-z0-9_]", "_", node["name"])
     options = ", ".join(_node_options(node, colours))
     return [f"\\node[{options}] ({name}) at ({_f(x)}, {_f(y)}) {{{text}}};"]
 
 
-def _legend(layout: Layout, colours: _Colours) -> list[str]:
+def _legend(layout: Layout, colours: Colours) -> list[str]:
     """A row of swatches under the picture: one per kind of node drawn, styled as those nodes,
     and a line for highlighted edges when there are any."""
     # Each kind's swatch looks like an unhighlighted node of that kind.
