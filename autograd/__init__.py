@@ -34,6 +34,8 @@ from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.names import node_names
 from autograd.render import GraphvizError, RendererNotFoundError
+from autograd.themes import THEMES, Theme, get_theme
+from autograd.tikz import latex_text
 from autograd.trace import Step, Trace, trace_backward
 
 __all__ = [
@@ -44,6 +46,8 @@ __all__ = [
     # pictures and step-through
     "Graph", "GraphTooLargeError", "GraphvizError", "RendererNotFoundError", "Step", "Trace",
     "draw_dot", "node_names", "trace_backward",
+    # one look for every picture, and text for LaTeX
+    "THEMES", "Theme", "get_theme", "latex_text",
     # showing numbers and writing files, as every picture and saved model does
     "format_number", "write_atomically",
 ]

@@ -100,12 +100,6 @@ def _with_graph_attribute(source: str, attribute: str) -> str:
     return f"{source[:brace]}\n  graph [{attribute}];{source[brace:]}"
 
 
-def _engine(source: str) -> str:
-    """``"neato"`` for graphs whose nodes carry their own positions (``layout=neato``, as
-    ``nn.draw_network`` writes), ``"dot"`` for the rest."""
-    return "neato" if re.search(r"\blayout\s*=\s*\"?neato\b", source) else "dot"
-
-
 def _run(source: str, format: str) -> bytes:
     renderer = available_renderer()
     if renderer is None:
@@ -121,13 +115,12 @@ def _run(source: str, format: str) -> bytes:
 def _render_in_process(source: str, format: str) -> bytes:
     import pygraphviz
 
-    engine = _engine(source)
     capture = _StderrCapture()
     try:
         with _LAYOUT_LOCK, capture:
-            # -n: neato keeps the positions the nodes were given (in points)
-            picture = pygraphviz.AGraph(string=source).draw(
-                format=format, prog=engine, args="-n" if engine == "neato" else "")
+            # A graph's own layout attribute, where it has one, wins over prog (as in the dot
+            # program): nn.draw_network's pictures place their nodes themselves, with neato.
+            picture = pygraphviz.AGraph(string=source).draw(format=format, prog="dot")
     except Exception as error:  # pygraphviz says little ("Invalid Input"); Graphviz says why
         detail = " ".join(capture.lines()) or str(error)
         raise GraphvizError(f"Graphviz could not draw this graph: {detail}") from error
@@ -140,11 +133,9 @@ def _render_with_program(source: str, format: str) -> bytes:
     """Lay out with a system Graphviz's ``dot`` program, which the ``graphviz`` package runs."""
     import graphviz
 
-    engine = _engine(source)
     try:
         # quiet: dot's stderr holds fontconfig's complaints about the system, not about the graph
-        return graphviz.pipe(engine, format, source.encode("utf-8"), quiet=True,
-                             neato_no_op=1 if engine == "neato" else None)
+        return graphviz.pipe("dot", format, source.encode("utf-8"), quiet=True)
     except graphviz.CalledProcessError as error:
         detail = " ".join(_graphviz_lines(error.stderr or b"")) or f"exit status {error.returncode}"
         raise GraphvizError(f"Graphviz (dot) could not draw this graph: {detail}") from error

@@ -20,16 +20,16 @@ from dataclasses import dataclass, field
 
 __all__ = ["KINDS", "THEMES", "Theme", "get_theme"]
 
-#: What each kind of node is, as legends say it (computation graphs, then network diagrams).
+#: What each kind of node is, as legends say it, in the order legends list them.
 KINDS = {
     "parameter": "parameter",
     "input": "input",
     "constant": "constant",
-    "output": "output",
     "value": "intermediate value",
     "operation": "operation",
     "hidden": "hidden unit",
     "bias": "bias unit (+1)",
+    "output": "output",
 }
 
 _OKABE_ITO = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442",

@@ -214,7 +214,8 @@ def _node_options(node: Mapping[str, str], colours: Colours) -> list[str]:
     style = node.get("style", "")
     width, height = float(node["width"]) * 72, float(node["height"]) * 72
     options = [f"font=\\sffamily{_font(node.get('fontsize'))}",
-               f"text={colours(node.get('fontcolor'), '#000000')}", "inner sep=1pt"]
+               f"text={colours(node.get('fontcolor'), '#000000')}", "inner sep=1pt",
+               "align=center"]
     if shape in ("plain", "plaintext", "none"):
         return options
     tikz_shape = {"box": "rectangle", "rect": "rectangle", "rectangle": "rectangle",
