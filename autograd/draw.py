@@ -34,6 +34,14 @@ COLORS = {**{kind: THEMES["light"].fills[kind] for kind in
              ("parameter", "input", "constant", "output", "value", "operation")},
           "highlight": THEMES["light"].highlight}
 
+#: How graded numbers look (exercises, the mistakes lab): a green or red fill and, so that they
+#: differ without colour too (greyscale prints, colour blindness), a mark before the name and a
+#: solid or dashed border. right? -> (fill, mark, border colour, border style, border width).
+VERDICT_LOOKS = {
+    True: ("#c7e9c0", "\u2713", "#238b45", "solid", 2),  # right: light green, a check mark
+    False: ("#fcbba1", "\u2717", "#cb181d", "dashed", 3),  # wrong: light red, a cross
+}
+
 RANKDIRS = ("LR", "TB")
 
 
@@ -160,7 +168,10 @@ def dot_source(
     italic: set[Value] = frozenset(),
     grad_width: Mapping[Value, int] | None = None,
     theme: Theme = THEMES["light"],
-    caption: str | None = None,
+    grad_text: Mapping[Value, str] | None = None,
+    verdicts: Mapping[Value | tuple[Value, int], bool] | None = None,
+    edge_labels: Mapping[tuple[Value, int], str] | None = None,
+    caption: str = "",
 ) -> str:
     """The DOT text for ``nodes`` (inputs first), shared by ``draw_dot`` and the step player.
 
@@ -170,44 +181,67 @@ def dot_source(
     highlighted (child, parent position) edges. ``italic`` names are made up, not labels.
     ``grad_width`` gives the grad cell a minimum width in points, so the boxes keep their size
     (and the layout its shape) while the numbers in them change from frame to frame.
-    ``caption`` is an HTML-like label shown above the graph (the step pictures' narration).
+    ``grad_text`` replaces a node's grad cell with text of its own ("" leaves the cell out).
+    ``verdicts`` marks graded values and (child, parent position) edges right (True) or wrong
+    (False): green or red, and also a check or a cross and a solid or dashed border, so they
+    differ in greyscale too; with verdicts, values not graded are drawn white. ``edge_labels``
+    writes text on edges; ``caption`` is an HTML-like label (a ``<table>``) set under the graph.
+    ``theme`` gives the colours, and in print the shapes (``autograd.themes``).
 
     Every node also carries its text as LaTeX (``tex``) and its kind (``kind``), and every
-    highlighted edge ``marked="true"``: Graphviz ignores them, the TikZ writer reads them.
+    highlighted node and edge ``marked="true"``: Graphviz ignores them, the TikZ writer reads
+    them.
     """
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     accent = f'color="{theme.highlight}", penwidth={theme.highlight_width - 0.5:g}, marked="true"'
-    label = f", label=<{caption}>, labelloc=t, labeljust=l" if caption else ""
     lines = [
         "digraph backprop {",
         f'  graph [rankdir={rankdir}, bgcolor="{theme.background}", nodesep=0.25, '
-        f'ranksep=0.35, fontname="Helvetica", fontsize=11, fontcolor="{theme.text}"{label}];',
+        f'ranksep=0.35, fontname="Helvetica", fontsize=11, fontcolor="{theme.text}"];',
         f'  node [fontname="Helvetica", fontsize=11, color="{theme.line}"];',
         f'  edge [color="{theme.line}", arrowsize=0.6];',
     ]
+    if caption:
+        lines.append(f'  graph [labelloc=b, labeljust=l, fontname="Helvetica", fontsize=11, '
+                     f"label=<{caption}>];")
+    verdicts = verdicts or {}
     for node in nodes:
         kind = _kind(node, root, params)
         name = names.get(node, "")
+        verdict = verdicts.get(node)
         cells, tex = [], []
         if name:
             tag = "i" if node in italic else "b"
-            cells.append(f"<td><{tag}>{html_text(name)}</{tag}></td>")
-            tex.append(f"\\text{'it' if tag == 'i' else 'bf'}{{{latex_text(name)}}}")
+            mark = "" if verdict is None else VERDICT_LOOKS[verdict][1] + " "
+            cells.append(f"<td>{mark}<{tag}>{html_text(name)}</{tag}></td>")
+            tex.append(f"{latex_text(mark)}\\text{'it' if tag == 'i' else 'bf'}"
+                       f"{{{latex_text(name)}}}")
         cells.append(f"<td>data {format_number(data[node])}</td>")
         tex.append(f"data {_tex_number(data[node])}")
         if grads is not None:
             width = f' width="{grad_width[node]}"' if grad_width else ""
-            if node in grads:
-                grad = format_number(_number(grads[node]))
-                cells.append(f"<td{width}>grad {grad}</td>")
-                tex.append(f"grad {_tex_number(_number(grads[node]))}")
+            if grad_text is not None and node in grad_text:
+                if grad_text[node]:  # "" leaves the cell out
+                    cells.append(f"<td{width}>{html_text(grad_text[node])}</td>")
+                    tex.append(latex_text(grad_text[node]))
+            elif node in grads:
+                grad = _number(grads[node])
+                cells.append(f"<td{width}>grad {format_number(grad)}</td>")
+                tex.append(f"grad {_tex_number(grad)}")
             else:
                 muted = theme.muted_on(theme.fills[kind])
                 cells.append(f'<td{width}><font color="{muted}">grad ?</font></td>')
-                tex.append("grad ?")
+                tex.append("grad~?")
         label = ('<table border="0" cellborder="0" cellspacing="0" cellpadding="3"><tr>'
                  + "<vr/>".join(cells) + "</tr></table>")
-        look = theme.box_attributes(kind, marked=node in marked)
+        if verdict is None:  # with verdicts, only graded values carry colour
+            look = theme.box_attributes("value" if verdicts else kind, marked=node in marked)
+        else:
+            fill, _, border, style, width = VERDICT_LOOKS[verdict]
+            look = (f'shape=box, style="rounded,filled,{style}", fillcolor="{fill}", '
+                    f'fontcolor="{theme.text_on(fill)}", color="{border}", penwidth={width}')
+            if node in marked:
+                look += f", {accent}"
         lines.append(f'  {ids[node]} [{look}, tex="{tex_attribute(TEX_SEPARATOR.join(tex))}", '
                      f"label=<{label}>];")
         if node.parents:
@@ -225,8 +259,17 @@ def dot_source(
                          f'label="{_quoted(op)}"];')
             lines.append(f"  {op_id} -> {ids[node]}{edge_look};")
             for i, parent in enumerate(node.parents):
-                look = f" [{accent}]" if (node, i) in marked_edges else ""
-                lines.append(f"  {ids[parent]} -> {op_id}{look};")
+                edge = (node, i)
+                look = [accent] if edge in marked_edges else []
+                text = edge_labels.get(edge, "") if edge_labels else ""
+                if edge in verdicts:
+                    _, mark, color, style, _ = VERDICT_LOOKS[verdicts[edge]]
+                    look = [f'color="{color}", style={style}, penwidth=2']
+                    text = f"{mark} {text}".rstrip()
+                if text:
+                    look.append(f'label="{_quoted(text)}", fontname="Helvetica", fontsize=10')
+                attrs = f" [{', '.join(look)}]" if look else ""
+                lines.append(f"  {ids[parent]} -> {op_id}{attrs};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

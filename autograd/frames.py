@@ -68,7 +68,7 @@ def step_frames(trace: Trace, rankdir: str, theme: Theme, captions: bool = False
             marked_ops={current} if step.updates else set(),
             marked_edges={(current, i) for i in range(len(step.updates))},
             italic=trace.made_up_names, grad_width=widths, theme=theme,
-            caption=_caption(title, narration, box) if box else None)
+            caption=_caption(title, narration, box) if box else "")
         frames.append(Frame(title, narration, source, grads))
     return frames
 

@@ -30,6 +30,8 @@ _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": 
             "#": r"\#", "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%",
             "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
             "|": r"\textbar{}"}
+# The check and cross of graded exercises, in symbols every LaTeX has.
+_MARKS = {"\u2713": r"$\surd$", "\u2717": r"$\times$"}
 # Greek capitals LaTeX has commands for; the others look like Latin letters (Alpha is A).
 _GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi",
                    "Psi", "Omega"}
@@ -39,15 +41,16 @@ def latex_text(text: str) -> str:
     """``text`` as LaTeX that pdflatex typesets with no package beyond the standard ones.
 
     TeX's special characters are escaped (``x_1`` stays ``x_1`` on the page); Greek letters
-    become math symbols (``α`` is ``$\\alpha$``); any other character beyond ASCII is shown by its
-    code point (``[U+0445]``), as pdflatex has no glyph for most of them by default.
+    become math symbols (``α`` is ``$\\alpha$``), check marks and crosses too; any other
+    character beyond ASCII is shown by its code point (``[U+0445]``), as pdflatex has no glyph
+    for most of them by default.
     """
     out = []
     for c in text:
         if c.isascii():
             out.append(_SPECIAL.get(c, c) if c.isprintable() else f"[U+{ord(c):04X}]")
         else:
-            out.append(_greek(c) or f"[U+{ord(c):04X}]")
+            out.append(_MARKS.get(c) or _greek(c) or f"[U+{ord(c):04X}]")
     return "".join(out)
 
 
@@ -195,7 +198,13 @@ def _edge(edge: Mapping[str, str], colours: Colours) -> list[str]:
                     f"({_f(cx)}, {_f(cy)})")
     if end is not None:
         path.append(f"-- ({_f(end[0])}, {_f(end[1])})")
-    return [f"\\draw[{', '.join(options)}] " + " ".join(path) + ";"]
+    lines = [f"\\draw[{', '.join(options)}] " + " ".join(path) + ";"]
+    if edge.get("label") and "lp" in edge:  # words on the edge, where Graphviz put them
+        x, y = _point(edge["lp"])
+        lines.append(f"\\node[font=\\sffamily\\footnotesize, "
+                     f"text={colours(edge.get('fontcolor'), '#000000')}] at ({_f(x)}, {_f(y)}) "
+                     f"{{{latex_text(edge['label'])}}};")
+    return lines
 
 
 # Graphviz's Helvetica at 11 points is about as wide as LaTeX's sans serif at 10.
