@@ -37,7 +37,7 @@ from autograd.mistakes import Mistake
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.names import node_names
 from autograd.random_exercise import random_exercise
-from autograd.render import GraphvizError, RendererNotFoundError
+from autograd.render import GraphvizError, RendererNotFoundError, check_dpi
 from autograd.report import Report
 from autograd.themes import THEMES, Theme, get_theme
 from autograd.tikz import latex_text
@@ -52,7 +52,7 @@ __all__ = [
     "Graph", "GraphTooLargeError", "GraphvizError", "RendererNotFoundError", "Step", "Trace",
     "draw_dot", "node_names", "trace_backward",
     # one look for every picture, and text for LaTeX
-    "THEMES", "Theme", "get_theme", "latex_text",
+    "THEMES", "Theme", "check_dpi", "get_theme", "latex_text",
     # showing numbers and writing files, as every picture and saved model does
     "format_number", "write_atomically",
     # backprop by hand: exercises that grade themselves, and the lab of classic mistakes
