@@ -76,7 +76,7 @@ def draw_dot(
     - blue ``#77aadd``: parameters (``autograd.Parameter``, as ``nn`` makes every weight and
       bias, and the leaves passed in ``params``);
     - yellow ``#eedd88``: inputs (every other leaf Value);
-    - grey ``#dddddd``: constants (numbers written into the expression, ``autograd.Constant``);
+    - grey ``#d0d0d0``: constants (numbers written into the expression, ``autograd.Constant``);
     - green ``#44bb99``: the output, ``root``;
     - white: intermediate values;
     - lavender ``#ece2f0``: operations (small ovals);
@@ -196,7 +196,8 @@ def dot_source(
     accent = f'color="{theme.highlight}", penwidth={theme.highlight_width - 0.5:g}, marked="true"'
     lines = [
         "digraph backprop {",
-        f'  graph [rankdir={rankdir}, bgcolor="{theme.background}", nodesep=0.25, '
+        # margin=0: a PDF's page is the picture, its background colour to the edge
+        f'  graph [rankdir={rankdir}, bgcolor="{theme.background}", margin=0, nodesep=0.25, '
         f'ranksep=0.35, fontname="Helvetica", fontsize=11, fontcolor="{theme.text}"];',
         f'  node [fontname="Helvetica", fontsize=11, color="{theme.line}"];',
         f'  edge [color="{theme.line}", arrowsize=0.6];',

@@ -118,8 +118,9 @@ def luminance(colour: str) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
-_TOL_LIGHT = {"parameter": "#77aadd", "input": "#eedd88", "constant": "#dddddd",
-              "output": "#44bb99", "bias": "#dddddd"}
+# Tol's pale grey (#dddddd) a shade darker, so constants stand apart from white values too.
+_TOL_LIGHT = {"parameter": "#77aadd", "input": "#eedd88", "constant": "#d0d0d0",
+              "output": "#44bb99", "bias": "#d0d0d0"}
 
 _GREYS = ("#000000", "#555555", "#999999", "#333333", "#777777", "#bbbbbb", "#222222",
           "#666666")

@@ -330,7 +330,7 @@ def _source(columns: list[_Column], edges: list[_Edge], weights: str | None,
         # them, edges are straight lines, and labels (nodes drawn after edges) lie on top.
         f'  graph [layout=neato, inputscale=72, splines=line, outputorder=edgesfirst, '
         f'bgcolor="{look.background}", fontname="Helvetica", fontsize=11, '
-        f'fontcolor="{look.text}", pad=0.2];',
+        f'fontcolor="{look.text}", pad=0.2, margin=0];',
         f'  node [shape=circle, style=filled, fontname="Helvetica", fontsize=11, '
         f'color="{look.line}", fixedsize=true, width={_UNIT / 72:.2f}];',
         f'  edge [color="{edge_colour}", penwidth={edge_width}, arrowsize=0.5, '

@@ -2,6 +2,8 @@
 
 import importlib.util
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,27 @@ def run_cells(tmp_path_factory):
         return runner.execute(folder / "cells.ipynb", cwd=folder)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def pdflatex():
+    """``pdflatex(path)``: compile a .tex file beside itself and return the PDF's path, failing
+    with LaTeX's own error. Skips where pdflatex is missing; on CI (``BACKPROP_LAB_CI=1``, where
+    .ci/run installs it) that is a failure."""
+    program = shutil.which("pdflatex")
+    if program is None:
+        reason = ("pdflatex is not installed (apt-get install texlive-latex-extra "
+                  "texlive-pictures)")
+        if os.environ.get("BACKPROP_LAB_CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+    def compile_tex(path: Path) -> Path:
+        done = subprocess.run(
+            [program, "-interaction=nonstopmode", "-halt-on-error", path.name],
+            cwd=path.parent, capture_output=True, text=True, timeout=180, check=False)
+        errors = [line for line in done.stdout.splitlines() if line.startswith("!")]
+        assert done.returncode == 0, f"pdflatex failed on {path.name}: {errors}"
+        return path.with_suffix(".pdf")
+
+    return compile_tex
