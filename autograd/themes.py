@@ -60,6 +60,7 @@ class Theme:
         hatches: matplotlib hatches of the decision regions (print only).
         positive, negative: edge colours for positive and negative weights; ``negative_style``
             the DOT style of negative ones (dashed in print).
+        grid: the grid lines of plots.
     """
 
     name: str
