@@ -383,8 +383,8 @@ def _label(index: int, edge: _Edge, weights: str, marked: bool, look: Theme, at:
         tex = f"{tex[:-1]} = {number}$"
     parameter = isinstance(edge.weight, Parameter)
     fill = look.fills["parameter"] if parameter else look.background
-    border = (f'color="{look.highlight}", penwidth={look.highlight_width - 1:g}' if marked
-              else f'color="{fill}"')
+    border = (f'color="{look.highlight}", penwidth={look.highlight_width - 1:g}, marked="true"'
+              if marked else f'color="{fill}"')
     return (f'  "w {index}" [shape=box, style="rounded,filled", fixedsize=false, width=0, '
             f'height=0, margin="0.03,0.01", fontsize=8, fillcolor="{fill}", '
             f'fontcolor="{look.text_on(fill)}", {border}, tooltip="{edge.name}", '
