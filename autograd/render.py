@@ -103,8 +103,9 @@ def _with_graph_attribute(source: str, attribute: str) -> str:
 def _run(source: str, format: str) -> bytes:
     renderer = available_renderer()
     if renderer is None:
+        what = "lay out the graph" if format == "json0" else f"draw a {format} picture"
         raise RendererNotFoundError(
-            f"cannot draw a {format} picture: no Graphviz renderer (pygraphviz is not installed "
+            f"cannot {what}: no Graphviz renderer (pygraphviz is not installed "
             f"and there is no 'dot' program on PATH); install it with {INSTALL_HINT}, or save "
             "the graph as .dot text")
     if renderer == "pygraphviz":
@@ -264,7 +265,7 @@ class Graph:
         if extension == ".tex":
             return tikz_document(self.layout()).encode("utf-8")
         if extension[1:] in FORMATS:
-            return self.render(extension[1:], dpi=dpi)
+            return render(self._source, extension[1:], dpi=dpi)
         known = ", ".join(f".{f}" for f in (*FORMATS, "tex", "dot"))
         shown = f"extension {extension!r}" if extension else "no extension"
         raise ValueError(f"cannot save a graph as {str(path)!r}: {shown}; use one of {known}")

@@ -12,11 +12,13 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import nn
 from autograd import Parameter, Value, draw_dot, trace_backward
 from autograd.frames import step_frames
-from autograd.render import available_renderer, layout
+from autograd.render import RendererNotFoundError, available_renderer, layout, render
 from autograd.themes import THEMES
 from autograd.tikz import latex_text
 
@@ -60,8 +62,9 @@ def test_dpi_scales_a_png(tmp_path):
 
 @needs_renderer
 def test_vector_formats_are_the_same_at_any_dpi(tmp_path):
-    assert graph().render("svg", dpi=300) == graph().render("svg")
-    pages = [pypdf.PdfReader(io.BytesIO(graph().render("pdf", dpi=dpi))).pages[0].mediabox
+    source = graph().source
+    assert render(source, "svg", dpi=300) == render(source, "svg")
+    pages = [pypdf.PdfReader(io.BytesIO(render(source, "pdf", dpi=dpi))).pages[0].mediabox
              for dpi in (None, 300)]
     assert pages[0] == pages[1]
 
@@ -279,3 +282,19 @@ def test_layout_reads_graphviz_json():
     assert [n["name"] for n in laid_out.nodes] == ["a", "b"]
     assert laid_out.edges[0]["tail"] == "a" and laid_out.edges[0]["marked"] == "true"
     assert json.dumps(laid_out.graph)  # plain strings
+
+
+@given(st.text())
+def test_latex_text_leaves_nothing_tex_would_read_as_a_command(text):
+    out = latex_text(text)
+    assert out.isascii() and out.isprintable()
+    bare = re.sub(r"\\(textbackslash|textasciicircum|textasciitilde|textless|textgreater|"
+                  r"textbar)\{\}|\\[{}$&#_%]|\$\\\w+\$", "", out)
+    assert not set(bare) & set("\\{}$&#^_%~<>|"), out
+
+
+def test_a_tex_picture_without_graphviz_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr("autograd.render.available_renderer", lambda: None)
+    with pytest.raises(RendererNotFoundError, match=r"cannot lay out the graph.*viz"):
+        graph().save(tmp_path / "g.tex")
+    assert list(tmp_path.iterdir()) == []

@@ -11,7 +11,7 @@ import pytest
 
 import nn
 from autograd import THEMES, Parameter, Value, draw_dot, get_theme, trace_backward
-from autograd.render import available_renderer
+from autograd.render import available_renderer, render
 from autograd.themes import luminance
 
 needs_renderer = pytest.mark.skipif(available_renderer() is None, reason="no Graphviz renderer")
@@ -158,7 +158,7 @@ def _corner(png: bytes):
 def test_a_dark_theme_picture_has_a_dark_background(name, dark):
     for graph in (draw_dot(neuron()[0], theme=name),
                   nn.draw_network(nn.MLP(2, [2, 1], seed=0), theme=name)):
-        r, g, b = _corner(graph.render("png"))
+        r, g, b = _corner(render(graph.source, "png"))
         assert (max(r, g, b) < 60) is dark, (name, (r, g, b))
 
 
