@@ -25,6 +25,7 @@ from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.render import GraphvizError, RendererNotFoundError
+from autograd.torch_check import import_torch, torch_gradients
 from autograd.trace import Step, Trace, trace_backward
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "detect_anomaly", "dot", "enable_grad", "exp", "grad", "gradcheck", "gradients",
     "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu", "sigmoid", "sin", "sqrt",
     "tanh", "topological_order", "value_and_grad",
+    # checking against PyTorch (an optional extra, imported only when called)
+    "import_torch", "torch_gradients",
     # pictures and step-through
     "Graph", "GraphTooLargeError", "GraphvizError", "RendererNotFoundError", "Step", "Trace",
     "draw_dot", "trace_backward",

@@ -1,7 +1,10 @@
 """Test-suite settings shared by every test file."""
 
+import importlib
 import os
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # Machines here are shared and noisy: no per-example deadline. On CI the examples are
@@ -11,3 +14,22 @@ settings.register_profile(
 settings.register_profile(
     "ci", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+def import_or_skip(module: str, reason: str) -> Any:
+    """``import module``; when it is missing, skip the test with ``reason``, or fail it where
+    ``BACKPROP_LAB_CI`` is set: ``.ci/run`` installs every optional tool, so there a missing one
+    is a broken set-up, not a reason to skip."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if os.environ.get("BACKPROP_LAB_CI"):
+            pytest.fail(f"{module} is not installed, but BACKPROP_LAB_CI is set: .ci/run should "
+                        f"have installed it ({reason})", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def torch() -> Any:
+    """PyTorch, for the tests that compare with it (an optional extra)."""
+    return import_or_skip("torch", 'PyTorch is not installed (pip install -e ".[torch]")')
