@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test lint bench notebooks clean
+.PHONY: demo test lint bench notebooks torch clean
 
 demo: $(VENV)/.installed-demo
 	$(PY) -m nn.demo
@@ -34,6 +34,17 @@ EXTRAS_dev  := dev
 
 $(VENV)/.installed-%: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[$(EXTRAS_$*)]"
+	touch $@
+
+# PyTorch, optional: the tests that compare with it and notebook 08 run once it is installed
+# (.ci/run always installs it). TORCH is pinned because a bare `torch` requirement pulls a
+# CUDA build of several GB where a CPU build of this release is at hand.
+TORCH ?= torch==2.13.0
+
+torch: $(VENV)/.installed-torch
+
+$(VENV)/.installed-torch: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet "$(TORCH)" -e ".[dev,torch]"
 	touch $@
 
 clean:

@@ -16,20 +16,17 @@ settings.register_profile(
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
+TORCH_MISSING = 'PyTorch is not installed (pip install -e ".[torch]")'
+
+
 def import_or_skip(module: str, reason: str) -> Any:
-    """``import module``; when it is missing, skip the test with ``reason``, or fail it where
-    ``BACKPROP_LAB_CI`` is set: ``.ci/run`` installs every optional tool, so there a missing one
-    is a broken set-up, not a reason to skip."""
+    """``import module``; when it is missing, skip with ``reason`` (the calling test, or at the
+    top of a test file the whole file), or fail where ``BACKPROP_LAB_CI`` is set: ``.ci/run``
+    installs every optional tool, so there a missing one is a broken set-up."""
     try:
         return importlib.import_module(module)
     except ImportError:
         if os.environ.get("BACKPROP_LAB_CI"):
             pytest.fail(f"{module} is not installed, but BACKPROP_LAB_CI is set: .ci/run should "
                         f"have installed it ({reason})", pytrace=False)
-        pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def torch() -> Any:
-    """PyTorch, for the tests that compare with it (an optional extra)."""
-    return import_or_skip("torch", 'PyTorch is not installed (pip install -e ".[torch]")')
+        pytest.skip(reason, allow_module_level=True)

@@ -4,13 +4,15 @@ back again unchanged; anything else refused naming the layer."""
 from __future__ import annotations
 
 import pytest
+from conftest import TORCH_MISSING, import_or_skip
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
 from nn import MLP, Layer, Neuron, Perceptron, from_torch, to_torch
 
-pytestmark = pytest.mark.usefixtures("torch")
+torch = import_or_skip("torch", TORCH_MISSING)
+
 
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "linear"]
 LAYER_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
@@ -33,7 +35,7 @@ def outputs(model, x) -> list[float]:
     return [v.data for v in out] if isinstance(out, list) else [out.data]
 
 
-def test_an_mlp_becomes_a_sequential_of_linear_and_activation_layers(torch):
+def test_an_mlp_becomes_a_sequential_of_linear_and_activation_layers():
     twin = to_torch(MLP(2, [16, 16, 1], activation="tanh", seed=0))
     assert type(twin) is torch.nn.Sequential
     assert [type(m).__name__ for m in twin] == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
@@ -58,7 +60,7 @@ def test_weights_sit_in_the_matrix_rows_of_their_neurons():
     assert list(torch_state) == ["0.weight", "0.bias", "2.weight", "2.bias"]
 
 
-def test_tensors_are_float64_unless_asked_otherwise(torch):
+def test_tensors_are_float64_unless_asked_otherwise():
     model = MLP(2, [3, 1], seed=0)
     assert {p.dtype for p in to_torch(model).parameters()} == {torch.float64}
     assert {p.dtype for p in to_torch(model, dtype=torch.float64).parameters()} == {
@@ -68,7 +70,7 @@ def test_tensors_are_float64_unless_asked_otherwise(torch):
 
 
 @pytest.mark.parametrize("dtype", ["float64", int, "torch.int64"])
-def test_a_dtype_that_is_not_a_floating_point_torch_dtype_is_refused(torch, dtype):
+def test_a_dtype_that_is_not_a_floating_point_torch_dtype_is_refused(dtype):
     dtype = torch.int64 if dtype == "torch.int64" else dtype
     with pytest.raises(TypeError, match="floating-point torch.dtype"):
         to_torch(Neuron(2, seed=0), dtype=dtype)
@@ -76,7 +78,7 @@ def test_a_dtype_that_is_not_a_floating_point_torch_dtype_is_refused(torch, dtyp
 
 @every_model
 @every_activation
-def test_the_pytorch_twin_gives_the_models_outputs_to_rounding_for_any_input(torch, make,
+def test_the_pytorch_twin_gives_the_models_outputs_to_rounding_for_any_input(make,
                                                                             activation):
     model = make(activation)
     twin = to_torch(model)
@@ -92,7 +94,7 @@ def test_the_pytorch_twin_gives_the_models_outputs_to_rounding_for_any_input(tor
     check()
 
 
-def test_the_twin_holds_copies_training_it_leaves_the_model_alone(torch):
+def test_the_twin_holds_copies_training_it_leaves_the_model_alone():
     model = MLP(2, [3, 1], seed=0)
     before = model.state_dict()
     twin = to_torch(model)
@@ -102,7 +104,7 @@ def test_the_twin_holds_copies_training_it_leaves_the_model_alone(torch):
     assert model.state_dict() == before
 
 
-def test_to_torch_draws_nothing_from_pytorchs_random_generator(torch):
+def test_to_torch_draws_nothing_from_pytorchs_random_generator():
     torch.manual_seed(0)
     state = torch.get_rng_state()
     to_torch(MLP(2, [16, 16, 1], seed=0))
@@ -131,7 +133,7 @@ def test_a_round_trip_keeps_the_parameter_names_and_labels():
     assert all(p.label == name for name, p in back.named_parameters())
 
 
-def test_a_round_trip_through_float32_keeps_the_float32_numbers_exactly(torch):
+def test_a_round_trip_through_float32_keeps_the_float32_numbers_exactly():
     model = MLP(2, [3, 1], seed=0)
     twin = to_torch(model, dtype=torch.float32)
     back = from_torch(twin)
@@ -139,7 +141,7 @@ def test_a_round_trip_through_float32_keeps_the_float32_numbers_exactly(torch):
     assert list(back.state_dict().values()) == rounded
 
 
-def test_weights_trained_in_pytorch_come_back(torch):
+def test_weights_trained_in_pytorch_come_back():
     model = MLP(2, [4, 1], seed=0)
     twin = to_torch(model)
     with torch.no_grad():
@@ -150,7 +152,7 @@ def test_weights_trained_in_pytorch_come_back(torch):
     assert back.state_dict()["layers.1.neurons.0.b"] == -2.5
 
 
-def test_weights_from_pytorch_load_into_an_existing_model_through_state_dict(torch):
+def test_weights_from_pytorch_load_into_an_existing_model_through_state_dict():
     model = MLP(2, [4, 1], seed=0)
     other = MLP(2, [4, 1], seed=9)
     other.load_state_dict(from_torch(to_torch(model)).state_dict())
@@ -158,7 +160,7 @@ def test_weights_from_pytorch_load_into_an_existing_model_through_state_dict(tor
 
 
 @every_activation
-def test_a_sequential_built_in_pytorch_becomes_an_mlp_with_its_weights(torch, activation):
+def test_a_sequential_built_in_pytorch_becomes_an_mlp_with_its_weights(activation):
     torch.manual_seed(0)
     act = [getattr(torch.nn, LAYER_NAMES[activation])()] if activation != "linear" else []
     # one activation module after both hidden layers, as PyTorch code often does
@@ -172,13 +174,13 @@ def test_a_sequential_built_in_pytorch_becomes_an_mlp_with_its_weights(torch, ac
     assert outputs(model, x) == pytest.approx(theirs, rel=1e-12, abs=1e-12)
 
 
-def test_identity_layers_count_as_a_linear_activation(torch):
+def test_identity_layers_count_as_a_linear_activation():
     module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Identity(),
                                  torch.nn.Linear(3, 1))
     assert from_torch(module)._config()["activation"] == "linear"
 
 
-def test_a_lone_linear_layer_becomes_a_one_layer_mlp(torch):
+def test_a_lone_linear_layer_becomes_a_one_layer_mlp():
     linear = torch.nn.Linear(3, 2)
     model = from_torch(linear)
     assert type(model) is MLP and model._config() == {"nin": 3, "nouts": [2],
@@ -186,38 +188,38 @@ def test_a_lone_linear_layer_becomes_a_one_layer_mlp(torch):
     assert model.state_dict()["layers.0.neurons.1.w3"] == linear.weight[1, 2].item()
 
 
-def test_a_lone_linear_layer_with_an_activation_becomes_a_layer(torch):
+def test_a_lone_linear_layer_with_an_activation_becomes_a_layer():
     model = from_torch(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh()))
     assert type(model) is Layer and model._config() == {"nin": 3, "nout": 2,
                                                         "activation": "tanh"}
 
 
-def test_a_note_that_no_longer_fits_the_layers_is_ignored(torch):
+def test_a_note_that_no_longer_fits_the_layers_is_ignored():
     twin = to_torch(Neuron(2, "tanh", seed=0))
     twin[0] = torch.nn.Linear(2, 3).double()  # now three neurons: no Neuron any more
     model = from_torch(twin)
     assert type(model) is Layer and model.nout == 3
 
 
-def refusal(torch, module, *patterns):
+def refusal(module, *patterns):
     with pytest.raises((TypeError, ValueError)) as error:
         from_torch(module)
     for pattern in patterns:
         assert pattern in str(error.value), str(error.value)
 
 
-def test_a_dropout_layer_is_refused_by_name(torch):
+def test_a_dropout_layer_is_refused_by_name():
     module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Dropout(0.5),
                                  torch.nn.Linear(3, 1))
-    refusal(torch, module, "layer 2 (Dropout(p=0.5", "Linear layers")
+    refusal(module, "layer 2 (Dropout(p=0.5", "Linear layers")
 
 
-def test_an_unknown_activation_is_refused_by_name(torch):
+def test_an_unknown_activation_is_refused_by_name():
     module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.LeakyReLU())
-    refusal(torch, module, "layer 1 (LeakyReLU(")
+    refusal(module, "layer 1 (LeakyReLU(")
 
 
-def test_a_module_with_its_own_forward_is_refused_by_class_name(torch):
+def test_a_module_with_its_own_forward_is_refused_by_class_name():
     class Net(torch.nn.Module):
         def __init__(self):
             super().__init__()
@@ -226,40 +228,40 @@ def test_a_module_with_its_own_forward_is_refused_by_class_name(torch):
         def forward(self, x):
             return self.fc(x) * 2
 
-    refusal(torch, Net(), "cannot take a Net", "torch.nn.Sequential")
-    refusal(torch, torch.nn.Conv2d(1, 1, 3), "cannot take a Conv2d")
+    refusal(Net(), "cannot take a Net", "torch.nn.Sequential")
+    refusal(torch.nn.Conv2d(1, 1, 3), "cannot take a Conv2d")
 
 
-def test_a_linear_layer_without_bias_is_refused(torch):
-    refusal(torch, torch.nn.Sequential(torch.nn.Linear(2, 1, bias=False)), "no bias",
+def test_a_linear_layer_without_bias_is_refused():
+    refusal(torch.nn.Sequential(torch.nn.Linear(2, 1, bias=False)), "no bias",
             "bias=True")
 
 
-def test_layers_whose_sizes_do_not_chain_are_refused(torch):
+def test_layers_whose_sizes_do_not_chain_are_refused():
     module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(4, 1))
-    refusal(torch, module, "layer 1 (Linear(in_features=4", "takes 4 inputs",
+    refusal(module, "layer 1 (Linear(in_features=4", "takes 4 inputs",
             "before it gives 3")
 
 
-def test_an_activation_must_follow_a_linear_layer(torch):
-    refusal(torch, torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 1)),
+def test_an_activation_must_follow_a_linear_layer():
+    refusal(torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 1)),
             "layer 0 (ReLU())", "follows a Linear layer")
-    refusal(torch, torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.ReLU(), torch.nn.Tanh()),
+    refusal(torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.ReLU(), torch.nn.Tanh()),
             "layer 2 (Tanh())", "another activation")
 
 
-def test_hidden_layers_with_different_activations_are_refused(torch):
+def test_hidden_layers_with_different_activations_are_refused():
     module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 3),
                                  torch.nn.Tanh(), torch.nn.Linear(3, 1))
-    refusal(torch, module, "hidden Linear layer 1", "'tanh'", "one activation")
+    refusal(module, "hidden Linear layer 1", "'tanh'", "one activation")
 
 
-def test_an_empty_sequential_and_a_non_module_are_refused(torch):
-    refusal(torch, torch.nn.Sequential(), "empty Sequential")
-    refusal(torch, [torch.nn.Linear(2, 1)], "takes a torch.nn.Module, got list")
+def test_an_empty_sequential_and_a_non_module_are_refused():
+    refusal(torch.nn.Sequential(), "empty Sequential")
+    refusal([torch.nn.Linear(2, 1)], "takes a torch.nn.Module, got list")
 
 
-def test_integer_weights_are_refused(torch):
+def test_integer_weights_are_refused():
     linear = torch.nn.Linear(2, 1)
     linear.weight = torch.nn.Parameter(torch.zeros(1, 2, dtype=torch.int64), requires_grad=False)
-    refusal(torch, linear, "torch.int64", "not floating-point")
+    refusal(linear, "torch.int64", "not floating-point")

@@ -7,13 +7,15 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import TORCH_MISSING, import_or_skip
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
 from nn import MLP, Neuron, compare_with_torch
 
-pytestmark = pytest.mark.usefixtures("torch")
+torch = import_or_skip("torch", TORCH_MISSING)
+
 
 #: "To rounding": float64 leaves about 1e-16 per operation, relative to the numbers summed;
 #: anything beyond 1e-13 of the largest gradient (or of the loss) is a different formula.
@@ -85,7 +87,7 @@ def test_binary_hinge_agrees_with_the_same_formula_in_pytorch(activation):
     agrees(compare_with_torch(model, X2, YPM, loss=nn.hinge_loss))
 
 
-def test_the_multiclass_hinge_is_k_times_pytorchs_multi_margin_loss(torch):
+def test_the_multiclass_hinge_is_k_times_pytorchs_multi_margin_loss():
     """The normalisation, pinned with the notes' cat/car/frog scores (cat image: L = 2.9)."""
     scores = torch.tensor([[3.2, 5.1, -1.7]], dtype=torch.float64)
     theirs = torch.nn.functional.multi_margin_loss(scores, torch.tensor([0])).item()
@@ -93,7 +95,7 @@ def test_the_multiclass_hinge_is_k_times_pytorchs_multi_margin_loss(torch):
     assert ours == pytest.approx(2.9) and ours == pytest.approx(3 * theirs, rel=1e-15)
 
 
-def test_the_reported_pytorch_loss_is_pytorchs_own(torch):
+def test_the_reported_pytorch_loss_is_pytorchs_own():
     model = MLP(3, [4, 3], seed=0)
     report = compare_with_torch(model, X3, Y3, loss=nn.cross_entropy)
     twin = nn.to_torch(model)
@@ -102,7 +104,7 @@ def test_the_reported_pytorch_loss_is_pytorchs_own(torch):
     assert report.torch_loss == expected
 
 
-def test_the_reported_gradients_are_pytorchs_own(torch):
+def test_the_reported_gradients_are_pytorchs_own():
     model = MLP(2, [3, 1], seed=0)
     report = compare_with_torch(model, X2, Y01, loss=nn.bce_with_logits)
     twin = nn.to_torch(model)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import TORCH_MISSING, import_or_skip
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,7 +14,8 @@ from autograd import Value, custom_op, dot, no_grad, torch_gradients
 from autograd.engine import _ON_GRAPH
 from autograd.torch_check import TORCH_OPS
 
-pytestmark = pytest.mark.usefixtures("torch")
+torch = import_or_skip("torch", TORCH_MISSING)
+
 
 
 def agrees(root: Value) -> tuple[dict, dict]:
@@ -127,7 +129,7 @@ def test_no_grad_is_left_changed():
     assert (x.grad, y.grad) == (7.0, 3.0)
 
 
-def test_it_works_inside_pytorchs_no_grad(torch):
+def test_it_works_inside_pytorchs_no_grad():
     x = Value(2.0)
     with torch.no_grad():
         assert torch_gradients(x.tanh())[x] == pytest.approx(1 - math.tanh(2.0) ** 2)
