@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import import_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -33,6 +34,7 @@ COURSE = [
     "04_training_an_mlp",
     "05_k_way_classification",
     "06_checking_gradients",
+    "08_graduating_to_pytorch",
 ]
 
 
@@ -40,7 +42,7 @@ def _read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
-def test_the_six_notebooks_follow_the_course_order():
+def test_the_notebooks_follow_the_course_order():
     assert [p.stem for p in PATHS] == COURSE
 
 
@@ -94,6 +96,9 @@ def executed(tmp_path_factory):
     results = {}
 
     def run(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
+        package, install = runner.REQUIRES.get(path.stem, (None, None))
+        if package:
+            import_or_skip(package, f"{path.name} needs {package}, not installed ({install})")
         if path not in results:
             results[path] = runner.execute(path, cwd=tmp_path_factory.mktemp(path.stem))
         return results[path]
@@ -137,6 +142,12 @@ QUOTED = {
         "SVM loss gradient: [-1.0, 1.0, 0.0]",
     ],
     "06_checking_gradients": ["MISMATCH", "fixed passes at 20 of 20 points", "f''(2) = 12.0"],
+    "08_graduating_to_pytorch": [
+        "PyTorch agrees: True",
+        "do/dw1  ours +1.000000   PyTorch +1.000000",
+        "largest difference in the losses over 40 steps: ",
+        "hinge loss, tanh: True",
+    ],
 }
 
 
@@ -157,3 +168,24 @@ def test_notebook_output_shows_the_numbers_its_prose_quotes(name, executed):
     shown = _text_output(nb)
     missing = [text for text in QUOTED[name] if text not in shown]
     assert not missing, f"{name}.ipynb no longer prints {missing}"
+
+
+def _images(nb: nbformat.NotebookNode) -> list[int]:
+    """The cells (1-based) that display a PNG image."""
+    return [number for number, cell in enumerate(nb.cells, start=1)
+            for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
+
+
+def test_graduating_notebook_draws_both_loss_curves_and_the_pytorch_trained_boundary(executed):
+    nb, _ = executed(NOTEBOOKS / "08_graduating_to_pytorch.ipynb")
+    images = _images(nb)
+    assert len(images) == 2, f"images in cells {images}"
+    curves = nb.cells[images[0] - 1].source
+    assert "torch_losses" in curves and "after.loss" in curves
+
+
+def test_graduating_notebook_shows_losses_identical_step_by_step(executed):
+    nb, _ = executed(NOTEBOOKS / "08_graduating_to_pytorch.ipynb")
+    shown = _text_output(nb)
+    gap = shown.split("largest difference in the losses over 40 steps: ")[1].split()[0]
+    assert float(gap) < 1e-12
