@@ -19,7 +19,7 @@ from autograd.engine import (
     topological_order,
 )
 from autograd.files import write_atomically
-from autograd.format import format_number
+from autograd.format import format_number, format_table
 from autograd.functional import grad, value_and_grad
 from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
@@ -38,6 +38,6 @@ __all__ = [
     # pictures and step-through
     "Graph", "GraphTooLargeError", "GraphvizError", "RendererNotFoundError", "Step", "Trace",
     "draw_dot", "trace_backward",
-    # showing numbers and writing files, as every picture and saved model does
-    "format_number", "write_atomically",
+    # showing numbers and tables and writing files, as every picture, report and saved model does
+    "format_number", "format_table", "write_atomically",
 ]

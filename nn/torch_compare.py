@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd import Value, dot, format_number, gradients, import_torch
+from autograd import Value, dot, format_number, format_table, gradients, import_torch
 from nn.losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.module import Module
 from nn.torch_bridge import dense_layers, to_torch, torch_name, torch_places
@@ -131,9 +131,7 @@ class TorchComparison:
              f"{row.difference:.1e}", "ok" if row.ok else "MISMATCH")
             for row in self.rows
         ]
-        widths = [max(len(line[c]) for line in lines) for c in range(len(header))]
-        table = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
-                 for line in lines]
+        table = format_table(lines)
         verdict = "PyTorch agrees" if self else "PyTorch DISAGREES"
         return "\n".join([
             f"loss: ours {self.loss!r}, PyTorch's {self.torch_loss!r}, difference "
