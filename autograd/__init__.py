@@ -13,8 +13,10 @@ from autograd.engine import (
     Constant,
     Parameter,
     Value,
+    backprop,
     custom_op,
     dot,
+    forward_order,
     gradients,
     topological_order,
 )
@@ -29,8 +31,9 @@ from autograd.torch_check import import_torch, torch_gradients
 from autograd.trace import Step, Trace, trace_backward
 
 __all__ = [
-    "AnomalyError", "Constant", "GradcheckReport", "Parameter", "Value", "cos", "custom_op",
-    "detect_anomaly", "dot", "enable_grad", "exp", "grad", "gradcheck", "gradients",
+    "AnomalyError", "Constant", "GradcheckReport", "Parameter", "Value", "backprop", "cos",
+    "custom_op", "detect_anomaly", "dot", "enable_grad", "exp", "forward_order", "grad",
+    "gradcheck", "gradients",
     "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu", "sigmoid", "sin", "sqrt",
     "tanh", "topological_order", "value_and_grad",
     # checking against PyTorch (an optional extra, imported only when called)

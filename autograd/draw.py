@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 
-from autograd.engine import Constant, Value
+from autograd.engine import Constant, Value, forward_order
 from autograd.format import format_number
 from autograd.render import Graph, GraphvizError, RendererNotFoundError
 
@@ -112,30 +112,6 @@ def graph_nodes(root: Value, max_nodes: int, what: str) -> list[Value]:
     there are more than ``max_nodes``."""
     order = forward_order(root)
     check_size(order, max_nodes, what)
-    return order
-
-
-def forward_order(root: Value) -> list[Value]:
-    """Every value of ``root``'s graph, each after its parents, in the order the expression
-    reads: ``x1*w1 + x2*w2`` lists x1, w1, x1*w1, x2, w2, x2*w2, the sum. (Pictures and names
-    follow it; ``backward()`` needs only some order with parents first.)
-
-    Iterative depth-first search, parents in argument order, so deep graphs do not reach
-    Python's recursion limit.
-    """
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
     return order
 
 

@@ -15,6 +15,10 @@ Every operation below computes its result and its local derivatives side by side
 Memory: a node holds only its float, its parents tuple and its local-derivative tuple. Nothing
 points back from a parent to a child and no closure refers to its node, so a graph has no
 reference cycles and is freed by reference counting the moment its last reference goes.
+
+micrograd's way of writing an operation works too: ``out = Value(t, (x,), 'tanh')`` and then
+``out._backward = a closure`` that adds to each child's ``.grad``. Such a node has no
+``local_grads`` (``None``); backward calls its closure instead.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
-from typing import Union
+from typing import Any, Union
 
 from autograd import floatmath as fm
 from autograd.format import format_number
@@ -40,6 +44,10 @@ _ONES = (1.0, 1.0)
 _PLUS_MINUS = (1.0, -1.0)
 _MINUS_ONE = (-1.0,)
 _ONE = (1.0,)
+#: The local derivative of an output that does not depend on its input here: relu(x) for
+#: x <= 0 and x ** 0. Backward passes nothing back through it, whatever dL/d(output) is, as
+#: PyTorch's threshold_backward does: an inf or nan from above must not turn 0 * inf into nan.
+_NO_FLOW = (0.0,)
 
 
 class Value:
@@ -55,12 +63,21 @@ class Value:
             leaves.
         parents: the Values it was computed from, in argument order; ``x * x`` has ``(x, x)``.
         local_grads: d(this value)/d(parent) for each parent, as floats, in the same order (the
-            lectures' local gradients); backward multiplies each by dL/d(this value).
+            lectures' local gradients); backward multiplies each by dL/d(this value). ``None``
+            for a micrograd-style node, whose ``_backward`` closure does that work itself.
+
+    micrograd's names work as well: ``_prev`` (the parents), ``_op`` (the op) and ``_backward()``
+    (this one node's chain-rule step). Attributes of your own can be set on any Value
+    (``p.m = 0.0`` for an optimizer's state); they cost nothing until the first one is set.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads")
+    # __dict__ holds attributes of your own; it is created only when the first one is set.
+    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "__dict__")
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Number, _children: Iterable[Value] = (), _op: str = "",
+                 label: str = "") -> None:
+        """``Value(2.0, label="x")``; or micrograd's ``Value(data, (a, b), '+')`` for the result
+        of an operation you write yourself, whose ``_backward`` closure you then assign."""
         if type(data) is not float:
             data = _to_float(data, "Value()")
         if type(label) is not str:
@@ -70,7 +87,45 @@ class Value:
         self.label = label
         self.op = ""
         self.parents: tuple[Value, ...] = ()
-        self.local_grads: tuple[float, ...] = ()
+        self.local_grads: tuple[float, ...] | None = ()
+        if _children != ():
+            _adopt_children(self, _children, _op)
+        elif _op:
+            self.op = _micrograd_op(_op)
+
+    # ---------------------------------------------------------------- micrograd's names ---
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """micrograd's name for ``parents`` (a tuple in argument order here, not a set)."""
+        return self.parents
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name for ``op``."""
+        return self.op
+
+    @_op.setter
+    def _op(self, op: str) -> None:
+        self.op = _micrograd_op(op)
+
+    def _backward(self) -> None:
+        """This one node's chain-rule step, as micrograd's ``_backward``: for each parent x,
+        ``dL/dx += d(this)/dx * dL/d(this)``. Nothing for a leaf.
+
+        The lecture calls it node by node (``o.grad = 1.0; o._backward(); n._backward() ...``);
+        ``backward()`` does the same for every node, in reverse topological order. A
+        micrograd-style node replaces this method with the closure assigned to it.
+        """
+        local = self.local_grads
+        if local is None:
+            raise _missing_backward(self)
+        if local is _NO_FLOW:  # relu(x <= 0), x ** 0: nothing flows back
+            return
+        g = self.grad
+        for parent, d in zip(self.parents, local):
+            old = parent.grad
+            parent.grad = d * g if old is None else old + d * g
 
     # ---------------------------------------------------------------- arithmetic ---------
 
@@ -142,7 +197,9 @@ class Value:
             db = 0.0 if (a == 0.0 and b >= 0.0) else out * fm.log(a)
             return _make(out, (self, other), (da, db), "**")
         n = _to_float(other, "**", self)
-        da = 0.0 if n == 0.0 else n * fm.power(a, n - 1.0)
+        if n == 0.0:  # a ** 0 = 1 whatever a is: nothing flows back, as PyTorch's pow_backward
+            return _make(fm.power(a, n), (self,), _NO_FLOW, "**" + _exponent_text(other, n))
+        da = n * fm.power(a, n - 1.0)
         return _make(fm.power(a, n), (self,), (da,), "**" + _exponent_text(other, n))
 
     _ON_GRAPH["**"] = lambda out, a, b: (
@@ -192,9 +249,14 @@ class Value:
     _ON_GRAPH["sigmoid"] = lambda out, a: (out * (1.0 - out),)
 
     def relu(self) -> Value:
-        """ReLU(x) = max(0, x);  d/dx = 1 for x > 0, else 0 (so relu'(0) = 0)."""
+        """ReLU(x) = max(0, x);  d/dx = 1 for x > 0, else 0 (so relu'(0) = 0).
+
+        Where x <= 0 nothing flows back at all, as in PyTorch: dL/dx is 0 even when dL/d(relu) is
+        inf or nan (``sqrt(relu(x))`` at x = -1 gives dx = 0, not 0 * inf = nan)."""
         x = self.data
-        return _make(0.0 if x <= 0.0 else x, (self,), (1.0 if x > 0.0 else 0.0,), "relu")
+        if x <= 0.0:
+            return _make(0.0, (self,), _NO_FLOW, "relu")
+        return _make(x, (self,), _ONE, "relu")  # x > 0, or nan (which passes on, as in PyTorch)
 
     _ON_GRAPH["relu"] = lambda out, a: (1.0 if a.data > 0.0 else 0.0,)
 
@@ -256,7 +318,7 @@ class Value:
         differentiated again (second derivatives). A leaf's gradient then refers back to the leaf:
         set ``x.grad = 0.0`` when done so the graph can be freed without the cyclic collector.
         """
-        add_back(_backward_pass(self, create_graph)[2])
+        backprop(self, create_graph=create_graph)
 
     def zero_grad(self) -> None:
         """Set ``.grad = 0.0`` on every node of the graph that produced this Value."""
@@ -267,7 +329,8 @@ class Value:
         grad = self.grad
         if isinstance(grad, Value):
             grad = grad.data
-        text = f"Value(data={format_number(self.data)}, grad={format_number(grad)}"
+        shown = "None" if grad is None else format_number(grad)
+        text = f"Value(data={format_number(self.data)}, grad={shown}"
         return text + (f", label={self.label!r})" if self.label else ")")
 
 
@@ -343,9 +406,13 @@ def dot(a: Sequence[Operand], b: Sequence[Operand], bias: Operand | None = None)
     """
     if len(a) != len(b):
         raise ValueError(f"dot needs sequences of the same length, got {len(a)} and {len(b)}")
+    if bias is not None and not isinstance(bias, Value):
+        bias = _operand(bias, "dot", None)
     parents: list[Value] = []
     local: list[float] = []
-    total = 0.0
+    # Summed from the bias, as micrograd's neuron does (sum(w_i x_i, start=b)): the same
+    # additions in the same order give micrograd's numbers to the last bit.
+    total = 0.0 if bias is None else bias.data
     for x, y in zip(a, b):
         if not isinstance(x, Value):
             x = _operand(x, "dot", None)
@@ -356,9 +423,6 @@ def dot(a: Sequence[Operand], b: Sequence[Operand], bias: Operand | None = None)
         parents += (x, y)
         local += (yd, xd)
     if bias is not None:
-        if not isinstance(bias, Value):
-            bias = _operand(bias, "dot", None)
-        total += bias.data
         parents.append(bias)
         local.append(1.0)
     return _make(total, tuple(parents), tuple(local), "dot")
@@ -383,10 +447,7 @@ def _make(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
     flags = mode.get()
     if flags:
         if flags & ANOMALY and not math.isfinite(data):
-            inputs = ", ".join(format_number(p.data) for p in parents)
-            raise AnomalyError(
-                f"detect_anomaly: {op}({inputs}) = {data}: the first non-finite value in the "
-                f"forward pass; check this operation's inputs")
+            raise _forward_anomaly(op, parents, data)
         if flags & NO_GRAD:
             out.op = ""
             out.parents = ()
@@ -396,6 +457,12 @@ def _make(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
     out.parents = parents
     out.local_grads = local_grads
     return out
+
+
+def _forward_anomaly(op: str, parents: tuple, data: float) -> AnomalyError:
+    inputs = ", ".join(format_number(p.data) for p in parents)
+    return AnomalyError(f"detect_anomaly: {op}({inputs}) = {data}: the first non-finite value "
+                        f"in the forward pass; check this operation's inputs")
 
 
 def _to_float(x: object, op: str, value: Value | None = None) -> float:
@@ -428,124 +495,296 @@ def _compare_data(x: object) -> float:
 
 def _exponent_text(n: object, value: float) -> str:
     # "**2" for micrograd's x**2; repr keeps every digit so the op states the exponent exactly.
-    return repr(n) if isinstance(n, int) else repr(value)
+    # A bool or an IntEnum is the integer it stands for: x ** True is x ** 1, op "**1".
+    return str(int(n)) if isinstance(n, int) else repr(value)
 
 
-# ---------------------------------------------------------------- graph traversal ----------
+# ---------------------------------------------------------------- the graph ----------------
+
+def forward_order(root: Value) -> list[Value]:
+    """Every node of ``root``'s graph, each after its parents, in the order the expression
+    reads: ``x1*w1 + x2*w2`` lists x1, w1, x1*w1, x2, w2, x2*w2, the sum.
+
+    The one walk of the graph: backward goes through it in reverse, pictures and the
+    step-through name and draw nodes in it.
+    """
+    return _walk(root, None)
+
 
 def topological_order(root: Value) -> list[Value]:
     """Every node of ``root``'s graph, each listed before its parents (root first).
 
     This is the order backward visits nodes: a node comes after every node that uses it.
     """
-    operations, leaves = operations_and_leaves(root)
-    return operations + leaves
+    order = _walk(root, None)
+    order.reverse()
+    return order
 
 
-#: A node and the non-zero gradient a backward pass took from it, to be added back.
+#: A node and the gradient an earlier pass had left in it, set aside by this pass.
 Saved = list[tuple[Value, "float | Value"]]
 
 
-def operations_and_leaves(root: Value, saved: Saved | None = None
-                          ) -> tuple[list[Value], list[Value]]:
-    """The graph's operation nodes in topological order (root first), and its leaves.
+def _walk(root: Value, set_aside: Saved | None) -> list[Value]:
+    """``forward_order``: a depth-first search, parents in argument order, each node listed
+    once all its parents are. Iterative, so depth is limited by memory, not by Python's
+    recursion limit.
 
-    Depth-first search, iterative so that depth is limited by memory and not by Python's
-    recursion limit. A walk goes from a node into its last unseen parent, and on, collecting the
-    nodes it expands in a ``run``; a node's other unseen parents wait on the stack. A run sits on
-    the stack below whatever was pushed while it was collected, so it comes off only after all
-    of that is finished: then its nodes are finished too, deepest first. Where a node leaves
-    parents waiting, the walk starts a new run, which must finish before those parents do.
-    A leaf has no ancestors, so it is listed when first seen; leaves go after all operations,
-    which keeps every node before its parents.
+    From a node the walk goes straight on into its first unseen operation; the nodes walked
+    through form a ``run`` that is listed backwards (deepest first) once finished. A leaf is
+    finished the moment it is seen. Parents still unseen behind the one walked into wait on the
+    stack, above the run: they are listed before it, in argument order. (A leaf that waits is
+    listed where it waited, even if a sibling's subtree reaches it first: only a shared leaf's
+    place among the leaves can differ from a recursive search.)
 
-    With a ``saved`` list, the walk also readies a backward pass, which must start from zero
-    (a node still holding an earlier pass's gradient would pass it on again): each non-zero
-    ``.grad`` is moved into ``saved`` as ``(node, grad)`` and set to 0.0. Doing it here, while
-    each node is at hand, spares a second trip through the whole graph.
+    With ``set_aside``, the walk readies a backward pass, which must start from zero: each
+    node's non-zero ``.grad`` (or ``None``, PyTorch's "no gradient yet") is moved into
+    ``set_aside`` and set to 0.0. Doing it here, while each node is at hand, spares a second
+    trip through memory.
     """
-    clear = saved is not None
-    if not root.parents:
-        if clear and root.grad:
-            saved.append((root, root.grad))
-            root.grad = 0.0
-        return [], [root]
-    finished: list[Value] = []  # each node after all its ancestors
-    leaves: list[Value] = []
+    order: list[Value] = []
     seen: set[Value] = set()
+    mark = seen.add
+    clear = set_aside is not None
     stack: list = [root]
-    push, pop, mark = stack.append, stack.pop, seen.add
+    push, pop = stack.append, stack.pop
     while stack:
         item = pop()
-        if type(item) is list:  # a run whose every ancestor is finished
+        if type(item) is list:  # a finished run, or a leaf that waited: [leaf]
             item.reverse()
-            finished += item
+            order += item
             continue
-        if item in seen:  # pushed twice before it was expanded
+        if item in seen:  # waited, and was reached another way meanwhile
             continue
         node = item
         run = [node]
         push(run)
         while True:
             mark(node)
-            if clear and node.grad:
-                saved.append((node, node.grad))
+            if clear and node.grad != 0.0:  # (None, "no gradient yet", is set aside too)
+                set_aside.append((node, node.grad))
                 node.grad = 0.0
             walk_on = None
-            waiting = False
+            waiting = None
             for parent in node.parents:
-                if parent not in seen:
-                    if not parent.parents:
-                        mark(parent)
-                        leaves.append(parent)
-                        if clear and parent.grad:
-                            saved.append((parent, parent.grad))
-                            parent.grad = 0.0
-                    else:  # the last such parent is walked into, as if pushed last
-                        if walk_on is not None:
-                            push(walk_on)
-                            waiting = True
-                        walk_on = parent
+                if parent in seen:
+                    continue
+                if not parent.parents:  # a leaf: finished as soon as it is seen
+                    mark(parent)
+                    if clear and parent.grad != 0.0:
+                        set_aside.append((parent, parent.grad))
+                        parent.grad = 0.0
+                    if walk_on is None:  # before the walked-into subtree: listed now
+                        order.append(parent)
+                    else:
+                        waiting = waiting or []
+                        waiting.append([parent])
+                elif walk_on is None:
+                    walk_on = parent
+                else:
+                    waiting = waiting or []
+                    waiting.append(parent)
             if walk_on is None:
                 break
-            if waiting:
+            if waiting:  # they come off the stack in argument order, before this run
+                waiting.reverse()
+                stack += waiting
                 run = []
                 push(run)
             run.append(walk_on)
             node = walk_on
-    finished.reverse()
-    return finished, leaves
+    return order
+
+
+# ---------------------------------------------------------------- backward -----------------
+#
+# One protocol serves backward(), gradients() (behind autograd.grad) and trace_backward():
+#
+#   1. walk the graph (forward_order), setting aside the gradients an earlier pass left;
+#   2. dL/dL = 1; then, each node after every node that uses it, the chain rule
+#          dL/dx += dL/dnode * dnode/dx        for each parent x of the node
+#      so every gradient is this pass's alone, computed from zero;
+#   3. finish: backward() adds what was set aside back (gradients accumulate, as in
+#      PyTorch); gradients() reads the result and puts the old gradients back.
+#
+# If anything interrupts 1-3 (an error, an anomaly, Ctrl-C), every .grad is put back as it was.
+
+#: trace_backward's recorder: called once per node with parents, after its step, with the
+#: node, dL/dnode and, per parent, ``(parent, local derivative, contribution, before, after)``.
+Recorder = Callable[[Value, float, list[tuple[Value, float, float, float, float]]], None]
+
+
+def backprop(root: Value, *, create_graph: bool = False,
+             record: Recorder | None = None) -> list[Value]:
+    """``root.backward()``: add d(root)/d(node) to every node's ``.grad``; return the graph's
+    nodes in ``forward_order``. ``record`` (see ``Recorder``) is told every step."""
+    return _backprop(root, create_graph, record, _add_back)
 
 
 def gradients(root: Value, create_graph: bool = False) -> dict[Value, float | Value]:
     """d(root)/d(node) for every node of ``root``'s graph; every ``.grad`` is left as it was.
 
-    The functional form behind ``autograd.grad``: it runs the same backward pass as
-    ``root.backward()`` (which needs ``.grad`` for the running sums), reads the result, and then
-    puts back the gradients the pass overwrote. Like ``backward()``, it is not meant to run on a
-    graph that another thread is backpropagating through at the same moment.
+    The functional form behind ``autograd.grad``: the same pass as ``root.backward()`` (which
+    keeps its running sums in ``.grad``), read, and then the old gradients put back. Like
+    ``backward()``, it must not run on a graph another thread is backpropagating through.
     """
-    operations, leaves, saved = _backward_pass(root, create_graph)
-    nodes = operations + leaves
-    result = {node: node.grad for node in nodes}
-    put_back(nodes, saved)
+    return _backprop(root, create_graph, None, _read_and_put_back)
+
+
+def _backprop(root: Value, create_graph: bool, record: Recorder | None,
+              finish: Callable[[list[Value], Saved], Any]) -> Any:
+    flags = mode.get()
+    if create_graph and flags & NO_GRAD:
+        raise RuntimeError("backward(create_graph=True) inside no_grad(): no graph can be built "
+                           "for the gradients; leave the no_grad() block first")
+    saved: Saved = []
+    order: list[Value] = []
+    try:
+        order = _walk(root, saved)  # 1. set earlier gradients aside
+        root.grad = 1.0  # 2. dL/dL = 1, then the chain rule
+        if create_graph or record is not None or flags & ANOMALY:
+            _propagate_checked(order, create_graph, bool(flags & ANOMALY), record)
+        else:
+            _propagate(order)
+        return finish(order, saved)  # 3. add back, or read and put back
+    except BaseException:  # an error, an anomaly, Ctrl-C, even during 3: undo it all
+        put_back(order, saved)
+        raise
+
+
+def _propagate(order: list[Value]) -> None:
+    """Step 2 on plain floats: the hot loop of every training step.
+
+    Most nodes are binary operations: unpacking their two parents directly is several times
+    faster than a zip per node. A micrograd-style node has no local derivatives (``None``);
+    unpacking them stops the loop with a TypeError, and the node's own ``_backward`` closure
+    does its step before the loop carries on (a check on every node would cost more).
+    """
+    nodes = reversed(order)
+    while True:
+        try:
+            for node in nodes:
+                g = node.grad
+                parents = node.parents
+                if len(parents) == 2:
+                    a, b = parents
+                    da, db = node.local_grads
+                    a.grad += da * g
+                    b.grad += db * g
+                elif parents and node.local_grads is not _NO_FLOW:  # relu(x <= 0): none
+                    for parent, d in zip(parents, node.local_grads):
+                        parent.grad += d * g
+            return
+        except TypeError:
+            if node.local_grads is not None:  # a real error, not a micrograd-style node
+                raise
+            node._backward()
+
+
+def _propagate_checked(order: list[Value], create_graph: bool, check: bool,
+                       record: Recorder | None) -> None:
+    """Step 2 for the slow modes: Value gradients (create_graph), anomaly checks, a recorder.
+    The same chain rule, one parent at a time."""
+    for node in reversed(order):
+        parents = node.parents
+        if not parents:
+            continue
+        g = node.grad
+        local = _local_grads_for(node, create_graph)
+        flows = node.local_grads is not _NO_FLOW
+        updates = []
+        for parent, d in zip(parents, local):
+            contribution = d * g if flows else 0.0
+            if check:
+                _check_contribution(node, parent, contribution)
+            old = parent.grad
+            # Starting from the contribution itself keeps "0.0 + ..." out of gradient graphs.
+            fresh = create_graph and type(old) is float and old == 0.0
+            parent.grad = contribution if fresh else old + contribution
+            if record is not None:
+                updates.append((parent, d, contribution, old, parent.grad))
+        if record is not None:
+            record(node, g, updates)
+
+
+def _local_grads_for(node: Value, create_graph: bool) -> tuple:
+    """A node's local derivatives for the slow loop: Values for create_graph, else floats."""
+    if node.local_grads is None:
+        if create_graph:
+            raise RuntimeError(
+                f"backward(create_graph=True) cannot differentiate through the micrograd-style "
+                f"node {node.op!r}: its _backward closure works on numbers; build it from Value "
+                f"operations, or use create_graph=False")
+        return closure_local_grads(node)
+    return _local_grads_on_graph(node) if create_graph else node.local_grads
+
+
+def closure_local_grads(node: Value) -> tuple[float, ...]:
+    """The local derivatives of a micrograd-style node, read off its ``_backward`` closure:
+    run with dL/dnode = 1 and every parent's gradient at 0, it adds d(node)/d(parent) to each
+    parent. Every ``.grad`` is left as it was. A parent listed twice (``x * x``) receives both
+    of its derivatives at once; they are counted at its first place."""
+    parents = node.parents
+    kept = [(p, p.grad) for p in parents]
+    upstream = node.grad
+    try:
+        for p in parents:
+            p.grad = 0.0
+        node.grad = 1.0
+        node._backward()
+        found = [p.grad for p in parents]
+    finally:
+        for p, old in kept:
+            p.grad = old
+        node.grad = upstream
+    counted: set[Value] = set()
+    local = []
+    for p, d in zip(parents, found):
+        local.append(0.0 if p in counted else _to_float(d, f"{node.op!r}'s _backward"))
+        counted.add(p)
+    return tuple(local)
+
+
+def _add_back(order: list[Value], saved: Saved) -> list[Value]:
+    """Step 3 of backward(): accumulation, as in PyTorch (``None`` counts as no gradient)."""
+    for node, old in saved:
+        if old is not None:
+            node.grad = old + node.grad
+    return order
+
+
+def _read_and_put_back(order: list[Value], saved: Saved) -> dict[Value, float | Value]:
+    """Step 3 of gradients(): read this pass's gradients, then leave ``.grad`` as it was."""
+    result = {node: node.grad for node in order}
+    put_back(order, saved)
     return result
 
 
-def add_back(saved: Saved) -> None:
-    """Add the gradients a pass took away (see ``operations_and_leaves``) back into ``.grad``:
-    accumulation, as in PyTorch."""
-    for node, old in saved:
-        node.grad = old + node.grad
-
-
 def put_back(nodes: Iterable[Value], saved: Saved) -> None:
-    """Leave ``.grad`` on ``nodes`` exactly as it was before a pass took ``saved``: what
-    ``gradients()`` does after reading a pass, and any pass that fails half-way."""
+    """Leave ``.grad`` on ``nodes`` exactly as it was before a pass set ``saved`` aside."""
     for node in nodes:
         node.grad = 0.0
     for node, old in saved:
         node.grad = old
+
+
+def _missing_backward(node: Value) -> TypeError:
+    return TypeError(
+        f"cannot backpropagate through the node {node.op or 'Value'!r} "
+        f"(data={format_number(node.data)}): it was made micrograd's way, "
+        f"Value(data, _children, _op), but has no _backward. Assign one that adds to each "
+        f"child's grad, e.g. out._backward = lambda: setattr(x, 'grad', x.grad + d * out.grad), "
+        f"or make the node with autograd.custom_op(op, data, parents, local_grads)")
+
+
+def _check_contribution(node: Value, parent: Value, contribution: float | Value) -> None:
+    number = contribution.data if isinstance(contribution, Value) else contribution
+    if not math.isfinite(number):
+        inputs = ", ".join(format_number(p.data) for p in node.parents)
+        name = f" {parent.label!r}" if parent.label else ""
+        raise AnomalyError(
+            f"detect_anomaly: backward through {node.op}({inputs}) gave a non-finite gradient "
+            f"{number} for its input{name} = {format_number(parent.data)}")
 
 
 def identity(x: Value) -> Value:
@@ -561,73 +800,33 @@ def identity(x: Value) -> Value:
 _ON_GRAPH["id"] = lambda out, a: (1.0,)
 
 
-def _backward_pass(root: Value, create_graph: bool) -> tuple[list[Value], list[Value], list]:
-    """Set every node's ``.grad`` to d(root)/d(node), from zero; return the operations, the
-    leaves and the non-zero gradients the pass overwrote (see ``operations_and_leaves``).
-
-    The chain rule in reverse topological order: by the time a node is reached, every node that
-    uses it has added its share (``dL/dx += dL/dy * dy/dx``), so its gradient is complete and can
-    be passed on. Leaves have nothing to pass on.
-    """
-    flags = mode.get()
-    if create_graph and flags & NO_GRAD:
-        raise RuntimeError("backward(create_graph=True) inside no_grad(): no graph can be built "
-                           "for the gradients; leave the no_grad() block first")
-    saved: Saved = []
-    operations: list[Value] = []
-    leaves: list[Value] = []
+def _adopt_children(node: Value, children: Iterable[Value], op: object) -> None:
+    """Make ``node`` a micrograd-style result: parents given, derivatives from a closure."""
+    if isinstance(children, str):
+        raise TypeError(
+            f"Value({format_number(node.data)}, {children!r}): the second argument is "
+            f"micrograd's _children, a tuple of Values; give a name as label={children!r}")
     try:
-        operations, leaves = operations_and_leaves(root, saved)
-        root.grad = 1.0
-        if create_graph or flags & ANOMALY:
-            _propagate_checked(operations, create_graph, bool(flags & ANOMALY))
-        else:
-            _propagate(operations)
-    except BaseException:  # an anomaly, Ctrl-C half-way: leave every .grad as it was
-        put_back(operations + leaves, saved)
-        raise
-    return operations, leaves, saved
+        parents = tuple(children)
+    except TypeError:
+        raise TypeError(f"Value(data, _children, _op): _children must be a tuple of Values, "
+                        f"got {type(children).__name__}") from None
+    for p in parents:
+        if not isinstance(p, Value):
+            raise TypeError(f"Value(data, _children, _op): _children must be Values, got "
+                            f"{type(p).__name__}")
+    node.op = _micrograd_op(op)
+    if parents:
+        node.parents = parents
+        node.local_grads = None  # backward calls the node's _backward closure
+        if mode.get() & ANOMALY and not math.isfinite(node.data):
+            raise _forward_anomaly(node.op, parents, node.data)
 
 
-def _propagate(operations: list[Value]) -> None:
-    """The hot loop of every training step: plain floats. Most nodes are binary operations;
-    unpacking their two parents directly is several times faster than a zip per node."""
-    for node in operations:
-        g = node.grad
-        parents = node.parents
-        if len(parents) == 2:
-            a, b = parents
-            da, db = node.local_grads
-            a.grad += da * g
-            b.grad += db * g
-        else:
-            for parent, d in zip(parents, node.local_grads):
-                parent.grad += d * g
-
-
-def _propagate_checked(operations: list[Value], create_graph: bool, check: bool) -> None:
-    """The same loop for the slow modes: Value gradients (create_graph) and anomaly checks."""
-    for node in operations:
-        g = node.grad
-        local = _local_grads_on_graph(node) if create_graph else node.local_grads
-        for parent, d in zip(node.parents, local):
-            contribution = d * g
-            if check:
-                _check_contribution(node, parent, contribution)
-            old = parent.grad
-            # Starting from the contribution itself keeps "0.0 + ..." out of gradient graphs.
-            fresh = type(old) is float and old == 0.0
-            parent.grad = contribution if fresh else old + contribution
-
-
-def _check_contribution(node: Value, parent: Value, contribution: float | Value) -> None:
-    number = contribution.data if isinstance(contribution, Value) else contribution
-    if not math.isfinite(number):
-        inputs = ", ".join(format_number(p.data) for p in node.parents)
-        name = f" {parent.label!r}" if parent.label else ""
-        raise AnomalyError(
-            f"detect_anomaly: backward through {node.op}({inputs}) gave a non-finite gradient "
-            f"{number} for its input{name} = {format_number(parent.data)}")
+def _micrograd_op(op: object) -> str:
+    if not isinstance(op, str):
+        raise TypeError(f"Value _op must be a str such as 'tanh', got {type(op).__name__}")
+    return op
 
 
 def as_value(x: Operand) -> Value:

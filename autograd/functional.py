@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from numbers import Real
 from typing import Any
 
-from autograd.engine import Value, _to_float, gradients, identity
+from autograd.engine import Constant, Value, _to_float, gradients, identity
 from autograd.modes import enable_grad
 
 ArgNums = int | Sequence[int]
@@ -31,8 +32,8 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
     """A function returning ``(f(*args), df/d args[argnums])``.
 
     ``argnums`` is an index, or a sequence of indices for a tuple of partial derivatives. ``f``
-    must return a scalar (a Value or a number; a number means f does not depend on its inputs
-    and every derivative is 0).
+    must return a scalar Value: a plain number is refused, as JAX and ``torch.func`` refuse it,
+    because it means the graph was cut (``math.sin(x)`` instead of ``autograd.sin(x)``).
     """
     single = isinstance(argnums, int)
     indices = (argnums,) if single else tuple(argnums)
@@ -68,19 +69,30 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
                         args[i] = Value(a)
                 out = f(*args, **kwargs)
                 if not isinstance(out, Value):
-                    if isinstance(out, (int, float)):  # f ignored its inputs: derivatives are 0
-                        derivs = tuple(0.0 for _ in positions)
-                        return out, (derivs[0] if single else derivs)
-                    raise TypeError(f"grad needs f to return a scalar Value or number, got "
-                                    f"{type(out).__name__}")
+                    raise _not_a_value(out)
                 grads = gradients(out, create_graph=nested)
         finally:
             _depth.reset(token)
         derivs = tuple(grads.get(args[i], 0.0) for i in positions)
+        if nested:  # a constant derivative (d/dx of x + 1) is still a Value: an outer grad
+            derivs = tuple(d if isinstance(d, Value) else Constant(d) for d in derivs)
         value = out if nested else out.data
         return value, (derivs[0] if single else derivs)
 
     return wrapped
+
+
+def _not_a_value(out: object) -> TypeError:
+    # As jax.grad and torch.func.grad: a plain number means the graph was cut somewhere (a
+    # Value passed through math.sin or float() is only a number afterwards), and a derivative
+    # of 0 would be silently wrong.
+    if isinstance(out, Real) and not isinstance(out, bool):
+        return TypeError(
+            f"grad: f returned the plain number {out!r}, not a Value, so its derivative cannot "
+            f"be traced. If f uses math.sin, math.exp, float() or the like, use autograd's "
+            f"functions instead (autograd.sin(x), x.exp(), ...): math.* turns a Value into a "
+            f"number and cuts the graph. If f really is constant, return Value({out!r})")
+    return TypeError(f"grad needs f to return a scalar Value, got {type(out).__name__}")
 
 
 def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:

@@ -6,9 +6,14 @@ asyncio task: ``no_grad()`` in one thread never stops another thread from record
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from contextvars import ContextVar
+import functools
+import inspect
+from collections.abc import Callable, Generator
+from contextlib import AbstractContextManager, ContextDecorator
+from contextvars import ContextVar, Token
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: Mode flags; 0 (the default) records graphs and checks nothing.
 NO_GRAD = 1
@@ -21,13 +26,65 @@ class AnomalyError(FloatingPointError):
     """Raised inside ``detect_anomaly()`` where the first non-finite number appears."""
 
 
-@contextmanager
-def _with_flag(flag: int) -> Iterator[None]:
-    token = mode.set(mode.get() | flag)
-    try:
-        yield
-    finally:
-        mode.reset(token)
+class _Mode(ContextDecorator):
+    """A context manager and decorator that sets (or clears) a mode flag while it is active.
+
+    As a decorator it applies to each call of the function; on a generator function, to each
+    step of the generator (the code between two ``yield``), as PyTorch's ``no_grad`` does, and
+    never to the code that iterates over it.
+    """
+
+    def __init__(self, flag: int, on: bool = True) -> None:
+        self._flag, self._on = flag, on
+        self._tokens: list[Token[int]] = []
+
+    def __enter__(self) -> None:
+        flags = mode.get()
+        self._tokens.append(mode.set(flags | self._flag if self._on else flags & ~self._flag))
+
+    def __exit__(self, *exc: object) -> None:
+        mode.reset(self._tokens.pop())
+
+    def _recreate_cm(self) -> _Mode:
+        # A fresh one per call: a decorated function running in two threads at once must not
+        # share one stack of tokens.
+        return _Mode(self._flag, self._on)
+
+    def __call__(self, func: F) -> F:
+        if inspect.isgeneratorfunction(func):
+            return self._each_step(func)  # type: ignore[return-value]
+        return super().__call__(func)
+
+    def _each_step(self, func: Callable[..., Generator]) -> Callable[..., Generator]:
+        @functools.wraps(func)
+        def generator(*args: Any, **kwargs: Any) -> Generator:
+            with self._recreate_cm():
+                steps = func(*args, **kwargs)
+                try:
+                    sent = steps.send(None)
+                except StopIteration as done:
+                    return done.value
+            while True:
+                try:
+                    received = yield sent
+                except GeneratorExit:
+                    with self._recreate_cm():
+                        steps.close()
+                    raise
+                except BaseException as error:  # thrown into us: throw it into func's steps
+                    with self._recreate_cm():
+                        try:
+                            sent = steps.throw(error)
+                        except StopIteration as done:
+                            return done.value
+                else:
+                    with self._recreate_cm():
+                        try:
+                            sent = steps.send(received)
+                        except StopIteration as done:
+                            return done.value
+
+        return generator
 
 
 def no_grad() -> AbstractContextManager[None]:
@@ -39,7 +96,7 @@ def no_grad() -> AbstractContextManager[None]:
         with no_grad():
             test_loss = loss(model(x), y)   # nothing to backpropagate through
     """
-    return _with_flag(NO_GRAD)
+    return _Mode(NO_GRAD)
 
 
 def detect_anomaly() -> AbstractContextManager[None]:
@@ -50,19 +107,14 @@ def detect_anomaly() -> AbstractContextManager[None]:
     gradient contribution raises, naming the operation it flowed back through. Checking every
     number costs time; use it to find where a loss went ``nan``, not for every run.
     """
-    return _with_flag(ANOMALY)
+    return _Mode(ANOMALY)
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad() -> AbstractContextManager[None]:
     """Context (or decorator) that records graphs again inside a ``no_grad()`` block, as
     ``torch.enable_grad()``. ``autograd.grad`` uses it: a derivative needs its graph wherever it
     is asked for."""
-    token = mode.set(mode.get() & ~NO_GRAD)
-    try:
-        yield
-    finally:
-        mode.reset(token)
+    return _Mode(NO_GRAD, on=False)
 
 
 def is_grad_enabled() -> bool:

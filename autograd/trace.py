@@ -18,18 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO, overload
 
-from autograd.draw import forward_order, value_list
-from autograd.engine import (
-    Constant,
-    Value,
-    _check_contribution,
-    add_back,
-    operations_and_leaves,
-    put_back,
-)
+from autograd.draw import value_list
+from autograd.engine import Constant, Value, backprop
 from autograd.files import write_atomically
 from autograd.format import format_number
-from autograd.modes import ANOMALY, mode
 
 __all__ = ["ParentUpdate", "Step", "Trace", "trace_backward"]
 
@@ -207,34 +199,13 @@ def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward needs a Value (the output), got {type(root).__name__}")
     params = frozenset(value_list(params, "trace_backward params"))
-    nodes = forward_order(root)
+    recorded: list[tuple[Value, float, list[tuple]]] = []
+    nodes = backprop(root, record=lambda *step: recorded.append(step))
     names = readable_names(nodes, root)
-    check = bool(mode.get() & ANOMALY)
-    saved: list = []
-    operations: list[Value] = []
-    leaves: list[Value] = []
-    steps: list[Step] = []
-    output = names[root]
-    try:
-        operations, leaves = operations_and_leaves(root, saved)  # gradients start from zero
-        root.grad = 1.0
-        for node in operations:
-            upstream = node.grad
-            updates = []
-            for parent, local in zip(node.parents, node.local_grads):
-                contribution = local * upstream
-                if check:
-                    _check_contribution(node, parent, contribution)
-                before = parent.grad
-                parent.grad = before + contribution
-                updates.append(ParentUpdate(parent, names[parent], local, contribution,
-                                            before, parent.grad))
-            steps.append(Step(len(steps) + 1, node, names[node], upstream, tuple(updates),
-                              output))
-    except BaseException:  # an anomaly, Ctrl-C half-way: leave every .grad as it was
-        put_back(operations + leaves, saved)
-        raise
-    add_back(saved)
+    steps = [Step(index, node, names[node], upstream,
+                  tuple(ParentUpdate(parent, names[parent], *numbers)
+                        for parent, *numbers in updates), names[root])
+             for index, (node, upstream, updates) in enumerate(recorded, start=1)]
     return Trace(root, nodes, names, steps, params)
 
 

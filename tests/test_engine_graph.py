@@ -196,8 +196,12 @@ def test_a_dropped_graph_is_freed_without_the_cyclic_collector():
             gc.enable()
 
 
-def test_values_have_no_instance_dict():
-    assert not hasattr(Value(1.0), "__dict__")
+def test_attributes_of_your_own_can_be_set_on_any_value():
+    x = Value(1.0)
+    y = (x * 2).tanh()
+    x.m, y.color = 0.5, "red"  # optimizer state, a picture's tag: what micrograd scripts do
+    assert (x.m, y.color) == (0.5, "red")
+    assert (y.data, y.op) == (math.tanh(2.0), "tanh")  # the engine's own slots untouched
 
 
 @given(st.lists(st.floats(-2, 2), min_size=2, max_size=4),

@@ -89,8 +89,14 @@ def test_grad_leaves_value_arguments_grad_untouched():
 
 
 def test_grad_of_a_function_not_depending_on_its_argument_is_zero():
-    assert grad(lambda x: 5.0)(1.0) == 0.0
+    assert grad(lambda x: Value(5.0))(1.0) == 0.0
     assert grad(lambda x, y: y * 2, argnums=0)(1.0, 3.0) == 0.0
+
+
+def test_second_derivative_of_a_function_with_a_constant_first_derivative_is_zero():
+    assert grad(grad(lambda x: x + 1))(2.0) == 0.0
+    assert grad(grad(lambda x: 3 * x - x))(2.0) == 0.0
+    assert grad(grad(grad(lambda x: x * x)))(2.0) == 0.0
 
 
 def test_mixed_partial_derivatives_by_nesting():

@@ -17,6 +17,7 @@ from autograd import (
     detect_anomaly,
     dot,
     exp,
+    forward_order,
     sin,
     sqrt,
     tanh,
@@ -169,8 +170,18 @@ def test_unlabeled_values_get_stable_readable_names():
 
     names = [[step.formula() for step in trace_backward(build())] for _ in range(2)]
     assert names[0] == names[1]
-    assert names[0] == ["L = tanh(add1)", "add1 = mul1 + mul2", "mul1 = x * w",
-                        "mul2 = const1 * x"]
+    # names count in the order the expression reads; steps go in the reverse of that order
+    assert names[0] == ["L = tanh(add1)", "add1 = mul1 + mul2", "mul2 = const1 * x",
+                        "mul1 = x * w"]
+
+
+def test_steps_visit_the_operations_in_the_reverse_of_the_forward_order():
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    out = (x * w + w * w).tanh() * x
+    trace = trace_backward(out)
+    operations = [n for n in forward_order(out) if n.parents]
+    assert [step.node for step in trace] == operations[::-1]
+    assert list(trace.nodes) == forward_order(out)
 
 
 def test_made_up_names_avoid_labels_in_use():
