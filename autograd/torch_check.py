@@ -17,10 +17,11 @@ gets an ``ImportError`` that says what to install.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-from autograd.engine import Value, operations_and_leaves
+from autograd.engine import Value, forward_order
 
 INSTALL_HINT = 'pip install -e ".[torch]" in a backprop-lab checkout, or pip install torch'
 
@@ -67,6 +68,10 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
 }
 
 
+#: micrograd's names for the same operations (its ``Value`` calls ReLU "ReLU").
+MICROGRAD_NAMES = {"ReLU": "relu"}
+
+
 def _power(op: str) -> Callable[..., Any] | None:
     """``a ** n`` for an op ``"**n"`` (``"**2"``, ``"**-0.5"``); None if ``op`` is not one."""
     if not op.startswith("**") or op == "**":
@@ -78,16 +83,45 @@ def _power(op: str) -> Callable[..., Any] | None:
     return lambda torch, a: torch.pow(a, n)
 
 
+def _name(node: Value) -> str:
+    return f"the operation {node.op!r}" + (f" ({node.label})" if node.label else "")
+
+
 def _rule(node: Value) -> Callable[..., Any]:
-    rule = TORCH_OPS.get(node.op) or _power(node.op)
-    if rule is None:
-        name = f" ({node.label})" if node.label else ""
+    op = MICROGRAD_NAMES.get(node.op, node.op)
+    rule = TORCH_OPS.get(op) or _power(op)
+    if rule is not None:
+        return rule
+    if node.local_grads is None:  # made micrograd's way, Value(data, _children, _op)
         raise ValueError(
-            f"torch_gradients cannot recompute the operation {node.op!r}{name}: it is not one of "
-            f"the engine's operations but one written by hand (custom_op), and PyTorch cannot "
-            f"know its formula. Check its derivative against central differences with "
-            f"gradcheck instead.")
-    return rule
+            f"torch_gradients cannot recompute {_name(node)}: a node made micrograd's way is "
+            f"recomputed from its _op, and this one is not an engine operation's name ('+', "
+            f"'*', '**2', 'tanh', 'exp', 'relu', ...). Name it as the engine does, or check its "
+            f"_backward against central differences with gradcheck.")
+    raise ValueError(
+        f"torch_gradients cannot recompute {_name(node)}: it is not one of the engine's "
+        f"operations but one written by hand (custom_op), and PyTorch cannot know its "
+        f"formula. Check its derivative against central differences with gradcheck instead.")
+
+
+def _recompute(torch: Any, node: Value, rule: Callable[..., Any], parents: list) -> Any:
+    """The node's tensor from its parents'. A micrograd-style node carries only a name for its
+    operation, so its own number is checked against what that operation gives."""
+    try:
+        out = rule(torch, *parents)
+    except TypeError:  # a micrograd-style node with the wrong number of children
+        raise ValueError(f"torch_gradients cannot recompute {_name(node)} from "
+                         f"{len(parents)} children") from None
+    if node.local_grads is None:
+        theirs = out.item()
+        if not (theirs == node.data or math.isclose(theirs, node.data, rel_tol=1e-9,
+                                                     abs_tol=1e-12)
+                or (math.isnan(theirs) and math.isnan(node.data))):
+            raise ValueError(
+                f"torch_gradients: the micrograd-style node {_name(node)} holds "
+                f"{node.data!r}, but {node.op} of its children is {theirs!r}; its forward "
+                f"computation does not match its _op, so its gradient cannot be checked")
+    return out
 
 
 def torch_gradients(root: Value) -> dict[Value, float]:
@@ -102,20 +136,24 @@ def torch_gradients(root: Value) -> dict[Value, float]:
         assert all(math.isclose(v.grad, grads[v], rel_tol=1e-12, abs_tol=1e-15) for v in grads)
 
     Leaves include the constants of an expression (the 2 in ``2 * x``), as ``backward`` gives
-    them gradients too. Every engine operation is covered; a ``custom_op`` node is refused with a
-    ``ValueError`` (its formula is yours, so PyTorch cannot know it: use ``gradcheck``).
+    them gradients too. Every engine operation is covered. A node made micrograd's way,
+    ``Value(data, (a, b), "+")`` with a ``_backward`` of your own, is recomputed from its ``_op``
+    (micrograd's names: ``+``, ``*``, ``**2``, ``tanh``, ``exp``, ``ReLU``), so this checks your
+    ``_backward`` against PyTorch. A ``custom_op`` node is refused with a ``ValueError``: its
+    formula is yours alone, so PyTorch cannot know it (use ``gradcheck``).
     """
     if not isinstance(root, Value):
         raise TypeError(f"torch_gradients takes the Value to differentiate (a loss), got "
                         f"{type(root).__name__}")
     torch = import_torch("torch_gradients")
-    operations, leaves = operations_and_leaves(root)
-    rules = [_rule(node) for node in operations]  # refuse before any work
+    order = forward_order(root)  # every operation after its parents (leaves: anywhere)
+    leaves = [node for node in order if not node.parents]
+    rules = [(node, _rule(node)) for node in order if node.parents]  # refuse before any work
     with torch.enable_grad():  # even inside a caller's torch.no_grad()
         tensors = {leaf: torch.tensor(leaf.data, dtype=torch.float64, requires_grad=True)
                    for leaf in leaves}
-        for node, rule in zip(reversed(operations), reversed(rules)):  # parents first
-            tensors[node] = rule(torch, *(tensors[p] for p in node.parents))
+        for node, rule in rules:
+            tensors[node] = _recompute(torch, node, rule, [tensors[p] for p in node.parents])
         found = torch.autograd.grad(tensors[root], [tensors[leaf] for leaf in leaves],
                                     allow_unused=True)
     return {leaf: 0.0 if g is None else g.item() for leaf, g in zip(leaves, found)}

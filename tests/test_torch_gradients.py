@@ -197,3 +197,80 @@ def _graphs():
 def test_random_graphs_of_every_operation_give_pytorchs_gradients(root):
     agrees(root)
 
+
+
+# Nodes made micrograd's way, Value(data, _children, _op) with a _backward of your own, typed as
+# the lecture types them: PyTorch recomputes them from their _op, so their _backward is checked.
+
+def lecture_tanh(x: Value, wrong: bool = False) -> Value:
+    t = (math.exp(2 * x.data) - 1) / (math.exp(2 * x.data) + 1)
+    out = Value(t, (x,), "tanh")
+
+    def _backward():
+        x.grad += (t if wrong else 1 - t**2) * out.grad
+    out._backward = _backward
+    return out
+
+
+def lecture_mul(a: Value, b: Value) -> Value:
+    out = Value(a.data * b.data, (a, b), "*")
+
+    def _backward():
+        a.grad += b.data * out.grad
+        b.grad += a.data * out.grad
+    out._backward = _backward
+    return out
+
+
+def lecture_relu(a: Value) -> Value:
+    out = Value(0 if a.data < 0 else a.data, (a,), "ReLU")
+
+    def _backward():
+        a.grad += (out.data > 0) * out.grad
+    out._backward = _backward
+    return out
+
+
+def test_a_lecture_style_neuron_with_closures_gives_pytorchs_gradients():
+    x1, w1, b = Value(2.0, label="x1"), Value(-3.0, label="w1"), Value(6.8813735870195432)
+    o = lecture_tanh(lecture_mul(x1, w1) + b)
+    _, theirs = agrees(o)
+    assert theirs[w1] == pytest.approx(1.0, rel=1e-9)
+
+
+def test_micrograds_relu_name_is_understood():
+    a = Value(1.5)
+    agrees(lecture_relu(lecture_mul(a, a)))
+
+
+def test_a_wrong_backward_closure_is_caught_by_comparing_with_pytorch():
+    x = Value(0.5)
+    o = lecture_tanh(x, wrong=True)
+    theirs = torch_gradients(o)
+    o.backward()
+    assert theirs[x] == pytest.approx(1 - math.tanh(0.5) ** 2, rel=1e-12)
+    assert x.grad == pytest.approx(math.tanh(0.5), rel=1e-12)  # the bug, plain to see
+
+
+def test_a_closure_node_whose_op_is_no_engine_operation_is_refused():
+    x = Value(0.5)
+    out = Value(x.data ** 3, (x,), "cube")
+    out._backward = lambda: None
+    with pytest.raises(ValueError, match="'cube'.*micrograd's way.*not an engine operation"):
+        torch_gradients(out)
+
+
+def test_a_closure_node_whose_number_does_not_match_its_op_is_refused():
+    x = Value(0.5)
+    out = Value(1.0, (x,), "tanh")
+    out._backward = lambda: None
+    with pytest.raises(ValueError, match="holds 1.0, but tanh of its children is 0.46"):
+        torch_gradients(out)
+
+
+def test_a_closure_node_with_the_wrong_number_of_children_is_refused():
+    x = Value(0.5)
+    out = Value(1.5, (x, x, x), "+")
+    out._backward = lambda: None
+    with pytest.raises(ValueError, match="cannot recompute the operation '\\+' from 3 children"):
+        torch_gradients(out)
