@@ -86,10 +86,10 @@ def load_state_dict(named: list[tuple[str, Value]], state_dict: Mapping, strict:
         key, shape = tensors[0]
         size = "x".join(str(n) for n in shape)
         raise RuntimeError(
-            f"Error(s) in loading state_dict for {owner}:\n\t\"{key}\" holds a {size} tensor: "
-            f"this looks like a PyTorch model's state_dict, while a backprop-lab model keeps one "
-            f"number per name (\"{example}\"). Use nn.from_torch(module) "
-            f"to bring a PyTorch model here, or model.load_state_dict("
+            f"Error(s) in loading state_dict for {owner}:\n\t\"{key}\" holds a tensor of "
+            f"shape {size}: this looks like a PyTorch model's state_dict, while a backprop-lab "
+            f"model keeps one number per name (\"{example}\"). Use nn.from_torch(module) to "
+            f"bring a PyTorch model here, or model.load_state_dict("
             f"nn.from_torch(module).state_dict()) to copy its weights into this model.")
     numbers, errors = {}, []
     for key, value in state_dict.items():

@@ -153,7 +153,7 @@ def test_a_pytorch_state_dict_is_refused_pointing_to_from_torch_even_when_not_st
         with pytest.raises(RuntimeError) as error:
             model.load_state_dict(torch_style, strict=strict)
         message = str(error.value)
-        assert '"0.weight" holds a 3x2 tensor' in message
+        assert '"0.weight" holds a tensor of shape 3x2' in message
         assert "nn.from_torch" in message and "layers.0.neurons.0.w1" in message
         assert model.state_dict() == before
 
