@@ -23,7 +23,7 @@ from autograd.engine import (
 from autograd.files import write_atomically
 from autograd.format import format_number, format_table
 from autograd.functional import grad, value_and_grad
-from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
+from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, step, tanh
 from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.render import GraphvizError, RendererNotFoundError
@@ -33,9 +33,8 @@ from autograd.trace import Step, Trace, trace_backward
 __all__ = [
     "AnomalyError", "Constant", "GradcheckReport", "Parameter", "Value", "backprop", "cos",
     "custom_op", "detect_anomaly", "dot", "enable_grad", "exp", "forward_order", "grad",
-    "gradcheck", "gradients",
-    "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu", "sigmoid", "sin", "sqrt",
-    "tanh", "topological_order", "value_and_grad",
+    "gradcheck", "gradients", "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu",
+    "sigmoid", "sin", "sqrt", "step", "tanh", "topological_order", "value_and_grad",
     # checking against PyTorch (an optional extra, imported only when called)
     "import_torch", "torch_gradients",
     # pictures and step-through

@@ -47,7 +47,7 @@ _ONE = (1.0,)
 #: The local derivative of an output that does not depend on its input here: relu(x) for
 #: x <= 0 and x ** 0. Backward passes nothing back through it, whatever dL/d(output) is, as
 #: PyTorch's threshold_backward does: an inf or nan from above must not turn 0 * inf into nan.
-_NO_FLOW = (0.0,)
+_NO_FLOW = tuple([0.0])  # built at run time: a literal (0.0,) elsewhere may be this very object
 
 
 class Value:
@@ -259,6 +259,16 @@ class Value:
         return _make(x, (self,), _ONE, "relu")  # x > 0, or nan (which passes on, as in PyTorch)
 
     _ON_GRAPH["relu"] = lambda out, a: (1.0 if a.data > 0.0 else 0.0,)
+
+    def step(self) -> Value:
+        """The hard threshold (Heaviside step) of notes 003: g(z) = 1 for z >= 0, else 0.
+
+        dg/dz = 0 everywhere (at z = 0 it jumps and has none): as autodiff sees it, nothing
+        flows back, so gradient descent cannot train a step unit; the perceptron rule can,
+        because it never asks for a derivative."""
+        return _make(1.0 if self.data >= 0.0 else 0.0, (self,), _NO_FLOW, "step")
+
+    _ON_GRAPH["step"] = lambda out, a: (0.0,)
 
     def sin(self) -> Value:
         """sin x;  d/dx sin x = cos x."""
@@ -813,8 +823,8 @@ def _adopt_children(node: Value, children: Iterable[Value], op: object) -> None:
                         f"got {type(children).__name__}") from None
     for p in parents:
         if not isinstance(p, Value):
-            raise TypeError(f"Value(data, _children, _op): _children must be Values, got "
-                            f"{type(p).__name__}")
+            raise TypeError(f"Value(data, _children, _op): _children must be a tuple of "
+                            f"Values; it holds a {type(p).__name__}")
     node.op = _micrograd_op(op)
     if parents:
         node.parents = parents

@@ -2,10 +2,10 @@
 
 The text is parsed with Python's ``ast`` and checked against an allow-list: numbers, names,
 ``+ - * / **``, unary minus and plus, calls of the engine's functions (``exp log tanh sigmoid
-relu sin cos sqrt``) and assignments ``name = expression``, separated by ``;`` or new lines. The
-last statement is the output. Nothing is ever passed to ``eval`` or ``exec``: the checked tree is
-walked here, node by node, and every other construct is refused with an ``ExpressionError``
-saying what and where.
+relu step sin cos sqrt``) and assignments ``name = expression``, separated by ``;`` or new
+lines. The last statement is the output. Nothing is ever passed to ``eval`` or ``exec``: the
+checked tree is walked here, node by node, and every other construct is refused with an
+``ExpressionError`` saying what and where.
 """
 
 from __future__ import annotations

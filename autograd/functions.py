@@ -34,6 +34,11 @@ def relu(x: Operand) -> Value:
     return as_value(x).relu()
 
 
+def step(x: Operand) -> Value:
+    """The hard threshold: 1 for x >= 0, else 0; derivative 0 (see ``Value.step``)."""
+    return as_value(x).step()
+
+
 def sin(x: Operand) -> Value:
     """sin x (see ``Value.sin``)."""
     return as_value(x).sin()
@@ -50,4 +55,4 @@ def sqrt(x: Operand) -> Value:
 
 
 #: Every function an expression may call, by name (used by the expression parser).
-FUNCTIONS = {f.__name__: f for f in (exp, log, tanh, sigmoid, relu, sin, cos, sqrt)}
+FUNCTIONS = {f.__name__: f for f in (exp, log, tanh, sigmoid, relu, step, sin, cos, sqrt)}

@@ -60,6 +60,9 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "tanh": lambda torch, a: torch.tanh(a),
     "sigmoid": lambda torch, a: torch.sigmoid(a),
     "relu": lambda torch, a: torch.relu(a),
+    # A comparison has no derivative in PyTorch: its result hangs off the graph, and every
+    # gradient through it is 0, as the engine's step passes nothing back.
+    "step": lambda torch, a: (a >= 0).to(torch.float64),
     "sin": lambda torch, a: torch.sin(a),
     "cos": lambda torch, a: torch.cos(a),
     "sqrt": lambda torch, a: torch.sqrt(a),
@@ -154,6 +157,8 @@ def torch_gradients(root: Value) -> dict[Value, float]:
                    for leaf in leaves}
         for node, rule in rules:
             tensors[node] = _recompute(torch, node, rule, [tensors[p] for p in node.parents])
+        if not tensors[root].requires_grad:  # every path from the leaves passes a step
+            return {leaf: 0.0 for leaf in leaves}
         found = torch.autograd.grad(tensors[root], [tensors[leaf] for leaf in leaves],
                                     allow_unused=True)
     return {leaf: 0.0 if g is None else g.item() for leaf, g in zip(leaves, found)}

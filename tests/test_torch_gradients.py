@@ -55,6 +55,7 @@ OPERATIONS = {
     "sin": (lambda a, b: a.sin() * b, (-10, 10), (-10, 10)),
     "cos": (lambda a, b: a.cos() * b, (-10, 10), (-10, 10)),
     "sqrt": (lambda a, b: a.sqrt() * b, (0.05, 100), (-10, 10)),
+    "step": (lambda a, b: a.step() * b + a * b, (-10, 10), (-10, 10)),
     "dot": (lambda a, b: dot([a, b, a], [b, b, 2.0], a), (-10, 10), (-10, 10)),
     "dot without bias": (lambda a, b: dot([a], [b]) * a, (-10, 10), (-10, 10)),
 }
@@ -89,6 +90,13 @@ def test_every_engine_operation_has_a_pytorch_counterpart():
 ], ids=["relu", "abs", "x ** Value(2)", "x ** 0", "0 ** x"])
 def test_pytorch_and_the_engine_agree_on_the_derivative_at_kinks_and_zeros(graph):
     agrees(graph(Value(0.0)))
+
+
+def test_a_step_passes_nothing_back_even_as_the_output():
+    x = Value(0.5)
+    assert torch_gradients(x.step()) == {x: 0.0}
+    _, theirs = agrees(x.step() * (x * 3).exp())
+    assert theirs[x] == pytest.approx(3 * math.exp(1.5))
 
 
 def test_a_leaf_used_twice_gets_both_contributions():
@@ -170,7 +178,7 @@ def _graphs():
         lambda v: v.tanh(), lambda v: v.sigmoid(), lambda v: v.relu(), lambda v: abs(v),
         lambda v: v.sin(), lambda v: v.cos(), lambda v: -v, lambda v: v ** 2,
         lambda v: (v * v + 1).log(), lambda v: (v * v + 0.5).sqrt(), lambda v: (v * 0.1).exp(),
-        lambda v: (abs(v) + 0.5) ** -1.5,
+        lambda v: (abs(v) + 0.5) ** -1.5, lambda v: v.step() + v,
     ]
     binary = [
         lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b,
