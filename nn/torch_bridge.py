@@ -242,10 +242,10 @@ def from_torch(module: Any) -> Module:
     each followed by at most one ``ReLU``, ``Tanh``, ``Sigmoid`` (or ``Identity``), or a single
     ``Linear`` layer. The model is the one ``to_torch`` noted in ``backprop_lab_model`` when the
     layers still fit it, so ``from_torch(to_torch(model))`` is the same model (class,
-    configuration, every number); otherwise an ``MLP`` (hidden layers share one activation, the
-    output layer is linear). Anything else, a
-    ``Dropout``, a ``Conv2d``, a module with its own ``forward``, is refused with an error
-    naming the layer.
+    configuration, every number). Otherwise it is an ``MLP`` (its hidden layers share one
+    activation, its output layer is linear), or a ``Layer`` for a single ``Linear`` layer with
+    an activation. Anything else, a ``Dropout``, a ``Conv2d``, a module with its own
+    ``forward``, is refused with an error naming the layer.
     """
     torch = import_torch("nn.from_torch")
     if not isinstance(module, torch.nn.Module):

@@ -153,7 +153,7 @@ def _close(ours: float, theirs: float, rtol: float, atol: float) -> bool:
     return abs(ours - theirs) <= atol + rtol * abs(theirs)
 
 
-def _batch(X: Sequence, nin: int) -> list[list[float]]:
+def _batch(X: Sequence) -> list[list[float]]:
     """The examples as rows of floats: one number per example is accepted when nin = 1."""
     rows = []
     for x in X:
@@ -192,7 +192,7 @@ def compare_with_torch(model: Module, X: Sequence, y: Sequence, *, loss: Callabl
     as a table. The model's parameters and their ``.grad`` are left as they were.
     """
     torch = import_torch("nn.compare_with_torch")
-    layers = dense_layers(model)  # refuses models to_torch cannot convert
+    dense_layers(model)  # refuses, before any work, the models to_torch cannot convert
     if len(X) != len(y) or not len(X):
         raise ValueError(f"compare_with_torch needs one target per example and at least one "
                          f"example, got {len(X)} examples and {len(y)} targets")
@@ -205,7 +205,7 @@ def compare_with_torch(model: Module, X: Sequence, y: Sequence, *, loss: Callabl
 
     twin = to_torch(model, torch.float64)
     with torch.enable_grad():
-        out = twin(torch.tensor(_batch(X, layers[0].nin), dtype=torch.float64))
+        out = twin(torch.tensor(_batch(X), dtype=torch.float64))
         if scalar_outputs:
             out = out.reshape(-1)
         theirs = torch_loss(torch, out, _targets(y))
