@@ -5,8 +5,11 @@
 
 The expression is checked against an allow-list (see ``autograd.expr``), never evaluated as
 Python. Backward runs, then the picture (format from the extension of -o: .svg .png .pdf .dot)
-and, with --steps, the step-by-step player are written. Every refusal (a bad expression or
-variable, an unknown extension, an unwritable file) exits with status 2 and one line on stderr.
+and, with --steps, the step-by-step player are written: all or nothing, every output is prepared
+before any existing file is replaced, and a read-only file is replaced only with --overwrite.
+Every refusal (a bad expression or variable, an unknown extension, an unwritable file) exits with
+status 2 and one line on stderr. Names are printed with escapes where the terminal's encoding
+cannot show them, and with their code points in messages where they go beyond ASCII.
 """
 
 from __future__ import annotations
@@ -16,16 +19,17 @@ import keyword
 import math
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from autograd.draw import MAX_NODES, RANKDIRS, GraphTooLargeError, draw_dot
 from autograd.engine import Value
 from autograd.expr import ExpressionError, parse_expression
-from autograd.files import write_atomically
+from autograd.files import ReadOnlyFileError, write_all_atomically
 from autograd.format import format_number
 from autograd.functions import FUNCTIONS
+from autograd.names import quoted_name
 from autograd.player import PLAYER_MAX_NODES
 from autograd.render import FORMATS, GraphvizError, RendererNotFoundError
 from autograd.trace import trace_backward
@@ -68,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="also write the step-by-step backward player (an HTML page)")
     draw.add_argument("--rankdir", choices=RANKDIRS, default="LR",
                       help="LR: inputs on the left (default); TB: inputs on top")
+    draw.add_argument("--overwrite", action="store_true",
+                      help="also replace output files that are read-only")
     draw.add_argument("--max-nodes", type=int, metavar="N",
                       help=f"largest graph to draw, in values (default {MAX_NODES}; the step "
                            f"player's limit is {PLAYER_MAX_NODES} unless this is given)")
@@ -95,8 +101,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(error: Exception, status: int) -> int:
-    print(f"{PROG}: error: {error}", file=sys.stderr)
+    _say(f"{PROG}: error: {error}", sys.stderr)
     return status
+
+
+def _say(line: str, stream: TextIO) -> None:
+    """Print ``line``, writing what ``stream``'s encoding cannot show as escapes (``\\u0445``)
+    rather than failing once the files are written (PYTHONIOENCODING=ascii, a Windows console)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        line = line.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:  # an encoding Python does not know: ASCII is in every one
+        line = line.encode("ascii", "backslashreplace").decode("ascii")
+    print(line, file=stream)
 
 
 def _draw(args: argparse.Namespace) -> int:
@@ -109,10 +126,6 @@ def _draw(args: argparse.Namespace) -> int:
     if steps is not None and steps.suffix.lower() not in (".html", ".htm"):
         raise Refusal(f"--steps writes an HTML page: give a name ending in .html, not "
                       f"{str(steps)!r}")
-    for path in (output, steps):  # before anything is written: all of it or nothing
-        if path is not None and not path.parent.is_dir():
-            raise Refusal(f"cannot write {str(path)!r}: there is no folder "
-                          f"{str(path.parent)!r}")
     if args.max_nodes is not None and args.max_nodes < 1:
         raise Refusal(f"--max-nodes must be at least 1, got {args.max_nodes}")
     inputs = {name: Value(number, label=name) for name, number in _variables(args.variables)}
@@ -127,13 +140,20 @@ def _draw(args: argparse.Namespace) -> int:
             args.rankdir, max_nodes=args.max_nodes or PLAYER_MAX_NODES)
     except GraphTooLargeError as error:
         raise Refusal(f"{error} (option --max-nodes)") from None
-    written = [_write(output, lambda: graph.save(output))]
+    files = [(output, graph.file_contents(output))]
     if page is not None:
-        written.append(_write(steps, lambda: write_atomically(steps, page)))
+        files.append((steps, page))
+    try:
+        written = write_all_atomically(files, overwrite=args.overwrite)
+    except ReadOnlyFileError as error:
+        raise Refusal(ReadOnlyFileError(error.path, "add --overwrite").strerror) from None
+    except OSError as error:
+        raise Refusal(error.strerror or str(error)) from None
     out = trace.output
     grads = "".join(f", d{out}/d{name} = {format_number(leaf.grad)}"
                     for name, leaf in inputs.items())
-    print(f"wrote {' and '.join(written)}: {out} = {format_number(root.data)}{grads}")
+    _say(f"wrote {' and '.join(map(str, written))}: {out} = {format_number(root.data)}{grads}",
+         sys.stdout)
     return 0
 
 
@@ -147,12 +167,12 @@ def _variables(items: Sequence[str]) -> list[tuple[str, float]]:
         if not sep:
             raise Refusal(f"{item!r} is not NAME=VALUE (for example x1=2.0)")
         if not name.isidentifier() or keyword.iskeyword(name):
-            raise Refusal(f"{item!r}: {name!r} is not a valid name (use letters, digits and _, "
-                          "not starting with a digit)")
+            raise Refusal(f"{item!r}: {quoted_name(name)} is not a valid name (use letters, "
+                          "digits and _, not starting with a digit)")
         if name in FUNCTIONS:
-            raise Refusal(f"{item!r}: {name!r} is a function's name; use another")
+            raise Refusal(f"{item!r}: {quoted_name(name)} is a function's name; use another")
         if name in variables:
-            raise Refusal(f"{item!r}: {name!r} is given twice")
+            raise Refusal(f"{item!r}: {quoted_name(name)} is given twice")
         try:
             value = float(text)
         except ValueError:
@@ -161,14 +181,6 @@ def _variables(items: Sequence[str]) -> list[tuple[str, float]]:
             raise Refusal(f"{item!r}: the value must be a finite number")
         variables[name] = value
     return list(variables.items())
-
-
-def _write(path: Path, save: Callable[[], object]) -> str:
-    try:
-        save()
-    except OSError as error:
-        raise Refusal(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-    return str(path)
 
 
 if __name__ == "__main__":

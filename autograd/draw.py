@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from autograd.engine import Constant, Value, forward_order
 from autograd.format import format_number
+from autograd.names import label_text, printable
 from autograd.render import Graph, GraphvizError, RendererNotFoundError
 
 __all__ = ["COLORS", "MAX_NODES", "Graph", "GraphTooLargeError", "GraphvizError",
@@ -54,8 +55,10 @@ def draw_dot(
     """A picture of the graph that computed ``root``: every value and operation behind it.
 
     Each value node shows ``label | data | grad`` (grad after ``root.backward()``; numbers with at
-    most 4 decimals). Each operation (``+``, ``*``, ``tanh``, ``**2``, ``dot`` ...) is its own small
-    node. Every use of a value is its own edge: ``x * x`` draws two edges from ``x`` to ``*``.
+    most 4 decimals; characters a picture cannot show, such as control characters, written as
+    escapes like ``\\x01``). Each operation (``+``, ``*``, ``tanh``, ``**2``, ``dot`` ...) is its
+    own small node. Every use of a value is its own edge: ``x * x`` draws two edges from ``x``
+    to ``*``.
 
     Colour legend (fill colours, also in ``COLORS``):
 
@@ -99,7 +102,7 @@ def draw_dot(
     path_edges = {(n, i) for n in path_ops for i, p in enumerate(n.parents) if p in on_path}
     return Graph(dot_source(
         nodes, root, rankdir=rankdir,
-        names={n: n.label for n in nodes},
+        names={n: label_text(n) for n in nodes},
         data={n: n.data for n in nodes},
         grads={n: n.grad for n in nodes} if show_grad else None,
         params=set(value_list(params, "params")),
@@ -188,7 +191,7 @@ def dot_source(
             if node in marked_ops:
                 op_look += f', color="{accent}", penwidth=2.5'
                 edge_look = f' [color="{accent}", penwidth=2.5]'
-            lines.append(f'  {op_id} [{op_look}, label="{_quoted(node.op)}"];')
+            lines.append(f'  {op_id} [{op_look}, label="{_quoted(printable(node.op))}"];')
             lines.append(f"  {op_id} -> {ids[node]}{edge_look};")
             for i, parent in enumerate(node.parents):
                 look = f' [color="{accent}", penwidth=2.5]' if (node, i) in marked_edges else ""

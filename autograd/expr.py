@@ -5,7 +5,8 @@ The text is parsed with Python's ``ast`` and checked against an allow-list: numb
 relu step sin cos sqrt``) and assignments ``name = expression``, separated by ``;`` or new
 lines. The last statement is the output. Nothing is ever passed to ``eval`` or ``exec``: the
 checked tree is walked here, node by node, and every other construct is refused with an
-``ExpressionError`` saying what and where.
+``ExpressionError`` saying what and where. Names in messages beyond ASCII come with their code
+points (``autograd.names.quoted_name``): a Cyrillic ``х`` given for a Latin ``x`` shows itself.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from autograd.engine import Constant, Value
 from autograd.functions import FUNCTIONS
+from autograd.names import quoted_name
 
 __all__ = ["MAX_DEPTH", "MAX_LENGTH", "Expression", "ExpressionError", "parse_expression"]
 
@@ -116,24 +118,27 @@ class Expression:
         expression does not use.
         """
         env: dict[str, Value] = {}
+        unused = [quoted_name(name) for name in variables if name not in self.inputs]
         for name in self.inputs:
             if name not in variables:
                 line, column = self._first_use[name]
+                hint = f" (values are given for {', '.join(unused)})" if unused else ""
                 raise ExpressionError(f"line {line}, column {column}: no value given for "
-                                      f"{name!r}; give it one ({name}=NUMBER)")
+                                      f"{quoted_name(name)}; give it one ({name}=NUMBER)"
+                                      f"{hint}")
         for name, value in variables.items():
             if name not in self.inputs:
                 hint = (f" (the expression assigns {name!r} itself)" if name in self.outputs
                         else "")
-                raise ExpressionError(f"a value is given for {name!r}, which the expression "
-                                      f"does not use as an input{hint}")
+                raise ExpressionError(f"a value is given for {quoted_name(name)}, which the "
+                                      f"expression does not use as an input{hint}")
             if isinstance(value, Value):
                 env[name] = value
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 env[name] = Value(float(value), label=name)
             else:
-                raise ExpressionError(f"the value for {name!r} must be a number or a Value, "
-                                      f"got {type(value).__name__}")
+                raise ExpressionError(f"the value for {quoted_name(name)} must be a number or a "
+                                      f"Value, got {type(value).__name__}")
         result: Value | None = None
         for target, node in self._statements:
             result = _evaluate(node, env)
@@ -178,7 +183,8 @@ def parse_expression(text: str) -> Expression:
             if target in inputs or target in assigned:
                 what = "used as an input" if target in inputs else "assigned"
                 raise _refusal(statement.targets[0], text,
-                               f"{target!r} is already {what}; give each result a new name")
+                               f"{quoted_name(target)} is already {what}; give each result a "
+                               "new name")
             assigned.append(target)
             statements.append((target, statement.value))
         elif isinstance(statement, ast.Expr):
@@ -200,7 +206,8 @@ def _target(statement: ast.Assign, text: str) -> str:
     if not isinstance(target, ast.Name):
         raise _refusal(target, text, "only a plain name can be assigned to")
     if target.id in FUNCTIONS:
-        raise _refusal(target, text, f"{target.id!r} is a function; choose another name")
+        raise _refusal(target, text, f"{quoted_name(target.id)} is a function; choose another "
+                       "name")
     return target.id
 
 
@@ -236,7 +243,7 @@ def _check_expression(node: ast.expr, text: str, inputs: dict[str, tuple[int, in
             stack.append(node.args[0])
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
-                raise _refusal(node, text, f"{node.id!r} is a function: call it, e.g. "
+                raise _refusal(node, text, f"{quoted_name(node.id)} is a function: call it, e.g. "
                                f"{node.id}(x)")
             if node.id not in assigned and node.id not in inputs:
                 inputs[node.id] = (node.lineno, node.col_offset + 1)
@@ -254,7 +261,7 @@ def _check_call(node: ast.Call, text: str) -> None:
                        + " can be called, by name")
     name = node.func.id
     if name not in FUNCTIONS:
-        raise _refusal(node, text, f"unknown function {name!r}; the functions are "
+        raise _refusal(node, text, f"unknown function {quoted_name(name)}; the functions are "
                        + ", ".join(FUNCTIONS))
     if node.keywords:
         raise _refusal(node.keywords[0], text, "keyword arguments are not allowed")

@@ -164,24 +164,28 @@ class Graph:
         """The picture as bytes in ``format``: ``"svg"``, ``"png"`` or ``"pdf"``."""
         return render(self._source, format)
 
-    def save(self, path: str | os.PathLike) -> Path:
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write the graph to ``path`` in the format its extension names; returns the path.
 
         ``.svg``, ``.png``, ``.pdf`` need a renderer (see ``autograd.render``); ``.dot`` writes
-        the DOT text and always works. The file is written atomically: a failure leaves any
-        existing file as it was.
+        the DOT text and always works. The file is written atomically (see
+        ``autograd.files``): a failure leaves any existing file as it was, a replaced file keeps
+        its permissions, and a read-only one is replaced only with ``overwrite=True``.
         """
+        return write_atomically(path, self.file_contents(path), overwrite=overwrite)
+
+    def file_contents(self, path: str | os.PathLike) -> bytes:
+        """The bytes ``save(path)`` writes: the picture in the format of ``path``'s extension
+        (``.svg``, ``.png``, ``.pdf``), or the DOT text for ``.dot``."""
         path = Path(path)
         extension = path.suffix.lower()
         if extension == ".dot":
-            data = self._source.encode("utf-8")
-        elif extension[1:] in FORMATS:
-            data = self.render(extension[1:])
-        else:
-            known = ", ".join(f".{f}" for f in (*FORMATS, "dot"))
-            shown = f"extension {extension!r}" if extension else "no extension"
-            raise ValueError(f"cannot save a graph as {str(path)!r}: {shown}; use one of {known}")
-        return write_atomically(path, data)
+            return self._source.encode("utf-8")
+        if extension[1:] in FORMATS:
+            return self.render(extension[1:])
+        known = ", ".join(f".{f}" for f in (*FORMATS, "dot"))
+        shown = f"extension {extension!r}" if extension else "no extension"
+        raise ValueError(f"cannot save a graph as {str(path)!r}: {shown}; use one of {known}")
 
     def _repr_svg_(self) -> str | None:
         """SVG for Jupyter, or None when no picture can be made (displaying never raises)."""

@@ -22,6 +22,7 @@ from autograd.draw import value_list
 from autograd.engine import Constant, Value, backprop
 from autograd.files import write_atomically
 from autograd.format import format_number
+from autograd.names import label_text, printable
 
 __all__ = ["ParentUpdate", "Step", "Trace", "trace_backward"]
 
@@ -85,7 +86,8 @@ class Step:
 
     def formula(self) -> str:
         """How the node was computed, with names: ``n = add1 + b``, ``o = tanh(n)``."""
-        return f"{self.name} = {_formula(self.node.op, [u.name for u in self.updates])}"
+        args = [u.name for u in self.updates]
+        return f"{self.name} = {_formula(printable(self.node.op), args)}"
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -164,7 +166,7 @@ class Trace(Sequence[Step]):
                            max_nodes=PLAYER_MAX_NODES if max_nodes is None else max_nodes)
 
     def save(self, path: str | os.PathLike, rankdir: str = "LR",
-             max_nodes: int | None = None) -> Path:
+             max_nodes: int | None = None, *, overwrite: bool = False) -> Path:
         """Write the step player to ``path`` (``.html``): one frame per step, the graph with the
         gradients known so far and the current node and edges highlighted, with previous/next
         buttons and a slider.
@@ -173,12 +175,14 @@ class Trace(Sequence[Step]):
         Where scripts do not run it shows every frame, one after another. Without Graphviz the
         frames are text. Graphs with more than ``max_nodes`` values (default 100) are refused
         with ``GraphTooLargeError``: one picture per step grows as the square of the graph.
+        The page is written atomically (see ``autograd.files``); a read-only file is replaced
+        only with ``overwrite=True``.
         """
         path = Path(path)
         if path.suffix.lower() not in (".html", ".htm"):
             raise ValueError(f"cannot save the step player as {str(path)!r}: it is an HTML "
                              "page; use a name ending in .html")
-        return write_atomically(path, self.to_html(rankdir, max_nodes))
+        return write_atomically(path, self.to_html(rankdir, max_nodes), overwrite=overwrite)
 
     def _repr_html_(self) -> str:
         from autograd.player import player_html_or_message  # it imports this module
@@ -210,16 +214,17 @@ def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
 
 
 def readable_names(nodes: list[Value], root: Value) -> dict[Value, str]:
-    """A name for each of ``nodes`` (in ``forward_order``): its label; the output's is ``L`` if
-    unlabeled; others are named by operation and counted in the order the expression reads:
-    ``mul1``, ``tanh1``, ``const1`` (a number in the expression), ``leaf1`` (an unlabeled
-    input)."""
-    taken = {node.label for node in nodes if node.label}
+    """A name for each of ``nodes`` (in ``forward_order``): its label (made printable, see
+    ``autograd.names``); the output's is ``L`` if unlabeled; others are named by operation and
+    counted in the order the expression reads: ``mul1``, ``tanh1``, ``const1`` (a number in the
+    expression), ``leaf1`` (an unlabeled input)."""
+    labels = {node: label_text(node) for node in nodes}
+    taken = set(labels.values())
     counts: dict[str, int] = {}
     names: dict[Value, str] = {}
     for node in nodes:
-        if node.label:
-            names[node] = node.label
+        if labels[node]:
+            names[node] = labels[node]
         elif node is root:  # the lectures' L, unless an input is called that already
             names[node] = next(name for name in ("L", *(f"L{i}" for i in range(1, len(nodes) + 2)))
                                if name not in taken)

@@ -13,27 +13,11 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from numbers import Real
+
+from nn import checks
 
 Dataset = tuple[list[list[float]], list]
 Split = tuple[list, list, list, list]
-
-
-def _count(n: object, name: str, minimum: int = 1) -> int:
-    if not isinstance(n, int) or isinstance(n, bool) or n < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {n!r}")
-    return n
-
-
-def _spread(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-            math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, Real) and not isinstance(x, bool)
 
 
 def _interval(value: object, name: str) -> tuple[float, float]:
@@ -45,7 +29,7 @@ def _interval(value: object, name: str) -> tuple[float, float]:
         raise TypeError(f"{wanted}, got {type(value).__name__}") from None
     if len(ends) != 2:
         raise ValueError(f"{wanted}, got {len(ends)} value" + ("" if len(ends) == 1 else "s"))
-    if not all(_is_number(end) for end in ends):
+    if not all(checks.is_number(end) for end in ends):
         raise TypeError(f"{wanted}, got {value!r}")
     low, high = float(ends[0]), float(ends[1])
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
@@ -65,7 +49,7 @@ def _centers(centers: object) -> list[list[float]]:
             raise TypeError(f"{wanted}; got a center that is {type(center).__name__}")
         point = list(center)
         for c in point:
-            if not _is_number(c):
+            if not checks.is_number(c):
                 raise TypeError(f"{wanted}; got a coordinate that is {type(c).__name__}")
             if not math.isfinite(c):
                 raise ValueError(f"{wanted} (finite coordinates); got {c!r}")
@@ -76,9 +60,7 @@ def _centers(centers: object) -> list[list[float]]:
 
 
 def _rng(seed: int | None) -> random.Random:
-    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-    return random.Random(seed)
+    return random.Random(checks.seed(seed))
 
 
 def _linspace(start: float, stop: float, n: int) -> list[float]:
@@ -105,8 +87,8 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = None
     (1 - cos t, 0.5 - sin t), t in [0, pi]; then Gaussian noise of standard deviation ``noise``
     on each coordinate, and the examples are shuffled.
     """
-    n = _count(n_samples, "n_samples", 2)
-    noise = _spread(noise, "noise")
+    n = checks.count(n_samples, "n_samples", 2)
+    noise = checks.amount(noise, "noise")
     rng = _rng(seed)
     n_outer = n // 2
     X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, math.pi, n_outer)]
@@ -125,12 +107,12 @@ def make_blobs(n_samples: int = 100, centers: int | Sequence[Sequence[float]] = 
     dimensions) or the list of centers itself. Each example is its class center plus Gaussian
     noise of standard deviation ``std`` per coordinate; classes get n/K examples each.
     """
-    n = _count(n_samples, "n_samples")
-    std = _spread(std, "std")
+    n = checks.count(n_samples, "n_samples")
+    std = checks.amount(std, "std")
     rng = _rng(seed)
     if isinstance(centers, int) and not isinstance(centers, bool):
-        k = _count(centers, "centers (the number of classes)")
-        d = _count(n_features, "n_features")
+        k = checks.count(centers, "centers (the number of classes)")
+        d = checks.count(n_features, "n_features")
         low, high = _interval(box, "box")
         points = [[rng.uniform(low, high) for _ in range(d)] for _ in range(k)]
     else:
@@ -154,8 +136,8 @@ def make_xor(n_samples: int = 4, noise: float = 0.0, seed: int | None = None) ->
     (1,1) -> 0, plus Gaussian noise of standard deviation ``noise``: the defaults give exactly
     the truth table.
     """
-    n = _count(n_samples, "n_samples")
-    noise = _spread(noise, "noise")
+    n = checks.count(n_samples, "n_samples")
+    noise = checks.amount(noise, "noise")
     rng = _rng(seed)
     X, y = [], []
     for i in range(n):
@@ -172,9 +154,9 @@ def make_spiral(n_samples: int = 300, classes: int = 3, noise: float = 0.2,
     Arm j has radii r evenly from 0 to 1 and angles t evenly from 4j to 4(j + 1) radians plus
     Gaussian noise of standard deviation ``noise``; its points are (r sin t, r cos t).
     """
-    n = _count(n_samples, "n_samples")
-    k = _count(classes, "classes")
-    noise = _spread(noise, "noise")
+    n = checks.count(n_samples, "n_samples")
+    k = checks.count(classes, "classes")
+    noise = checks.amount(noise, "noise")
     rng = _rng(seed)
     X, y = [], []
     for j, count in enumerate(_split_evenly(n, k)):
@@ -194,20 +176,14 @@ def make_regression_1d(n_samples: int = 50, fn: Callable[[float], float] = math.
     y = fn(x) plus Gaussian noise of standard deviation ``noise``. Each example is ``[x]``, the
     input of an ``MLP(1, ...)``.
     """
-    n = _count(n_samples, "n_samples")
-    noise = _spread(noise, "noise")
+    n = checks.count(n_samples, "n_samples")
+    noise = checks.amount(noise, "noise")
     if not callable(fn):
         raise TypeError(f"fn must be a function of one number, got {type(fn).__name__}")
     low, high = _interval(x_range, "x_range")
     rng = _rng(seed)
     xs = sorted(rng.uniform(low, high) for _ in range(n))
     return [[x] for x in xs], [float(fn(x)) + rng.gauss(0.0, noise) for x in xs]
-
-
-def _check_pairs(X: Sequence, y: Sequence) -> None:
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have one label per example: got {len(X)} examples "
-                         f"and {len(y)} labels")
 
 
 def train_test_split(X: Sequence, y: Sequence, test_size: float | int = 0.25,
@@ -218,8 +194,7 @@ def train_test_split(X: Sequence, y: Sequence, test_size: float | int = 0.25,
     count. With ``shuffle`` the examples are drawn at random (from ``seed``); without, the last
     ones are the test set.
     """
-    _check_pairs(X, y)
-    n = len(X)
+    n = checks.dataset(X, y, "train_test_split")
     if isinstance(test_size, float) and 0.0 < test_size < 1.0:
         n_test = math.ceil(test_size * n)
     elif isinstance(test_size, int) and not isinstance(test_size, bool):
@@ -250,11 +225,9 @@ class DataLoader:
 
     def __init__(self, X: Sequence, y: Sequence, batch_size: int | None = None,
                  shuffle: bool = True, seed: int | None = None, drop_last: bool = False) -> None:
-        _check_pairs(X, y)
-        if not X:
-            raise ValueError("DataLoader got an empty dataset")
+        n = checks.dataset(X, y, "DataLoader's dataset")
         self.X, self.y = X, y
-        self.batch_size = len(X) if batch_size is None else _count(batch_size, "batch_size")
+        self.batch_size = n if batch_size is None else checks.count(batch_size, "batch_size")
         if drop_last and self.batch_size > len(X):
             raise ValueError(f"batch_size {batch_size} with drop_last leaves no batch of "
                              f"{len(X)} examples")

@@ -17,6 +17,7 @@ import operator
 from collections.abc import Iterable, Sequence
 
 from autograd import Value, dot, log
+from nn import checks
 
 Number = int | float
 Scalar = Value | Number
@@ -27,16 +28,27 @@ LOG_CLAMP = -100.0
 
 
 def _value(x: object, fn: str) -> Value:
-    """``x`` as a Value: Values pass, a number becomes a new leaf."""
+    """``x`` as a Value: Values pass, a number (NumPy's too) becomes a new leaf."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
+    if checks.is_number(x):
         return Value(float(x))
     raise TypeError(f"{fn} takes Values or numbers, got {type(x).__name__}")
 
 
+def _probability_target(target: object, fn: str) -> Value | float:
+    """A binary cross-entropy's target y: a Value, or a number as a float, in [0, 1]."""
+    y = _value(target, fn).data
+    if not 0.0 <= y <= 1.0:
+        raise ValueError(f"{fn} takes a target y in [0, 1] (a 0/1 label or a probability), got "
+                         f"{y!r}; -1/+1 labels belong to hinge_loss (or turn them into 0/1 "
+                         "with (y + 1) / 2)")
+    # A float, not a NumPy scalar: on the left of * it would go through NumPy's own operators.
+    return target if isinstance(target, Value) else y
+
+
 def _scores(logits: object, fn: str, at_least: int = 1) -> list[Value]:
-    if isinstance(logits, (Value, int, float)):
+    if isinstance(logits, Value) or checks.is_number(logits):
         raise TypeError(f"{fn} takes a list of class scores, got a single number")
     try:
         items = list(logits)  # type: ignore[call-overload]
@@ -51,8 +63,8 @@ def _scores(logits: object, fn: str, at_least: int = 1) -> list[Value]:
 
 
 def _class_index(target: object, k: int, fn: str) -> int:
-    if isinstance(target, float) and target.is_integer():
-        target = int(target)
+    if checks.is_number(target) and not isinstance(target, int) and float(target).is_integer():
+        target = int(target)  # 2.0, or a NumPy integer or float label
     try:
         index = operator.index(target)  # type: ignore[arg-type]
     except TypeError:
@@ -71,7 +83,7 @@ def _total(terms: Sequence[Value]) -> Value:
 
 def _components(x: object) -> list | None:
     """A vector's components as a list; None for anything else (one number, or bad input)."""
-    if isinstance(x, (Value, int, float, str, bytes)):
+    if isinstance(x, (Value, str, bytes)) or checks.is_number(x):
         return None
     try:
         return list(x)  # type: ignore[call-overload]
@@ -114,16 +126,17 @@ def binary_cross_entropy(prob: Scalar, target: Scalar) -> Value:
     """Binary cross-entropy of a probability (notes 000): L = -y ln p - (1 - y) ln(1 - p).
 
     ``prob`` is p = P(y = 1) in [0, 1], e.g. a sigmoid output (nan passes through); ``target``
-    y is 0 or 1 (or in between). Through p = sigmoid(z = w . x + b) the gradient is the notes'
-    dL/dw = (p - y) x. Each log is clamped at -100 as in PyTorch (a term whose log is clamped
-    passes no gradient). From scores, use ``bce_with_logits``: it is exact where this one has
-    to clamp.
+    y is 0 or 1 (or in between; anything else, such as the -1 of -1/+1 labels, is refused).
+    Through p = sigmoid(z = w . x + b) the gradient is the notes' dL/dw = (p - y) x. Each log
+    is clamped at -100 as in PyTorch (a term whose log is clamped passes no gradient). From
+    scores, use ``bce_with_logits``: it is exact where this one has to clamp.
     """
     p = _value(prob, "binary_cross_entropy")
     if not 0.0 <= p.data <= 1.0 and not math.isnan(p.data):
         raise ValueError(f"binary_cross_entropy takes a probability p in [0, 1], got "
                          f"{p.data!r}; for a score (an MLP's linear output) use bce_with_logits")
-    y = _value(target, "binary_cross_entropy").data
+    target = _probability_target(target, "binary_cross_entropy")
+    y = target.data if isinstance(target, Value) else target
     terms = []
     # A term whose weight is the number 0 is left out: it would only add nodes to the graph.
     if y != 0.0 or isinstance(target, Value):
@@ -161,10 +174,11 @@ def bce_with_logits(logit: Scalar, target: Scalar) -> Value:
     z + ln(1 + e^-z): no exponent is ever positive, so z = +-1000 gives a finite loss, and
     ln(1 + e^-|z|) is computed as accurately as ``math.log1p`` (a confident right answer,
     z = 40, y = 1, costs 4.25e-18, not 0). dL/dz = s(z) - y, the notes' (y_hat - y).
-    ``target`` y is 0 or 1 (or in between).
+    ``target`` y is 0 or 1 (or in between); -1/+1 labels are refused (they belong to
+    ``hinge_loss``): with them the loss goes below zero and training runs away.
     """
     z = _value(logit, "bce_with_logits")
-    _value(target, "bce_with_logits")
+    target = _probability_target(target, "bce_with_logits")
     if z.data >= 0.0:
         return z * (1 - target) + _log1p((-z).exp())
     return -z * target + _log1p(z.exp())
@@ -225,12 +239,12 @@ def hinge_loss(scores: Sequence[Scalar] | Scalar, target_index: int,
     zero once the score is on the right side of 0 by at least the margin. At the hinge's kink
     the gradient is 0, as ReLU's.
     """
-    if isinstance(scores, (Value, int, float)):
-        if target_index not in (-1, 1) or isinstance(target_index, bool):
+    if isinstance(scores, Value) or checks.is_number(scores):
+        if isinstance(target_index, bool) or target_index not in (-1, 1):
             raise ValueError(f"hinge_loss with a single score needs a label of -1 or +1, got "
                              f"{target_index!r} (for 0/1 labels pass 2 * y - 1)")
         s = _value(scores, "hinge_loss")
-        return (margin - target_index * s).relu()
+        return (margin - int(target_index) * s).relu()
     values = _scores(scores, "hinge_loss (multiclass)", 2)
     y = _class_index(target_index, len(values), "hinge_loss")
     correct = values[y]
@@ -239,7 +253,7 @@ def hinge_loss(scores: Sequence[Scalar] | Scalar, target_index: int,
 
 def l1_penalty(params: Iterable[Value]) -> Value:
     """L1 regularization R(W) = sum |w| (notes 001, 004); dR/dw = sign(w) (0 at w = 0)."""
-    terms = [abs(p) for p in _parameters(params, "l1_penalty")]
+    terms = [abs(p) for p in checks.parameters(params, "l1_penalty")]
     return dot(terms, [1.0] * len(terms))
 
 
@@ -249,17 +263,7 @@ def l2_penalty(params: Iterable[Value]) -> Value:
     One ``dot`` node (w . w), however many parameters. ``lam * l2_penalty(ps)`` has the
     gradient of ``weight_decay = 2 * lam`` in ``nn.SGD``.
     """
-    ps = _parameters(params, "l2_penalty")
+    ps = checks.parameters(params, "l2_penalty")
     return dot(ps, ps)
 
 
-def _parameters(params: Iterable[Value], fn: str) -> list[Value]:
-    try:
-        ps = list(params)
-    except TypeError:
-        raise TypeError(f"{fn} takes an iterable of Values, e.g. model.parameters(); got "
-                        f"{type(params).__name__}") from None
-    for p in ps:
-        if not isinstance(p, Value):
-            raise TypeError(f"{fn} takes Values (model.parameters()), got {type(p).__name__}")
-    return ps

@@ -19,10 +19,10 @@ import os
 import random
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from numbers import Real
 from typing import Any
 
 from autograd import Parameter, Value, dot, format_number
+from nn import checks
 from nn.state import IncompatibleKeys, load_state_dict
 
 Seed = int | random.Random | None
@@ -95,15 +95,16 @@ class Module:
         """
         return load_state_dict(self.named_parameters(), state_dict, strict, type(self).__name__)
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> None:
         """Write architecture and every parameter to ``path`` as JSON, atomically.
 
         See ``nn.serialize`` for the format. ``nn.load(path)`` rebuilds the model;
-        ``model.load_state(path)`` fills a model of the same architecture.
+        ``model.load_state(path)`` fills a model of the same architecture. A replaced file
+        keeps its permissions; a read-only one is replaced only with ``overwrite=True``.
         """
         from nn.serialize import save
 
-        save(self, path)
+        save(self, path, overwrite=overwrite)
 
     def load_state(self, path: str | os.PathLike) -> None:
         """Fill this model's parameters from a file written by ``save``.
@@ -162,54 +163,6 @@ def generator(seed: Seed) -> random.Random:
     raise TypeError(f"seed must be an int, None or a random.Random, got {type(seed).__name__}")
 
 
-def check_inputs(x: object, nin: int, owner: str) -> Sequence:
-    """``x`` as a sequence of ``nin`` numbers or Values; a lone number is accepted when
-    ``nin == 1``.
-
-    A list, a tuple or another indexable sequence (a NumPy row) is accepted; a dict, a set or a
-    string is refused rather than read as its keys, in no order, or its characters.
-    """
-    if isinstance(x, (Value, int, float)) and not isinstance(x, bool):
-        if nin == 1:
-            return (x,)
-        raise TypeError(f"{owner} takes a list of {nin} inputs per example, got one number")
-    if (isinstance(x, (str, bytes, Mapping)) or not hasattr(x, "__len__")
-            or not hasattr(x, "__getitem__")):
-        raise TypeError(f"{owner} takes a list of {nin} inputs per example, got "
-                        f"{type(x).__name__}")
-    n = len(x)  # type: ignore[arg-type]
-    if n != nin:
-        raise ValueError(f"{owner} takes {nin} inputs per example, got {n}")
-    for i, xi in enumerate(x, start=1):  # type: ignore[arg-type]
-        if not isinstance(xi, (Value, Real)):
-            raise TypeError(f"{owner} takes numbers or Values as inputs, got "
-                            f"{type(xi).__name__} for input {i}")
-    return x  # type: ignore[return-value]
-
-
-def input_values(x: object, nin: int, owner: str) -> list[Value]:
-    """One example's inputs as Values: numbers become leaves labelled ``x1 ... xn``.
-
-    Wrapping each number once lets every neuron of a layer share the same input node (graph
-    pictures then show x1 once, with all its edges), instead of a constant per neuron.
-    """
-    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{i}")
-            for i, xi in enumerate(check_inputs(x, nin, owner), start=1)]
-
-
-def _check_size(n: object, what: str) -> int:
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return n
-
-
-def _check_choice(value: object, choices: Sequence[str], what: str) -> str:
-    if value not in choices:
-        options = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{what} must be one of {options}; got {value!r}")
-    return value  # type: ignore[return-value]
-
-
 def _weights_text(w: Sequence[Value]) -> str:
     shown = ", ".join(format_number(p.data) for p in w[:6])
     return f"[{shown}, ...]" if len(w) > 6 else f"[{shown}]"
@@ -234,9 +187,9 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation: str = "relu", seed: Seed = None,
                  init: str = "uniform") -> None:
-        self.nin = _check_size(nin, "Neuron nin (its number of inputs)")
-        self.activation = _check_choice(activation, tuple(ACTIVATIONS), "activation")
-        init = _check_choice(init, INITS, "init")
+        self.nin = checks.count(nin, "Neuron nin (its number of inputs)")
+        self.activation = checks.choice(activation, tuple(ACTIVATIONS), "activation")
+        init = checks.choice(init, INITS, "init")
         rng = generator(seed)
         bound = 1.0 if init == "uniform" else ACTIVATIONS[activation] * math.sqrt(3.0 / nin)
         self.w = [Parameter(rng.uniform(-bound, bound)) for _ in range(nin)]
@@ -248,10 +201,11 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Value | float] | Value | float) -> Value:
         """a = g(w . x + b) for one example ``x`` (numbers or Values)."""
-        return self._forward(input_values(x, self.nin, "this Neuron"))
+        x = checks.input_values(x, self.nin, "this Neuron")
+        return self._forward(x)
 
     def _forward(self, x: list[Value]) -> Value:
-        z = dot(self.w, x, self.b)
+        z = dot(self.w, x, self.b)  # w . x + b
         return z if self.activation == "linear" else getattr(z, self.activation)()
 
     def _config(self) -> dict[str, Any]:
@@ -272,16 +226,16 @@ class Layer(Module):
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", seed: Seed = None,
                  init: str = "uniform") -> None:
-        self.nin = _check_size(nin, "Layer nin (its number of inputs)")
-        self.nout = _check_size(nout, "Layer nout (its number of neurons)")
-        self.activation = _check_choice(activation, tuple(ACTIVATIONS), "activation")
-        init = _check_choice(init, INITS, "init")
+        self.nin = checks.count(nin, "Layer nin (its number of inputs)")
+        self.nout = checks.count(nout, "Layer nout (its number of neurons)")
+        self.activation = checks.choice(activation, tuple(ACTIVATIONS), "activation")
+        init = checks.choice(init, INITS, "init")
         rng = generator(seed)
         self.neurons = [Neuron(nin, activation, rng, init) for _ in range(nout)]
         self.label_parameters()
 
     def __call__(self, x: Sequence[Value | float] | Value | float) -> list[Value]:
-        return self._forward(input_values(x, self.nin, "this Layer"))
+        return self._forward(checks.input_values(x, self.nin, "this Layer"))
 
     def _forward(self, x: list[Value]) -> list[Value]:
         return [n._forward(x) for n in self.neurons]
@@ -313,13 +267,13 @@ class MLP(Module):
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
                  seed: Seed = None, init: str = "uniform") -> None:
-        self.nin = _check_size(nin, "MLP nin (its number of inputs)")
+        self.nin = checks.count(nin, "MLP nin (its number of inputs)")
         if isinstance(nouts, int) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"MLP nouts must be a non-empty list of layer sizes such as "
                              f"[16, 16, 1], got {nouts!r}")
-        self.nouts = [_check_size(n, "each MLP layer size") for n in nouts]
-        self.activation = _check_choice(activation, tuple(ACTIVATIONS), "activation")
-        init = _check_choice(init, INITS, "init")
+        self.nouts = [checks.count(n, "each MLP layer size") for n in nouts]
+        self.activation = checks.choice(activation, tuple(ACTIVATIONS), "activation")
+        init = checks.choice(init, INITS, "init")
         rng = generator(seed)
         sizes = [nin, *self.nouts]
         last = len(self.nouts) - 1
@@ -328,7 +282,7 @@ class MLP(Module):
         self.label_parameters()
 
     def __call__(self, x: Sequence[Value | float] | Value | float) -> Value | list[Value]:
-        x = input_values(x, self.nin, "this MLP")
+        x = checks.input_values(x, self.nin, "this MLP")
         for layer in self.layers:
             x = layer._forward(x)
         return x[0] if len(x) == 1 else x

@@ -2,9 +2,14 @@
 
 An optimizer holds a list of parameters. After ``loss.backward()`` has filled each ``p.grad``,
 ``step()`` moves every parameter against its gradient; ``zero_grad()`` resets the gradients for
-the next backward (they accumulate otherwise). Updates change ``p.data`` with plain floats, so
-they record no graph. The learning rate is an attribute: ``opt.lr = 0.01`` between steps
-changes it (a schedule).
+the next backward (they accumulate otherwise). A parameter whose ``.grad`` is ``None`` (PyTorch's
+"no gradient yet") is skipped by ``step()``, its momentum or moments untouched, as in PyTorch.
+Updates change ``p.data`` with plain floats, so they record no graph. The learning rate is an
+attribute: ``opt.lr = 0.01`` between steps changes it (a schedule).
+
+Hyperparameters are checked when they are set, as PyTorch does, and more strictly where a value
+can only diverge: lr finite and >= 0, momentum in [0, 1), dampening in [0, 1], weight_decay
+finite and >= 0, Adam's betas in [0, 1) and eps > 0.
 """
 
 from __future__ import annotations
@@ -13,44 +18,23 @@ import math
 from collections.abc import Iterable
 
 from autograd import Value
+from nn import checks
 
 
-def _grad(p: Value) -> float:
+def _grad(p: Value) -> float | None:
     # After backward(create_graph=True) a gradient is a Value; the update needs its number.
     g = p.grad
     return g.data if isinstance(g, Value) else g
-
-
-def _check_rate(value: object, name: str, upper: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0.0:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    if upper is not None and not value < upper:
-        raise ValueError(f"{name} must be in [0, {upper}), got {value!r}")
-    return float(value)
 
 
 class Optimizer:
     """What every optimizer shares: the parameter list, the learning rate and ``zero_grad``."""
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
-        if isinstance(params, Value):
-            raise TypeError("optimizers take an iterable of Values such as model.parameters(), "
-                            "not a single Value: wrap it in a list")
-        if callable(getattr(params, "parameters", None)):
-            raise TypeError(f"optimizers take the parameters to update: pass "
-                            f"model.parameters(), not the model ({type(params).__name__})")
-        try:
-            self.params = list(params)
-        except TypeError:
-            raise TypeError(f"optimizers take an iterable of Values such as model.parameters(), "
-                            f"got {type(params).__name__}") from None
+        self.params = checks.parameters(params, type(self).__name__)
         if not self.params:
             raise ValueError("the optimizer got an empty parameter list: pass "
                              "model.parameters() of a model that has parameters")
-        for p in self.params:
-            if not isinstance(p, Value):
-                raise TypeError(f"optimizers update Values, got {type(p).__name__}; pass "
-                                "model.parameters()")
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError("a parameter appears more than once in the list; each step would "
                              "update it several times")
@@ -63,7 +47,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _check_rate(value, "lr (the learning rate)")
+        self._lr = checks.amount(value, "lr (the learning rate)")
 
     def zero_grad(self) -> None:
         """Set ``.grad = 0.0`` on every parameter."""
@@ -89,27 +73,29 @@ class SGD(Optimizer):
                  weight_decay: float = 0.0, *, dampening: float = 0.0,
                  nesterov: bool = False) -> None:
         super().__init__(params, lr)
-        self.momentum = _check_rate(momentum, "momentum")
-        self.weight_decay = _check_rate(weight_decay, "weight_decay")
-        self.dampening = _check_rate(dampening, "dampening")
+        self.momentum = checks.amount(momentum, "momentum", below=1.0,
+                                      hint="the part of the last step kept; from 1 on, steps "
+                                      "grow without end")
+        self.weight_decay = checks.amount(weight_decay, "weight_decay")
+        self.dampening = checks.amount(dampening, "dampening", at_most=1.0)
         if nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
             raise ValueError("nesterov momentum needs momentum > 0 and dampening = 0")
         self.nesterov = bool(nesterov)
-        #: One momentum buffer per parameter; None until the first step.
-        self.buffers: list[float] | None = None
+        #: One momentum buffer per parameter; None until its first step with a gradient.
+        self.buffers: list[float | None] = [None] * len(self.params)
 
     def step(self) -> None:
         """Apply one update to every parameter from its current ``.grad``."""
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        first = self.buffers is None
-        if mu != 0.0 and first:
-            self.buffers = [0.0] * len(self.params)
         for i, p in enumerate(self.params):
             g = _grad(p)
+            if g is None:
+                continue
             if wd != 0.0:
                 g = g + wd * p.data
             if mu != 0.0:
-                b = g if first else mu * self.buffers[i] + (1.0 - self.dampening) * g
+                b = self.buffers[i]
+                b = g if b is None else mu * b + (1.0 - self.dampening) * g
                 self.buffers[i] = b
                 g = g + mu * b if self.nesterov else b
             p.data -= lr * g
@@ -122,7 +108,8 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma and Ba), exactly as ``torch.optim.Adam`` (without amsgrad).
 
-    With g = dL/dp + weight_decay * p and step count t = 1, 2, ..., for each parameter::
+    With g = dL/dp + weight_decay * p and step count t = 1, 2, ... (counted per parameter, over
+    the steps where it had a gradient, as PyTorch does), for each parameter::
 
         m <- beta1 * m + (1 - beta1) * g          (first moment, m = 0 at the start)
         v <- beta2 * v + (1 - beta2) * g^2        (second moment, v = 0 at the start)
@@ -140,11 +127,15 @@ class Adam(Optimizer):
             beta1, beta2 = betas
         except (TypeError, ValueError):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
-        self.betas = (_check_rate(beta1, "beta1", 1.0), _check_rate(beta2, "beta2", 1.0))
-        self.eps = _check_rate(eps, "eps")
-        self.weight_decay = _check_rate(weight_decay, "weight_decay")
-        #: The number of steps taken so far (t in the formulas).
+        self.betas = (checks.amount(beta1, "beta1", below=1.0),
+                      checks.amount(beta2, "beta2", below=1.0))
+        self.eps = checks.amount(eps, "eps", positive=True,
+                                 hint="it keeps the step finite where the second moment is 0")
+        self.weight_decay = checks.amount(weight_decay, "weight_decay")
+        #: The number of steps taken so far.
         self.t = 0
+        #: Each parameter's own t in the formulas: its steps with a gradient.
+        self.step_counts = [0] * len(self.params)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
@@ -153,16 +144,18 @@ class Adam(Optimizer):
         self.t += 1
         beta1, beta2 = self.betas
         wd, eps = self.weight_decay, self.eps
-        step_size = self.lr / (1.0 - beta1 ** self.t)
-        correction2 = math.sqrt(1.0 - beta2 ** self.t)
         m, v = self.m, self.v
         for i, p in enumerate(self.params):
             g = _grad(p)
+            if g is None:
+                continue
+            self.step_counts[i] = t = self.step_counts[i] + 1
             if wd != 0.0:
                 g = g + wd * p.data
             m[i] = beta1 * m[i] + (1.0 - beta1) * g
             v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
-            p.data -= step_size * m[i] / (math.sqrt(v[i]) / correction2 + eps)
+            step_size = self.lr / (1.0 - beta1 ** t)
+            p.data -= step_size * m[i] / (math.sqrt(v[i]) / math.sqrt(1.0 - beta2 ** t) + eps)
 
     def __repr__(self) -> str:
         return (f"Adam({len(self.params)} parameters, lr={self.lr:g}, betas={self.betas}, "

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd import Parameter, Value, format_number
-from nn.module import Module, _check_size, _weights_text, check_inputs
+from nn import checks
+from nn.module import Module, _weights_text
 
 
 def _signed_labels(y: Sequence) -> list[int]:
@@ -43,7 +44,7 @@ class Perceptron(Module):
     """
 
     def __init__(self, nin: int) -> None:
-        self.nin = _check_size(nin, "Perceptron nin (its number of inputs)")
+        self.nin = checks.count(nin, "Perceptron nin (its number of inputs)")
         self.w = [Parameter(0.0) for _ in range(nin)]
         self.b = Parameter(0.0)
         self.label_parameters()
@@ -53,7 +54,7 @@ class Perceptron(Module):
 
     def __call__(self, x: Sequence[Value | float] | Value | float) -> int:
         """sign(w . x + b): +1 when w . x + b >= 0, else -1."""
-        x = check_inputs(x, self.nin, "this Perceptron")
+        x = checks.check_inputs(x, self.nin, "this Perceptron")
         z = self.b.data
         for w, xi in zip(self.w, x):
             z += w.data * (xi.data if isinstance(xi, Value) else float(xi))
@@ -66,16 +67,12 @@ class Perceptron(Module):
         (the data is then separated). A last entry above 0 means it did not converge. Every
         example is checked first, so bad input raises before any weight has changed.
         """
-        if len(X) != len(y) or not X:
-            raise ValueError(f"fit needs one label per example and at least one example, got "
-                             f"{len(X)} examples and {len(y)} labels")
-        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-            raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
-            raise ValueError(f"lr must be a positive number, got {lr!r}")
+        checks.dataset(X, y, "the training set")
+        epochs = checks.count(epochs, "epochs")
+        lr = checks.amount(lr, "lr", positive=True)
         labels = _signed_labels(y)
         examples = [[xi.data if isinstance(xi, Value) else float(xi)
-                     for xi in check_inputs(x, self.nin, "this Perceptron")] for x in X]
+                     for xi in checks.check_inputs(x, self.nin, "this Perceptron")] for x in X]
         mistakes_per_epoch = []
         for _ in range(epochs):
             mistakes = 0

@@ -2,9 +2,10 @@
 
 matplotlib is imported only inside these functions, so ``nn`` works without it. Each function
 returns a matplotlib ``Figure``: a notebook cell that ends with the call shows it inline; give
-``path`` to also save it (PNG, SVG or PDF by extension, written atomically). Figures are made
-without ``pyplot``, so scripts and servers need no display, and nothing accumulates in pyplot's
-list of open figures. Pass ``ax`` to draw into axes of your own figure instead.
+``path`` to also save it (PNG, SVG or PDF by extension, written atomically; a read-only file is
+replaced only with ``overwrite=True``). Figures are made without ``pyplot``, so scripts and
+servers need no display, and nothing accumulates in pyplot's list of open figures. Pass ``ax``
+to draw into axes of your own figure instead.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value, no_grad, write_atomically
+from nn import checks
 from nn.interactive import in_notebook
 from nn.train import History
 
@@ -41,7 +43,7 @@ def _new_figure(ncols: int = 1, width: float = 5.0) -> tuple[Any, list]:
     return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
 
 
-def _save(fig: Any, path: str | os.PathLike | None) -> None:
+def _save(fig: Any, path: str | os.PathLike | None, overwrite: bool) -> None:
     if path is None:
         return
     extension = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
@@ -51,11 +53,11 @@ def _save(fig: Any, path: str | os.PathLike | None) -> None:
                          ".png, .svg or .pdf")
     buffer = io.BytesIO()
     fig.savefig(buffer, format=extension, dpi=120)
-    write_atomically(path, buffer.getvalue())
+    write_atomically(path, buffer.getvalue(), overwrite=overwrite)
 
 
 def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any = None,
-              title: str = "training") -> Any:
+              title: str = "training", *, overwrite: bool = False) -> Any:
     """Loss per epoch (training, and test when measured); accuracy beside it when recorded.
 
     Returns the Figure. With ``ax`` only the loss is drawn, into those axes.
@@ -84,7 +86,7 @@ def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any =
         axis.legend()
     if len(axes) == 2:
         axes[1].set_ylim(-0.02, 1.02)
-    _save(fig, path)
+    _save(fig, path, overwrite)
     return fig
 
 
@@ -120,7 +122,8 @@ def _margins(out: Any, threshold: float) -> list[float]:
 def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Sequence,
                            path: str | os.PathLike | None = None, ax: Any = None,
                            resolution: int = 60, threshold: float = 0.0,
-                           title: str = "decision boundary") -> Any:
+                           title: str = "decision boundary", *,
+                           overwrite: bool = False) -> Any:
     """The regions a 2-D classifier assigns to each class, with the examples on top.
 
     Binary models (one score): class 1 where the score is > ``threshold`` (0 for scores and
@@ -129,14 +132,10 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     the class indices. The model is evaluated on a ``resolution`` x ``resolution`` grid covering
     the data, without building graphs. Returns the Figure.
     """
-    if len(X) != len(y) or not X:
-        raise ValueError(f"plot_decision_boundary needs one label per example, got {len(X)} "
-                         f"examples and {len(y)} labels")
-    if any(len(x) != 2 for x in X):
-        raise ValueError("decision boundaries are drawn for 2-D inputs: every example must be "
-                         "[x1, x2]")
-    if not isinstance(resolution, int) or isinstance(resolution, bool) or resolution < 2:
-        raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
+    checks.dataset(X, y, "plot_decision_boundary's dataset")
+    for x in X:
+        checks.check_inputs(x, 2, "plot_decision_boundary (it draws 2-D inputs [x1, x2])")
+    resolution = checks.count(resolution, "resolution", 2)
     if ax is None:
         fig, (ax,) = _new_figure(1)
     else:
@@ -170,5 +169,5 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     ax.set_ylabel("x2")
     ax.set_title(title)
     ax.legend(loc="best", fontsize="small")
-    _save(fig, path)
+    _save(fig, path, overwrite)
     return fig

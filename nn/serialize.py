@@ -18,10 +18,17 @@ The file is a JSON object::
 - Writing is atomic: the text goes to a temporary file in the same folder, is flushed to disk,
   and then replaces the target in one step (``os.replace``), so a crash leaves either the old
   file or the new one, never half of one.
+- Writing keeps a replaced file's permissions and writes through a symbolic link; a read-only
+  file is replaced only with ``save(path, overwrite=True)`` (see ``autograd.files``).
 - Reading checks everything before changing anything: a file that is not UTF-8 JSON, is cut
   short, belongs to something else, comes from a newer version, holds a number beyond a float's
   range (1e400), or describes another architecture raises ``ModelFileError`` saying which, and
   the model is left untouched.
+- Reading bounds its work before it trusts the file: a missing file, a folder, anything that is
+  not a regular file (a device such as /dev/zero, a pipe) and files over ``MAX_FILE_BYTES`` are
+  refused before a byte is read; and ``load`` computes how many parameters the saved
+  configuration implies, and refuses it unless the file holds exactly that many, before it
+  builds anything (a 200-byte file cannot make it allocate gigabytes).
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import reprlib
+import stat
 from typing import Any
 
 from autograd import write_atomically
@@ -37,6 +46,11 @@ from nn.perceptron import Perceptron
 
 FORMAT = "backprop-lab/nn-model"
 VERSION = 1
+
+#: The largest model file ``load`` and ``load_state`` read: 64 MiB. A saved parameter takes
+#: about 40 to 60 bytes, so that is about a million parameters (an MNIST ``MLP(784, [128, 10])``
+#: has 101,770, a 6 MB file).
+MAX_FILE_BYTES = 64 * 2**20
 
 #: The classes ``load`` can rebuild from their config.
 MODELS: dict[str, type[Module]] = {cls.__name__: cls for cls in (MLP, Layer, Neuron, Perceptron)}
@@ -59,11 +73,13 @@ def _number_to_json(x: float) -> float | str:
 def _describe(cls_name: str, config: dict[str, Any] | None) -> str:
     if config is None:
         return cls_name
-    return f"{cls_name}(" + ", ".join(f"{k}={v!r}" for k, v in config.items()) + ")"
+    # reprlib: a file's config may hold a list of a million sizes; the message shows a few.
+    return f"{cls_name}(" + ", ".join(f"{k}={reprlib.repr(v)}" for k, v in config.items()) + ")"
 
 
-def save(model: Module, path: str | os.PathLike) -> None:
-    """Write ``model`` to ``path`` (see the module doc); replaces an existing file atomically."""
+def save(model: Module, path: str | os.PathLike, *, overwrite: bool = False) -> None:
+    """Write ``model`` to ``path`` (see the module doc); replaces an existing file atomically,
+    keeping its permissions (a read-only file only with ``overwrite=True``)."""
     if not isinstance(model, Module):
         raise TypeError(f"save takes an nn Module, got {type(model).__name__}")
     config = model._config()
@@ -74,14 +90,13 @@ def save(model: Module, path: str | os.PathLike) -> None:
         "parameters": {name: _number_to_json(p.data) for name, p in model.named_parameters()},
     }
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    write_atomically(path, text.encode("utf-8"))
+    write_atomically(path, text.encode("utf-8"), overwrite=overwrite)
 
 
 def _read(path: str | os.PathLike) -> tuple[str, dict[str, Any] | None, dict[str, float]]:
     """Parse and validate a model file: (class name, config, parameters by name)."""
     where = os.fspath(path)
-    with open(where, "rb") as f:
-        raw = f.read()
+    raw = _read_bytes(where)
     if not raw.strip():
         raise ModelFileError(f"{where} is empty, not a saved model")
     text = _text(raw)
@@ -128,6 +143,46 @@ def _read(path: str | os.PathLike) -> tuple[str, dict[str, Any] | None, dict[str
     for key, value in params.items():
         numbers[key] = _json_to_number(value, key, where)
     return model["class"], model["config"], numbers
+
+
+def _read_bytes(where: str) -> bytes:
+    """The bytes of the model file ``where``, refusing anything but a regular file of at most
+    ``MAX_FILE_BYTES`` before reading it."""
+    # O_NONBLOCK: opening a pipe must not wait for a writer that never comes; the check below
+    # then refuses it. (It changes nothing for a regular file.)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(where, flags)
+    except FileNotFoundError:
+        raise ModelFileError(f"{where}: there is no such file") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"{where} is a folder, not a saved model") from None
+    except OSError as error:
+        raise ModelFileError(f"cannot read {where}: {error.strerror or error}") from None
+    try:
+        status = os.fstat(fd)
+        if stat.S_ISDIR(status.st_mode):
+            raise ModelFileError(f"{where} is a folder, not a saved model")
+        if not stat.S_ISREG(status.st_mode):
+            raise ModelFileError(f"{where} is not a regular file (a device, a pipe or a socket), "
+                                 "so not a saved model; model files are files written by "
+                                 "model.save")
+        if status.st_size > MAX_FILE_BYTES:
+            raise _too_large(where, status.st_size)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as file:
+        raw = file.read(MAX_FILE_BYTES + 1)  # the file may have grown since
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_large(where, len(raw))
+    return raw
+
+
+def _too_large(where: str, size: int) -> ModelFileError:
+    return ModelFileError(f"{where} is {size:,} bytes; model files are at most {MAX_FILE_BYTES:,} "
+                          f"bytes (nn.serialize.MAX_FILE_BYTES, about a million parameters), so "
+                          "this is not one")
 
 
 def _text(raw: bytes) -> str | None:
@@ -212,6 +267,35 @@ def load_state(model: Module, path: str | os.PathLike) -> None:
         p.data = numbers[name]
 
 
+def parameter_count(cls_name: str, config: dict[str, Any]) -> int | None:
+    """How many parameters ``cls_name(**config)`` has, without building it.
+
+    A neuron with n inputs has n weights and a bias, n + 1; a layer of m such neurons
+    (n + 1) m; an MLP the sum over its layers. None when the sizes are not positive ints (the
+    constructor then refuses them, before it builds anything) or the class is not one of
+    ``MODELS``.
+    """
+    def size(value: object) -> int | None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        return value if ok else None  # type: ignore[return-value]
+
+    nin = size(config.get("nin"))
+    if nin is None:
+        return None
+    if cls_name in ("Neuron", "Perceptron"):
+        return nin + 1
+    if cls_name == "Layer":
+        nout = size(config.get("nout"))
+        return None if nout is None else (nin + 1) * nout
+    nouts = config.get("nouts")
+    if cls_name != "MLP" or not isinstance(nouts, list):
+        return None
+    sizes = [nin] + [size(n) for n in nouts]
+    if None in sizes or len(sizes) < 2:
+        return None
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+
+
 def load(path: str | os.PathLike) -> Module:
     """Rebuild the model saved in ``path``: its class from the config, then its parameters."""
     cls_name, config, numbers = _read(path)
@@ -221,11 +305,19 @@ def load(path: str | os.PathLike) -> Module:
         raise ModelFileError(f"{where} holds a {cls_name}, which nn.load cannot rebuild (it "
                              f"rebuilds {', '.join(MODELS)}); create the model yourself and "
                              "call model.load_state(path)")
+    expected = parameter_count(cls_name, config)
+    if expected is not None and expected != len(numbers):
+        gap = expected - len(numbers)
+        detail = f"missing {gap:,}" if gap > 0 else f"{-gap:,} too many"
+        raise ModelFileError(f"{where}: the saved configuration {_describe(cls_name, config)} "
+                             f"has {expected:,} parameters but the file holds {len(numbers):,} "
+                             f"({detail}); the file is damaged or was edited, so nothing was "
+                             "built")
     try:
         model = cls(**config)
     except (TypeError, ValueError) as error:
-        raise ModelFileError(f"{where}: the saved configuration {config} does not build a "
-                             f"{cls_name}: {error}") from None
+        raise ModelFileError(f"{where}: the saved configuration {_describe(cls_name, config)} "
+                             f"does not build a {cls_name}: {error}") from None
     _check_parameters(model, numbers, where)
     for name, p in model.named_parameters():
         p.data = numbers[name]

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from numbers import Real
 from typing import NamedTuple
 
 from autograd import Value
+from nn import checks
 
 
 class IncompatibleKeys(NamedTuple):
@@ -54,7 +54,7 @@ def _tensor_shape(value: object) -> tuple | None:
 
 def _number(key: str, value: object) -> float | str:
     """``value`` as a float, or the reason it is not one (for the error message)."""
-    if isinstance(value, Real) and not isinstance(value, bool):
+    if checks.is_number(value):
         return float(value)
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # a 0-d tensor or array
         return _number(key, value.item())

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd import Value, dot, format_number, format_table, gradients, import_torch
+from nn import checks
 from nn.losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.module import Module
 from nn.torch_bridge import dense_layers, to_torch, torch_name, torch_places
@@ -193,9 +194,7 @@ def compare_with_torch(model: Module, X: Sequence, y: Sequence, *, loss: Callabl
     """
     torch = import_torch("nn.compare_with_torch")
     dense_layers(model)  # refuses, before any work, the models to_torch cannot convert
-    if len(X) != len(y) or not len(X):
-        raise ValueError(f"compare_with_torch needs one target per example and at least one "
-                         f"example, got {len(X)} examples and {len(y)} targets")
+    checks.dataset(X, y, "compare_with_torch")
     preds = [model(x) for x in X]
     scalar_outputs = isinstance(preds[0], Value)
     torch_loss = _torch_loss(loss, scalar_outputs)

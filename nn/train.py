@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import Value, dot, no_grad
+from nn import checks
 from nn.data import DataLoader
 from nn.interactive import in_notebook, interactive
 from nn.losses import binary_cross_entropy, l1_penalty, l2_penalty, mse_loss
@@ -43,19 +44,19 @@ def is_correct(pred: Value | float | Sequence[Value], target: Any, threshold: fl
         pred = pred[0]  # a one-unit layer's list holds a single score
     if isinstance(pred, (list, tuple)):
         scores = [p.data if isinstance(p, Value) else float(p) for p in pred]
-        return max(range(len(scores)), key=scores.__getitem__) == target
+        return bool(max(range(len(scores)), key=scores.__getitem__) == target)
     score = pred.data if isinstance(pred, Value) else float(pred)
-    return (score > threshold) == (target > 0)
+    return bool((score > threshold) == (target > 0))  # bool: a NumPy label gives numpy.bool_
 
 
 def accuracy(model: Callable, X: Sequence, y: Sequence, threshold: float = 0.0) -> float:
-    """The fraction of examples whose label ``model`` gets right, computed without a graph."""
-    if len(X) != len(y) or not X:
-        raise ValueError(f"accuracy needs one label per example and at least one example, got "
-                         f"{len(X)} examples and {len(y)} labels")
+    """The fraction of examples whose label ``model`` gets right, computed without a graph.
+
+    ``X`` and ``y`` may be lists or NumPy arrays (see ``nn.checks``)."""
+    n = checks.dataset(X, y, "accuracy's dataset")
     with no_grad():
         right = sum(is_correct(model(x), t, threshold) for x, t in zip(X, y))
-    return right / len(X)
+    return right / n
 
 
 @dataclass
@@ -137,14 +138,6 @@ def _objective(model: Callable, X: Sequence, y: Sequence, loss: Loss, reg: Value
     return (total if reg is None else total + reg), right
 
 
-def _check_dataset(X: Sequence, y: Sequence, name: str) -> None:
-    if len(X) != len(y):
-        raise ValueError(f"{name}: got {len(X)} examples and {len(y)} labels; give one label "
-                         "per example")
-    if not X:
-        raise ValueError(f"{name} is empty")
-
-
 def _check_model(model: object) -> None:
     if isinstance(model, type):
         got = f"the class {model.__name__} itself (create one first, e.g. {model.__name__}(...))"
@@ -154,14 +147,6 @@ def _check_model(model: object) -> None:
         return
     raise TypeError(f"model must be an nn Module (callable on an example, with parameters()) "
                     f"such as nn.MLP(2, [16, 16, 1]), got {got}")
-
-
-def _check_strength(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-            math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} (a regularization strength lambda) must be a finite number "
-                         f">= 0, got {value!r}")
-    return float(value)
 
 
 def _check_optimizer(optimizer: object, params: list[Value]) -> None:
@@ -212,27 +197,27 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
             in a terminal or a notebook, ``False`` never.
     """
     _check_model(model)
-    _check_dataset(X, y, "the training set")
+    n = checks.dataset(X, y, "the training set")
     if test is not None:
         try:
             X_test, y_test = test
         except (TypeError, ValueError):
             raise ValueError("test must be a pair (X_test, y_test)") from None
-        _check_dataset(X_test, y_test, "the test set")
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+        n_test = checks.dataset(X_test, y_test, "the test set")
+    epochs = checks.count(epochs, "epochs")
     params = model.parameters()
     _check_optimizer(optimizer, params)
     if not callable(loss):
         raise TypeError(f"loss must be a function (prediction, target) -> Value, got "
                         f"{type(loss).__name__}")
-    l1, l2 = _check_strength(l1, "l1"), _check_strength(l2, "l2")
+    l1 = checks.amount(l1, "l1 (a regularization strength lambda)")
+    l2 = checks.amount(l2, "l2 (a regularization strength lambda)")
     if lr_schedule is not None and not callable(lr_schedule):
         raise TypeError(f"lr_schedule must be a function epoch -> learning rate, e.g. "
                         f"lambda k: 0.1 * 0.9 ** k, or None; got {type(lr_schedule).__name__}")
     threshold = _threshold(loss, accuracy)
     loader = DataLoader(X, y, batch_size, seed=seed)
-    if loader.batch_size >= len(X):
+    if loader.batch_size >= n:
         loader.shuffle = False  # one batch holds every example: no order to draw
     history = History()
     bar = _ProgressBar(epochs, progress)
@@ -249,16 +234,16 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
                 optimizer.step()
                 total += objective.data * len(Xb)
                 right += hits
-            history.loss.append(total / len(X))
+            history.loss.append(total / n)
             if threshold is not None:
-                history.accuracy.append(right / len(X))
+                history.accuracy.append(right / n)
             if test is not None:
                 with no_grad():
                     test_objective, test_right = _objective(
                         model, X_test, y_test, loss, _regularization(params, l1, l2), threshold)
                 history.test_loss.append(test_objective.data)
                 if threshold is not None:
-                    history.test_accuracy.append(test_right / len(X_test))
+                    history.test_accuracy.append(test_right / n_test)
             bar.update(history)
     finally:
         bar.close()

@@ -416,3 +416,43 @@ def test_binary_cross_entropy_of_a_score_points_to_bce_with_logits():
         binary_cross_entropy(1.5, 1)
     assert str(error.value) == ("binary_cross_entropy takes a probability p in [0, 1], got 1.5; "
                                 "for a score (an MLP's linear output) use bce_with_logits")
+
+
+# ---------------------------------------------------------------- targets of binary cross-entropy
+
+@pytest.mark.parametrize("loss, prediction", [(bce_with_logits, 2.0),
+                                              (binary_cross_entropy, 0.8)],
+                         ids=["bce_with_logits", "binary_cross_entropy"])
+@pytest.mark.parametrize("target", [5, -1, 1.5, -0.01, math.nan, math.inf, Value(-1.0)],
+                         ids=repr)
+def test_a_binary_target_outside_0_1_is_refused_with_a_pointer_to_hinge_loss(loss, prediction,
+                                                                              target):
+    with pytest.raises(ValueError) as refusal:
+        loss(prediction, target)
+    message = str(refusal.value)
+    assert "target y in [0, 1]" in message and "hinge_loss" in message and "-1/+1" in message
+
+
+@pytest.mark.parametrize("target", [0, 1, 0.0, 1.0, 0.25, Value(0.7)], ids=repr)
+def test_binary_targets_in_0_1_are_accepted(target):
+    y = target.data if isinstance(target, Value) else target
+    assert bce_with_logits(0.5, target).data == pytest.approx(
+        math.log1p(math.exp(0.5)) - y * 0.5, rel=1e-12)
+    assert binary_cross_entropy(0.6, target).data == pytest.approx(
+        -y * math.log(0.6) - (1 - y) * math.log(0.4), rel=1e-12)
+
+
+def test_bce_with_logits_gives_no_negative_loss_for_5_anymore():
+    with pytest.raises(ValueError, match="got 5"):
+        bce_with_logits(2.0, 5)
+
+
+def test_fit_with_bce_and_plus_minus_one_labels_stops_before_training():
+    from nn import MLP, SGD, fit
+
+    model = MLP(2, [2, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match="hinge_loss"):
+        fit(model, [[0.0, 1.0], [1.0, 0.0]], [1, -1], loss=bce_with_logits,
+            optimizer=SGD(model.parameters(), lr=0.1), epochs=3, progress=False)
+    assert [p.data for p in model.parameters()] == before

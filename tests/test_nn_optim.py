@@ -228,7 +228,7 @@ def test_parameters_may_be_given_as_a_generator():
 @pytest.mark.parametrize("make, error, message", [
     (lambda: SGD([], lr=0.1), ValueError, "empty parameter list"),
     (lambda: SGD(Value(1.0), lr=0.1), TypeError, "single Value"),
-    (lambda: SGD([1.0], lr=0.1), TypeError, "update Values"),
+    (lambda: SGD([1.0], lr=0.1), TypeError, "SGD takes Values"),
     (lambda: SGD([Value(1.0)], lr=-1.0), ValueError, "lr"),
     (lambda: SGD([Value(1.0)], lr=float("nan")), ValueError, "lr"),
     (lambda: SGD([Value(1.0)], lr=0.1, momentum=-0.5), ValueError, "momentum"),
@@ -267,3 +267,98 @@ def test_setting_a_bad_learning_rate_later_is_refused():
     with pytest.raises(ValueError, match="lr"):
         opt.lr = "fast"
     assert opt.lr == 0.1
+
+
+# ---------------------------------------------------------------- hyperparameters refused at once
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: SGD(p, lr=math.inf), "lr"),
+    (lambda p: SGD(p, lr=-math.inf), "lr"),
+    (lambda p: SGD(p, lr=0.1, momentum=5), r"momentum must be a number in \[0, 1\)"),
+    (lambda p: SGD(p, lr=0.1, momentum=1.0), "momentum"),
+    (lambda p: SGD(p, lr=0.1, momentum=math.nan), "momentum"),
+    (lambda p: SGD(p, lr=0.1, dampening=1.5), r"dampening must be a number in \[0, 1\]"),
+    (lambda p: SGD(p, lr=0.1, dampening=-0.1), "dampening"),
+    (lambda p: SGD(p, lr=0.1, weight_decay=math.inf), "weight_decay"),
+    (lambda p: SGD(p, lr=0.1, weight_decay=-1e-4), "weight_decay"),
+    (lambda p: Adam(p, lr=math.nan), "lr"),
+    (lambda p: Adam(p, eps=0.0), "eps must be a finite number > 0"),
+    (lambda p: Adam(p, eps=math.inf), "eps"),
+    (lambda p: Adam(p, betas=(1.0, 0.999)), "beta1"),
+    (lambda p: Adam(p, betas=(-0.1, 0.999)), "beta1"),
+    (lambda p: Adam(p, betas=(0.9, math.nan)), "beta2"),
+    (lambda p: Adam(p, weight_decay=math.nan), "weight_decay"),
+    (lambda p: SGD(p, lr="0.1"), "lr"),
+    (lambda p: Adam(p, eps=True), "eps"),
+], ids=lambda x: x if isinstance(x, str) else "")
+def test_hyperparameters_that_can_only_diverge_are_refused_when_constructed(make, message):
+    with pytest.raises(ValueError, match=message):
+        make([Value(1.0)])
+
+
+def test_the_refusal_says_what_the_hyperparameter_should_be_and_why():
+    with pytest.raises(ValueError) as refusal:
+        SGD([Value(1.0)], lr=0.1, momentum=5)
+    assert str(refusal.value) == ("momentum must be a number in [0, 1), got 5 (the part of the "
+                                  "last step kept; from 1 on, steps grow without end)")
+
+
+@pytest.mark.parametrize("bad", [math.inf, math.nan, -0.5])
+def test_a_learning_rate_set_later_is_checked_too(bad):
+    opt = Adam([Value(1.0)], lr=0.1)
+    with pytest.raises(ValueError, match="lr"):
+        opt.lr = bad
+    assert opt.lr == 0.1
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: SGD(p, lr=0.0, momentum=0.0, dampening=1.0, weight_decay=0.0),
+    lambda p: SGD(p, lr=10.0, momentum=0.999),
+    lambda p: Adam(p, lr=0.0, betas=(0.0, 0.0), eps=1e-300),
+], ids=["zeros", "large-but-fine", "adam-edges"])
+def test_the_edges_of_every_range_are_accepted(make):
+    p = Value(1.0)
+    opt = make([p])
+    p.grad = 0.5
+    opt.step()
+    assert math.isfinite(p.data)
+
+
+# ---------------------------------------------------------------- "no gradient yet" (None)
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.1),
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1),
+    lambda ps: Adam(ps, lr=0.1, weight_decay=0.1),
+], ids=["sgd", "sgd-momentum-decay", "adam-decay"])
+def test_a_parameter_without_a_gradient_is_left_alone_by_step(make):
+    frozen, trained = Value(1.0), Value(1.0)
+    opt = make([frozen, trained])
+    frozen.grad, trained.grad = None, 0.5
+    opt.step()
+    assert frozen.data == 1.0 and frozen.grad is None
+    assert trained.data != 1.0
+
+
+def test_sgd_momentum_starts_at_a_parameters_first_gradient_even_when_it_comes_late():
+    # PyTorch keeps no buffer for a parameter until a step where it has a gradient: that step
+    # starts its buffer at g, exactly like a first step.
+    late, early = Value(1.0), Value(1.0)
+    opt = SGD([late, early], lr=0.1, momentum=0.9)
+    late.grad, early.grad = None, 0.5
+    opt.step()
+    late.grad = 0.5
+    opt.step()
+    assert late.data == pytest.approx(1.0 - 0.1 * 0.5, rel=1e-15)
+
+
+def test_adam_counts_each_parameters_own_steps_for_bias_correction():
+    # Skipped on step 1, a parameter's step 2 is its first: the same update a fresh Adam makes.
+    late, other = Value(1.0), Value(1.0)
+    opt = Adam([late, other], lr=0.1)
+    late.grad, other.grad = None, 0.3
+    opt.step()
+    late.grad = 0.5
+    opt.step()
+    assert late.data == pytest.approx(run(lambda ps: Adam(ps, lr=0.1), [0.5])[0], rel=1e-15)
+    assert opt.step_counts == [1, 2] and opt.t == 2

@@ -7,8 +7,13 @@ import math
 import os
 import pickle
 import re
+import subprocess
+import sys
+import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import nn
 from autograd import Value
@@ -320,6 +325,165 @@ def test_model_file_error_is_a_value_error():
     assert issubclass(ModelFileError, ValueError)
 
 
-def test_a_missing_file_raises_file_not_found(tmp_path):
-    with pytest.raises(FileNotFoundError):
+def test_a_missing_file_is_a_model_file_error_saying_so(tmp_path):
+    with pytest.raises(ModelFileError, match="nothing.json: there is no such file"):
         nn.load(tmp_path / "nothing.json")
+
+
+# ---------------------------------------------------------------- bounded work before trust
+
+def small_file_asking_for(tmp_path, cls_name, config, parameters=None):
+    """A tiny, well-formed model file whose config asks for a huge model."""
+    path = tmp_path / "huge.json"
+    document = {"format": "backprop-lab/nn-model", "version": 1,
+                "model": {"class": cls_name, "config": config},
+                "parameters": parameters or {"w1": 0.5, "b": 0.0}}
+    path.write_text(json.dumps(document))
+    return path
+
+
+def refused_quickly(load, match):
+    start = time.perf_counter()
+    with pytest.raises(ModelFileError, match=match):
+        load()
+    return time.perf_counter() - start
+
+
+LOAD_IN_A_CHILD = """
+import sys, time
+import nn
+try:  # wrong code would try to build the huge model: let it fail at 1 GB, not take the machine
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+except ImportError:
+    pass
+start = time.perf_counter()
+try:
+    nn.load(sys.argv[1])
+except nn.ModelFileError as error:
+    print(f"{time.perf_counter() - start:.6f} {error}")
+"""
+
+
+def load_in_a_child(path) -> tuple[float, str]:
+    """(seconds, message) of ``nn.load(path)`` refusing the file, run in a child process, so
+    that code which blocks or allocates without end fails this test instead of hanging the
+    suite or exhausting memory."""
+    try:
+        done = subprocess.run([sys.executable, "-c", LOAD_IN_A_CHILD, str(path)],
+                              capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"nn.load({str(path)!r}) was still working after 30 seconds")
+    seconds, _, message = done.stdout.partition(" ")
+    assert message, f"nn.load did not refuse the file: {done.stderr[-500:]}"
+    return float(seconds), message
+
+
+@pytest.mark.parametrize("cls_name, config", [
+    ("MLP", {"nin": 3000, "nouts": [3000, 1], "activation": "relu"}),
+    ("MLP", {"nin": 100000, "nouts": [100000], "activation": "relu"}),
+    ("MLP", {"nin": 1, "nouts": [1] * 200000, "activation": "relu"}),
+    ("Layer", {"nin": 100000, "nout": 100000, "activation": "relu"}),
+    ("Neuron", {"nin": 10**9, "activation": "relu"}),
+    ("Perceptron", {"nin": 10**12}),
+], ids=["3000x3000", "100000x100000", "200000-layers", "layer", "neuron", "perceptron"])
+def test_a_small_file_asking_for_a_huge_model_is_refused_before_anything_is_built(
+        tmp_path, cls_name, config):
+    path = small_file_asking_for(tmp_path, cls_name, config)
+    assert path.stat().st_size < 2 * 2**20
+    seconds, message = load_in_a_child(path)
+    assert "parameters but the file holds 2" in message
+    assert seconds < 0.5
+
+
+def test_the_refusal_of_a_huge_config_shows_a_short_description(tmp_path):
+    path = small_file_asking_for(tmp_path, "MLP", {"nin": 1, "nouts": [1] * 200000,
+                                                    "activation": "relu"})
+    with pytest.raises(ModelFileError) as refusal:
+        nn.load(path)
+    assert len(str(refusal.value)) < 400 and "nouts=[1, 1, 1, 1, 1, 1, ...]" in str(refusal.value)
+
+
+@given(st.sampled_from(["MLP", "Layer", "Neuron", "Perceptron"]),
+       st.integers(1, 6), st.lists(st.integers(1, 5), min_size=1, max_size=4))
+def test_the_implied_parameter_count_is_the_built_models(cls_name, nin, sizes):
+    config = {"MLP": {"nin": nin, "nouts": sizes}, "Layer": {"nin": nin, "nout": sizes[0]},
+              "Neuron": {"nin": nin}, "Perceptron": {"nin": nin}}[cls_name]
+    built = nn.serialize.MODELS[cls_name](**config)
+    assert nn.serialize.parameter_count(cls_name, config) == len(built.parameters())
+
+
+@pytest.mark.parametrize("config", [
+    {"nin": "3"}, {"nin": 0}, {"nin": True}, {"nin": 2, "nouts": [0]}, {"nin": 2, "nouts": 4},
+    {"nin": 2, "nouts": []}, {"nin": 2, "nouts": [2.0]},
+])
+def test_sizes_that_are_not_positive_ints_are_left_to_the_constructor_to_refuse(tmp_path,
+                                                                                  config):
+    assert nn.serialize.parameter_count("MLP", config) is None
+    path = small_file_asking_for(tmp_path, "MLP", config)
+    with pytest.raises(ModelFileError, match="does not build"):
+        nn.load(path)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_device_is_refused_before_a_byte_is_read():
+    took = refused_quickly(lambda: nn.load("/dev/zero"), "not a regular file")
+    assert took < 0.5
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_is_refused_at_once_instead_of_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    seconds, message = load_in_a_child(fifo)  # a blocked open ends with the child's timeout
+    assert "not a regular file" in message and seconds < 0.5
+
+
+def test_a_folder_is_refused_as_a_model_file(tmp_path):
+    with pytest.raises(ModelFileError, match="is a folder"):
+        nn.load(tmp_path)
+    with pytest.raises(ModelFileError, match="is a folder"):
+        MLP(2, [1], seed=0).load_state(tmp_path)
+
+
+def bytes_read_so_far() -> int | None:
+    """How many bytes this process has read with read() calls (Linux's /proc), or None."""
+    try:
+        with open("/proc/self/io") as io:
+            return int(next(line for line in io if line.startswith("rchar:")).split()[1])
+    except (OSError, StopIteration):
+        return None
+
+
+def test_a_file_over_the_size_limit_is_refused_without_reading_it(tmp_path):
+    path = tmp_path / "big.json"
+    with open(path, "wb") as file:
+        file.truncate(nn.serialize.MAX_FILE_BYTES + 1)  # sparse: costs no disk
+    before = bytes_read_so_far()
+    # Read, its NUL bytes would be refused as "a binary file": the size must be checked first.
+    took = refused_quickly(lambda: nn.load(path), f"at most {nn.serialize.MAX_FILE_BYTES:,} "
+                                                  "bytes")
+    after = bytes_read_so_far()
+    assert took < 0.5
+    if before is not None:
+        assert after - before < 2**20
+
+
+def test_a_file_at_the_size_limit_is_read(tmp_path):
+    model = MLP(2, [3, 1], seed=0)
+    path = tmp_path / "padded.json"
+    model.save(path)
+    text = path.read_text()
+    padding = nn.serialize.MAX_FILE_BYTES - len(text.encode())
+    path.write_text(text + " " * padding)
+    assert path.stat().st_size == nn.serialize.MAX_FILE_BYTES
+    assert same_numbers(snapshot(nn.load(path)), snapshot(model))
+
+
+def test_an_unreadable_file_is_a_model_file_error(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(ModelFileError, match="cannot read .*Permission denied"):
+        nn.load(tmp_path / "m.json")

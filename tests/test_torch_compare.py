@@ -210,7 +210,7 @@ def test_a_model_to_torch_cannot_convert_is_refused():
 
 
 def test_examples_and_targets_must_pair_up():
-    with pytest.raises(ValueError, match="got 24 examples and 3 targets"):
+    with pytest.raises(ValueError, match="got 24 examples and 3 labels"):
         compare_with_torch(Neuron(2, seed=0), X2, YPM[:3], loss=nn.hinge_loss)
     with pytest.raises(ValueError, match="at least one example"):
         compare_with_torch(Neuron(2, seed=0), [], [], loss=nn.hinge_loss)
@@ -220,3 +220,11 @@ def test_single_numbers_are_examples_for_a_one_input_model():
     model = MLP(1, [4, 1], seed=0)
     xs = [-1.0, 0.5, 2.0]
     agrees(compare_with_torch(model, xs, [math.sin(x) for x in xs], loss=nn.mse_loss))
+
+
+def test_numpy_arrays_work_as_for_fit():
+    np = pytest.importorskip("numpy", reason="NumPy is not installed")
+    model = MLP(3, [5, 3], seed=0)
+    agrees(compare_with_torch(model, np.array(X3), np.array(Y3), loss=nn.cross_entropy))
+    targets = np.array([[float(t == k) for k in range(3)] for t in Y3])
+    agrees(compare_with_torch(model, np.array(X3), targets, loss=nn.mse_loss))

@@ -1,0 +1,143 @@
+"""Argument checks for all of ``nn``, each written once.
+
+Every check returns the value to use, or raises an error that names the argument, says what it
+should be and shows what was given. What counts as what:
+
+- a number is a real number of any kind (``int``, ``float``, ``fractions.Fraction``, NumPy's
+  scalars such as ``numpy.float32``), never a ``bool``;
+- a dataset is a sequence with ``len`` and indexing (a list, a tuple, a NumPy array); its truth
+  is never asked (a NumPy array refuses to say), and NumPy itself is never imported.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from numbers import Integral, Real
+
+from autograd import Value
+
+
+def is_number(x: object) -> bool:
+    """A real number that is not a bool."""
+    return isinstance(x, Real) and not isinstance(x, bool)
+
+
+def count(n: object, what: str, minimum: int = 1) -> int:
+    """``n`` as an int of at least ``minimum``: a size, a number of epochs, a batch size."""
+    if not isinstance(n, Integral) or isinstance(n, bool) or n < minimum:
+        wanted = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise ValueError(f"{what} must be {wanted}, got {n!r}")
+    return int(n)
+
+
+def amount(x: object, what: str, *, positive: bool = False, below: float | None = None,
+           at_most: float | None = None, hint: str = "") -> float:
+    """``x`` as a finite float >= 0 (> 0 with ``positive``), and < ``below`` or <= ``at_most``
+    when given: a learning rate, a noise level, a penalty strength, a momentum."""
+    low = "(0" if positive else "[0"
+    if below is not None:
+        wanted = f"a number in {low}, {below:g})"
+    elif at_most is not None:
+        wanted = f"a number in {low}, {at_most:g}]"
+    else:
+        wanted = f"a finite number {'>' if positive else '>='} 0"
+    ok = is_number(x) and math.isfinite(x) and (x > 0 if positive else x >= 0)  # type: ignore
+    if ok and below is not None:
+        ok = x < below  # type: ignore[operator]
+    if ok and at_most is not None:
+        ok = x <= at_most  # type: ignore[operator]
+    if not ok:
+        raise ValueError(f"{what} must be {wanted}, got {x!r}" + (f" ({hint})" if hint else ""))
+    return float(x)  # type: ignore[arg-type]
+
+
+def choice(value: object, choices: Sequence[str], what: str) -> str:
+    """``value`` if it is one of ``choices``."""
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{what} must be one of {options}; got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def seed(value: object) -> int | None:
+    """A seed for ``random.Random``: an int (reproducible) or None (fresh entropy)."""
+    if value is not None and (not isinstance(value, Integral) or isinstance(value, bool)):
+        raise TypeError(f"seed must be an int or None, got {type(value).__name__}")
+    return None if value is None else int(value)
+
+
+def _length(data: object, name: str, what: str) -> int:
+    if not isinstance(data, (str, bytes, Mapping)) and hasattr(data, "__getitem__"):
+        try:
+            return len(data)  # type: ignore[arg-type]
+        except TypeError:  # a NumPy scalar or 0-d array has __len__ but no length
+            pass
+    raise TypeError(f"{what}: {name} must be a sequence such as a list or an array, got "
+                    f"{type(data).__name__}")
+
+
+def dataset(X: object, y: object, what: str = "the dataset") -> int:
+    """The number of examples of ``(X, y)``: ``X`` a sequence of examples, ``y`` one label per
+    example, at least one example."""
+    n, labels = _length(X, "X", what), _length(y, "y", what)
+    if n != labels:
+        raise ValueError(f"{what}: got {n} examples and {labels} labels; give one label per "
+                         "example")
+    if n == 0:
+        raise ValueError(f"{what} is empty: give at least one example")
+    return n
+
+
+def check_inputs(x: object, nin: int, owner: str) -> Sequence:
+    """``x`` as a sequence of ``nin`` numbers or Values; a lone number is accepted when
+    ``nin == 1``.
+
+    A list, a tuple or another indexable sequence (a NumPy row) is accepted; a dict, a set or a
+    string is refused rather than read as its keys, in no order, or its characters.
+    """
+    if isinstance(x, Value) or is_number(x):
+        if nin == 1:
+            return (x,)
+        raise TypeError(f"{owner} takes a list of {nin} inputs per example, got one number")
+    if (isinstance(x, (str, bytes, Mapping)) or not hasattr(x, "__len__")
+            or not hasattr(x, "__getitem__")):
+        raise TypeError(f"{owner} takes a list of {nin} inputs per example, got "
+                        f"{type(x).__name__}")
+    n = len(x)  # type: ignore[arg-type]
+    if n != nin:
+        raise ValueError(f"{owner} takes {nin} inputs per example, got {n}")
+    for i, xi in enumerate(x, start=1):  # type: ignore[arg-type]
+        if not isinstance(xi, Value) and not is_number(xi):
+            raise TypeError(f"{owner} takes numbers or Values as inputs, got "
+                            f"{type(xi).__name__} for input {i}")
+    return x  # type: ignore[return-value]
+
+
+def input_values(x: object, nin: int, owner: str) -> list[Value]:
+    """One example's inputs as Values: numbers become leaves labelled ``x1 ... xn``.
+
+    Wrapping each number once lets every neuron of a layer share the same input node (graph
+    pictures then show x1 once, with all its edges), instead of a constant per neuron.
+    """
+    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{i}")
+            for i, xi in enumerate(check_inputs(x, nin, owner), start=1)]
+
+
+def parameters(params: object, owner: str) -> list[Value]:
+    """``params`` (such as ``model.parameters()``) as a list of Values."""
+    if isinstance(params, Value):
+        raise TypeError(f"{owner} takes an iterable of Values such as model.parameters(), not "
+                        "a single Value: wrap it in a list")
+    if callable(getattr(params, "parameters", None)):
+        raise TypeError(f"{owner} takes the parameters: pass model.parameters(), not the model "
+                        f"({type(params).__name__})")
+    if not isinstance(params, Iterable) or isinstance(params, (str, bytes)):
+        raise TypeError(f"{owner} takes an iterable of Values such as model.parameters(), got "
+                        f"{type(params).__name__}")
+    found = list(params)
+    for p in found:
+        if not isinstance(p, Value):
+            raise TypeError(f"{owner} takes Values (model.parameters()), got "
+                            f"{type(p).__name__}")
+    return found
