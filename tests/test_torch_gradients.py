@@ -9,6 +9,7 @@ import pytest
 from conftest import TORCH_MISSING, import_or_skip
 from hypothesis import given
 from hypothesis import strategies as st
+from test_engine_micrograd import _micrograd_exp, _micrograd_mul
 
 from autograd import Value, custom_op, dot, no_grad, torch_gradients
 from autograd.engine import _ON_GRAPH
@@ -208,7 +209,8 @@ def test_random_graphs_of_every_operation_give_pytorchs_gradients(root):
 
 
 # Nodes made micrograd's way, Value(data, _children, _op) with a _backward of your own, typed as
-# the lecture types them: PyTorch recomputes them from their _op, so their _backward is checked.
+# the lecture types them (here and in test_engine_micrograd): PyTorch recomputes them from their
+# _op, so their _backward is checked.
 
 def lecture_tanh(x: Value, wrong: bool = False) -> Value:
     t = (math.exp(2 * x.data) - 1) / (math.exp(2 * x.data) + 1)
@@ -216,16 +218,6 @@ def lecture_tanh(x: Value, wrong: bool = False) -> Value:
 
     def _backward():
         x.grad += (t if wrong else 1 - t**2) * out.grad
-    out._backward = _backward
-    return out
-
-
-def lecture_mul(a: Value, b: Value) -> Value:
-    out = Value(a.data * b.data, (a, b), "*")
-
-    def _backward():
-        a.grad += b.data * out.grad
-        b.grad += a.data * out.grad
     out._backward = _backward
     return out
 
@@ -241,14 +233,15 @@ def lecture_relu(a: Value) -> Value:
 
 def test_a_lecture_style_neuron_with_closures_gives_pytorchs_gradients():
     x1, w1, b = Value(2.0, label="x1"), Value(-3.0, label="w1"), Value(6.8813735870195432)
-    o = lecture_tanh(lecture_mul(x1, w1) + b)
+    o = lecture_tanh(_micrograd_mul(x1, w1) + b)
     _, theirs = agrees(o)
     assert theirs[w1] == pytest.approx(1.0, rel=1e-9)
 
 
 def test_micrograds_relu_name_is_understood():
     a = Value(1.5)
-    agrees(lecture_relu(lecture_mul(a, a)))
+    agrees(lecture_relu(_micrograd_mul(a, a)))
+    agrees(lecture_relu(-_micrograd_exp(a)))
 
 
 def test_a_wrong_backward_closure_is_caught_by_comparing_with_pytorch():
