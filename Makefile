@@ -24,17 +24,17 @@ bench: $(VENV)/.installed-dev
 notebooks: $(VENV)/.installed-dev
 	$(PY) notebooks/execute.py
 
-$(PY):
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-
 # Which extras each stamp installs: the demo draws pictures and plots; dev is everything.
 EXTRAS_demo := viz,notebooks
 EXTRAS_dev  := dev
 
-$(VENV)/.installed-%: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[$(EXTRAS_$*)]"
-	touch $@
+# Creates .venv when it is missing, then installs. pip is quiet and a first install takes about
+# a minute: one line says what is happening before it starts.
+$(VENV)/.installed-%: pyproject.toml
+	@echo "Installing backprop-lab[$(EXTRAS_$*)] into .venv (about a minute on a first run)..."
+	@test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip; }
+	@$(PY) -m pip install --quiet -e ".[$(EXTRAS_$*)]"
+	@touch $@
 
 # PyTorch, optional: the tests that compare with it and notebook 08 run once it is installed
 # (.ci/run always installs it). TORCH is pinned because a bare `torch` requirement pulls a

@@ -8,6 +8,12 @@
     7.0
 """
 
+# Another project is imported as `autograd` too (HIPS autograd, on Colab): where it shares this
+# package's folder, say so now rather than fail obscurely later (see backprop_lab.py).
+from backprop_lab import check_autograd
+
+check_autograd()
+
 from autograd.draw import Graph, GraphTooLargeError, draw_dot
 from autograd.engine import (
     Constant,
@@ -26,6 +32,7 @@ from autograd.functional import grad, value_and_grad
 from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, step, tanh
 from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd.names import node_names
 from autograd.render import GraphvizError, RendererNotFoundError
 from autograd.torch_check import import_torch, torch_gradients
 from autograd.trace import Step, Trace, trace_backward
@@ -39,7 +46,7 @@ __all__ = [
     "import_torch", "torch_gradients",
     # pictures and step-through
     "Graph", "GraphTooLargeError", "GraphvizError", "RendererNotFoundError", "Step", "Trace",
-    "draw_dot", "trace_backward",
+    "draw_dot", "node_names", "trace_backward",
     # showing numbers and tables and writing files, as every picture, report and saved model does
     "format_number", "format_table", "write_atomically",
 ]

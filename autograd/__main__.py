@@ -23,6 +23,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
+from backprop_lab import check_autograd
+
+check_autograd()  # where another project's autograd/__init__.py ran first (see backprop_lab.py)
+
 from autograd.draw import MAX_NODES, RANKDIRS, GraphTooLargeError, draw_dot
 from autograd.engine import Value
 from autograd.expr import ExpressionError, parse_expression
@@ -32,7 +36,7 @@ from autograd.functions import FUNCTIONS
 from autograd.names import quoted_name
 from autograd.player import PLAYER_MAX_NODES
 from autograd.render import FORMATS, GraphvizError, RendererNotFoundError
-from autograd.trace import trace_backward
+from autograd.trace import d_name, trace_backward
 
 PROG = "python -m autograd"
 PICTURE_EXTENSIONS = (*(f".{f}" for f in FORMATS), ".dot")
@@ -149,8 +153,8 @@ def _draw(args: argparse.Namespace) -> int:
         raise Refusal(ReadOnlyFileError(error.path, "add --overwrite").strerror) from None
     except OSError as error:
         raise Refusal(error.strerror or str(error)) from None
-    out = trace.output
-    grads = "".join(f", d{out}/d{name} = {format_number(leaf.grad)}"
+    out = trace.output  # named as in the picture and the player (autograd.node_names)
+    grads = "".join(f", {d_name(out)}/{d_name(name)} = {format_number(leaf.grad)}"
                     for name, leaf in inputs.items())
     _say(f"wrote {' and '.join(map(str, written))}: {out} = {format_number(root.data)}{grads}",
          sys.stdout)

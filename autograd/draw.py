@@ -13,9 +13,9 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 
-from autograd.engine import Constant, Value, forward_order
+from autograd.engine import Constant, Parameter, Value, forward_order
 from autograd.format import format_number
-from autograd.names import label_text, printable
+from autograd.names import made_up, name_nodes, printable
 from autograd.render import Graph, GraphvizError, RendererNotFoundError
 
 __all__ = ["COLORS", "MAX_NODES", "Graph", "GraphTooLargeError", "GraphvizError",
@@ -54,15 +54,18 @@ def draw_dot(
 ) -> Graph:
     """A picture of the graph that computed ``root``: every value and operation behind it.
 
-    Each value node shows ``label | data | grad`` (grad after ``root.backward()``; numbers with at
-    most 4 decimals; characters a picture cannot show, such as control characters, written as
-    escapes like ``\\x01``). Each operation (``+``, ``*``, ``tanh``, ``**2``, ``dot`` ...) is its
-    own small node. Every use of a value is its own edge: ``x * x`` draws two edges from ``x``
-    to ``*``.
+    Each value node shows ``name | data | grad`` (grad after ``root.backward()``; numbers with at
+    most 4 decimals). The name is the value's label (characters a picture cannot show, such as
+    control characters, written as escapes like ``\\x01``); values without one get the name the
+    step player and ``Trace.explain()`` use (``autograd.node_names``: ``mul1``, ``tanh1``, the
+    output ``L``), in italics. Each operation (``+``, ``*``, ``tanh``, ``**2``, ``dot`` ...) is
+    its own small node. Every use of a value is its own edge: ``x * x`` draws two edges from
+    ``x`` to ``*``.
 
     Colour legend (fill colours, also in ``COLORS``):
 
-    - blue ``#a6cee3``: parameters (the leaves passed in ``params``, e.g. ``model.parameters()``);
+    - blue ``#a6cee3``: parameters (``autograd.Parameter``, as ``nn`` makes every weight and
+      bias, and the leaves passed in ``params``);
     - yellow ``#ffe08a``: inputs (every other leaf Value);
     - grey ``#e0e0e0``: constants (numbers written into the expression, ``autograd.Constant``);
     - green ``#b2df8a``: the output, ``root``;
@@ -74,7 +77,8 @@ def draw_dot(
         root: the output, e.g. the loss L.
         rankdir: ``"LR"`` (left to right, inputs on the left) or ``"TB"`` (top to bottom).
         show_grad: False hides the grad column (for pictures drawn before ``backward()``).
-        params: Values to colour as parameters; ones not in this graph are ignored.
+        params: more Values to colour as parameters (``Parameter`` instances need not be
+            listed); ones not in this graph are ignored.
         highlight: Values whose boxes get the highlight border.
         highlight_paths_from: a Value (or several): highlight every path from it to ``root``:
             the nodes and edges backprop goes through to compute dL/dw. For the exercise
@@ -102,11 +106,12 @@ def draw_dot(
     path_edges = {(n, i) for n in path_ops for i, p in enumerate(n.parents) if p in on_path}
     return Graph(dot_source(
         nodes, root, rankdir=rankdir,
-        names={n: label_text(n) for n in nodes},
+        names=name_nodes(nodes, root),
         data={n: n.data for n in nodes},
         grads={n: n.grad for n in nodes} if show_grad else None,
         params=set(value_list(params, "params")),
         marked=marked | on_path, marked_ops=path_ops, marked_edges=path_edges,
+        italic=made_up(nodes),
     ))
 
 
@@ -169,7 +174,7 @@ def dot_source(
         cells = []
         if name:
             tag = "i" if node in italic else "b"
-            cells.append(f"<td><{tag}>{html.escape(name)}</{tag}></td>")
+            cells.append(f"<td><{tag}>{_html_text(name)}</{tag}></td>")
         cells.append(f"<td>data {format_number(data[node])}</td>")
         if grads is not None:
             width = f' width="{grad_width[node]}"' if grad_width else ""
@@ -207,7 +212,7 @@ def _kind(node: Value, root: Value, params: set[Value]) -> str:
         return "constant"
     if node.parents:
         return "value"
-    return "parameter" if node in params else "input"
+    return "parameter" if isinstance(node, Parameter) or node in params else "input"
 
 
 def _on_paths(nodes: list[Value], sources: set[Value]) -> set[Value]:
@@ -248,3 +253,9 @@ def _number(grad: float | Value) -> float:
 
 def _quoted(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _html_text(text: str) -> str:
+    """Text for an HTML-like label: markup escaped, and each backslash doubled, as Graphviz reads
+    a backslash there as its own escape (``\\N`` is the node's id, ``\\E`` nothing at all)."""
+    return html.escape(text).replace("\\", "\\\\")

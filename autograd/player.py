@@ -12,13 +12,12 @@ import hashlib
 import html
 import itertools
 import math
-import re
 
 from autograd.draw import RANKDIRS, GraphTooLargeError, check_size, dot_source
 from autograd.engine import Value
 from autograd.format import format_number
-from autograd.render import INSTALL_HINT, available_renderer, render
-from autograd.trace import Trace
+from autograd.render import INSTALL_HINT, available_renderer, inline_svg, render
+from autograd.trace import Trace, d_name
 
 #: Default size limit: one picture per step makes the page grow as the square of the graph.
 PLAYER_MAX_NODES = 100
@@ -60,33 +59,30 @@ def player_html_or_message(trace: Trace) -> str:
 
 
 def _frames(trace: Trace, rankdir: str, pictures: bool) -> list[tuple[str, str, str]]:
-    """(title, narration, picture HTML) per frame: the start, then one frame per step. The
-    picture is an inline SVG, or with ``pictures=False`` a table of the gradients."""
+    """(title, narration, picture HTML) per frame, frame k showing ``trace[k]``: the start
+    (dL/dL = 1), then one frame per step. The picture is an inline SVG, or with
+    ``pictures=False`` a table of the gradients."""
     nodes = list(trace.nodes)
-    root, out = trace.root, trace.output
+    root = trace.root
     history = _grads_after_each_step(trace)
     widths = _grad_widths(nodes, history)
     frames = []
-    for k, grads in enumerate(history):
-        if k == 0:
-            current, marked_edges = root, set()
-            marked = {root}
-            title = "Start"
-            narration = (f"d{out}/d{out} = 1: the output's gradient with respect to itself. "
-                         "Every other gradient is not known yet (grad ?).")
-        else:
-            step = trace[k - 1]
-            current = step.node
-            marked = {current} | {u.parent for u in step.updates}
-            marked_edges = {(current, i) for i in range(len(step.updates))}
-            title = f"Step {k} of {len(trace)}: {step.formula()}"
-            narration = str(step)
+    for step, grads in zip(trace, history):
+        current = step.node
+        marked = {current} | {u.parent for u in step.updates}
+        marked_edges = {(current, i) for i in range(len(step.updates))}
+        title = f"Step {step.index} of {len(trace) - 1}: {step.formula()}"
+        narration = str(step)
+        if step.index == 0:
+            narration += (": the output's gradient with respect to itself. Every other "
+                          "gradient is not known yet (grad ?).")
         if pictures:
             source = dot_source(
                 nodes, root, rankdir=rankdir, names=trace.names, data=trace.data, grads=grads,
-                params=set(trace.params), marked=marked, marked_ops={current} if k else set(),
-                marked_edges=marked_edges, italic=trace.made_up_names, grad_width=widths)
-            picture = _inline_svg(render(source, "svg").decode("utf-8"))
+                params=set(trace.params), marked=marked,
+                marked_ops={current} if step.updates else set(), marked_edges=marked_edges,
+                italic=trace.made_up_names, grad_width=widths)
+            picture = inline_svg(render(source, "svg").decode("utf-8"))
         else:
             picture = _text_picture(trace, grads, marked)
         frames.append((title, narration, picture))
@@ -94,9 +90,9 @@ def _frames(trace: Trace, rankdir: str, pictures: bool) -> list[tuple[str, str, 
 
 
 def _grads_after_each_step(trace: Trace) -> list[dict[Value, float]]:
-    """The gradients known at the start and after each step (this backward pass's)."""
+    """The gradients known after each step (this backward pass's), step 0 knowing dL/dL = 1."""
     grads = {trace.root: 1.0}
-    history = [dict(grads)]
+    history = []
     for step in trace:
         for update in step.updates:
             grads[update.parent] = update.grad_after
@@ -114,17 +110,6 @@ def _grad_widths(nodes: list[Value], history: list[dict[Value, float]]) -> dict[
     return {node: math.ceil(n * _POINTS_PER_CHAR) + _CELL_PADDING for node, n in longest.items()}
 
 
-def _inline_svg(svg: str) -> str:
-    """Graphviz's SVG document made fit to sit inside HTML: no XML prologue, doctype or
-    comments; no namespace declarations (HTML puts <svg> in the SVG namespace itself, and this
-    keeps every URL out of the page); no ids, which would repeat from frame to frame."""
-    start = svg.index("<svg")
-    end = svg.index(">", start)
-    svg = re.sub(r'\s+xmlns(?::\w+)?="[^"]*"', "", svg[start:end]) + svg[end:]
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
-    return re.sub(r'(<[^<>]*?)\s+id="[^"]*"', r"\1", svg)
-
-
 def _text_picture(trace: Trace, grads: dict[Value, float], marked: set[Value]) -> str:
     """Without Graphviz: the gradients known so far as a table (marked rows flagged)."""
     rows = [("value", "data", "grad", "")]
@@ -139,7 +124,7 @@ def _text_picture(trace: Trace, grads: dict[Value, float], marked: set[Value]) -
 
 
 def _player(trace: Trace, frames: list[tuple[str, str, str]], pictures: bool) -> str:
-    out = trace.output
+    out = d_name(trace.output)
     parts = []
     for k, (title, narration, picture) in enumerate(frames):
         parts.append(
@@ -156,17 +141,19 @@ def _player(trace: Trace, frames: list[tuple[str, str, str]], pictures: bool) ->
         note = (f"<p>Pictures need Graphviz ({html.escape(INSTALL_HINT)}); each frame "
                 "shows the gradients known so far as a table instead.</p>\n")
     intro = html.escape(
-        f"Backprop from {out} = {format_number(trace.data[trace.root])}, one step per node, "
-        f"each node after every node that uses it: d{out}/dx += d{out}/dy * dy/dx for each "
+        f"Backprop from {trace.output} = {format_number(trace.data[trace.root])}, one step per "
+        f"node, each node after every node that uses it: {out}/dx += {out}/dy * dy/dx for each "
         "parent x of the current node y. Highlighted: the current node, its edges and the "
         "parents it passes gradient to; grad ? is not known yet.")
+    # The controls are display: flex only while not [hidden]: an unconditional display rule
+    # would beat the hidden attribute and show dead buttons where the script does not run.
     return f"""<div class="bp-steps" id="{pid}" tabindex="0">
 <style>
 #{pid} {{font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;}}
 #{pid} .bp-frame {{margin: 0.6em 0; padding: 0.5em; border: 1px solid #ddd; border-radius: 6px;}}
 #{pid} .bp-say, #{pid} .bp-table {{margin: 0.3em 0; font-size: 0.9em; white-space: pre-wrap;}}
 #{pid} .bp-picture svg {{max-width: 100%; height: auto;}}
-#{pid} .bp-controls {{display: flex; gap: 0.6em; align-items: center;}}
+#{pid} .bp-controls:not([hidden]) {{display: flex; gap: 0.6em; align-items: center;}}
 #{pid} .bp-controls input {{flex: 1; max-width: 24em;}}
 </style>
 <p class="bp-intro">{intro}</p>
@@ -197,7 +184,7 @@ def _player(trace: Trace, frames: list[tuple[str, str, str]], pictures: bool) ->
     slider.value = current;
     prev.disabled = current === 0;
     next.disabled = current === frames.length - 1;
-    where.textContent = current === 0 ? "start" : "step " + current + " of " + (frames.length - 1);
+    where.textContent = "step " + current + " of " + (frames.length - 1);
   }}
   prev.addEventListener("click", function () {{ show(current - 1); }});
   next.addEventListener("click", function () {{ show(current + 1); }});

@@ -13,6 +13,7 @@ it with a one-line install hint; saving an image raises ``RendererNotFoundError`
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -141,6 +142,30 @@ class _StderrCapture:
         return _graphviz_lines(self._captured)
 
 
+def fit_to_width(svg: str) -> str:
+    """The SVG, shrunk to the width of the page where it is wider (never enlarged).
+
+    Graphviz sizes its pictures in points; a wide graph inline in a notebook, or in a notebook
+    rendered to HTML, would run off the right edge. CSS on the ``<svg>`` element itself travels
+    with the picture wherever it is pasted, and the ``viewBox`` keeps the proportions.
+    """
+    start = svg.find("<svg")
+    if start < 0:
+        return svg
+    return f'{svg[:start]}<svg style="max-width: 100%; height: auto"{svg[start + 4:]}'
+
+
+def inline_svg(svg: str) -> str:
+    """Graphviz's SVG document made fit to sit inside HTML: no XML prologue, doctype or
+    comments; no namespace declarations (HTML puts <svg> in the SVG namespace itself, and this
+    keeps every URL out of the page); no ids, which would repeat between pictures on a page."""
+    start = svg.index("<svg")
+    end = svg.index(">", start)
+    svg = re.sub(r'\s+xmlns(?::\w+)?="[^"]*"', "", svg[start:end]) + svg[end:]
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
+    return re.sub(r'(<[^<>]*?)\s+id="[^"]*"', r"\1", svg)
+
+
 class Graph:
     """A picture of a graph as DOT text, which Graphviz lays out when asked.
 
@@ -194,14 +219,16 @@ class Graph:
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict:
         svg, reason = self._picture()
         if svg is not None:
-            return {"image/svg+xml": svg, "text/plain": repr(self)}
+            # Front ends prefer the HTML: the picture inline, where its CSS keeps it within the
+            # page (nbconvert puts image/svg+xml in an <img> at its full size in points).
+            return {"text/html": inline_svg(svg), "image/svg+xml": svg, "text/plain": repr(self)}
         return {"text/plain": f"{reason}\n{self._source}"}
 
     def _picture(self) -> tuple[str | None, str]:
         """(the SVG, "") or (None, one line saying why there is no picture)."""
         if self._svg is None:
             try:
-                self._svg = self.render("svg").decode("utf-8")
+                self._svg = fit_to_width(self.render("svg").decode("utf-8"))
             except RendererNotFoundError:
                 return None, f"No picture: Graphviz is missing. To draw graphs: {INSTALL_HINT}"
             except Exception as error:

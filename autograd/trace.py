@@ -5,8 +5,10 @@ uses it, so its gradient is complete) and passes its gradient to each parent (le
 
     dL/dx += dL/dy * dy/dx        for each parent x of the node y
 
-A ``Trace`` is that loop written down: one ``Step`` per node with parents, in the order applied,
-and for each parent the local derivative dy/dx, the contribution, and dL/dx before and after.
+A ``Trace`` is that loop written down. Step 0 is the seed ``dL/dL = 1``; then one ``Step`` per
+node with parents, in the order applied, and for each parent the local derivative dy/dx, the
+contribution, and dL/dx before and after. ``trace[k]`` is the step numbered k in ``explain()``
+and in the player. Values are named as in every picture (``autograd.node_names``).
 """
 
 from __future__ import annotations
@@ -19,15 +21,12 @@ from pathlib import Path
 from typing import TextIO, overload
 
 from autograd.draw import value_list
-from autograd.engine import Constant, Value, backprop
+from autograd.engine import Value, backprop
 from autograd.files import write_atomically
 from autograd.format import format_number
-from autograd.names import label_text, printable
+from autograd.names import made_up, name_nodes, printable
 
 __all__ = ["ParentUpdate", "Step", "Trace", "trace_backward"]
-
-#: Names for unlabeled results, by operation: the 2nd unlabeled product is "mul2".
-_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "neg": "neg"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,11 +54,14 @@ class ParentUpdate:
 class Step:
     """Backprop through one node: its gradient passed on to each of its parents.
 
+    Step 0 is the seed: the output itself, ``dL/dL = 1``, with no updates. Every later step is a
+    node with parents, after every node that uses it.
+
     Attributes:
-        index: 1 for the first step applied (the output's), 2 for the next...
-        node: the Value whose gradient is passed on.
-        name: its name in the narration.
-        upstream: dL/dnode, complete by the time the step runs.
+        index: the step's number, 0 for the seed, 1 for the output's step...: ``trace[index]``.
+        node: the Value whose gradient is passed on (the output, for the seed).
+        name: its name (``autograd.node_names``).
+        upstream: dL/dnode, complete by the time the step runs (1 for the seed).
         updates: one ``ParentUpdate`` per parent, in argument order (``x * x`` has two).
         output: the output's name (the L in dL/dx).
     """
@@ -72,22 +74,40 @@ class Step:
     output: str
 
     def lines(self) -> list[str]:
-        """One chain-rule line per parent: ``dL/dw1 += dL/dn * dn/dw1 = 0.5 * 2.0 = 1.0``."""
-        out, node, g = self.output, self.name, format_number(self.upstream)
+        """One chain-rule line per parent: ``dL/dw1 += dL/dn * dn/dw1 = 0.5 * 2.0 = 1.0``;
+        for the seed, ``dL/dL = 1``.
+
+        Names longer than a letter and digits are bracketed (``d(dot1)/dx1``). The local
+        derivative is d(node)/d(parent), with the node's own name; at the output's step that
+        name is L itself, so its formula stands there instead (``d(tanh(n))/dn``).
+        """
+        out = d_name(self.output)
+        if not self.updates:
+            return [f"{out}/{out} = 1"]
+        # d(L)/dx would read as the gradient being computed: say what L is instead.
+        node = d_name(self.expression() if self.name == self.output else self.name)
+        g = format_number(self.upstream)
         lines = []
         for u in self.updates:
-            line = (f"d{out}/d{u.name} += d{out}/d{node} * d{node}/d{u.name} = "
+            parent = d_name(u.name)
+            line = (f"{out}/{parent} += {out}/{d_name(self.name)} * {node}/{parent} = "
                     f"{g} * {format_number(u.local_grad)} = {format_number(u.contribution)}")
             if u.grad_before != 0:  # accumulation: a second path into the same value
-                line += (f"  (d{out}/d{u.name}: {format_number(u.grad_before)} -> "
+                line += (f"  ({out}/{parent}: {format_number(u.grad_before)} -> "
                          f"{format_number(u.grad_after)})")
             lines.append(line)
         return lines
 
+    def expression(self) -> str:
+        """The node's operation applied to its parents' names: ``add1 + b``, ``tanh(n)``."""
+        return _formula(printable(self.node.op), [u.name for u in self.updates])
+
     def formula(self) -> str:
-        """How the node was computed, with names: ``n = add1 + b``, ``o = tanh(n)``."""
-        args = [u.name for u in self.updates]
-        return f"{self.name} = {_formula(printable(self.node.op), args)}"
+        """How the node was computed, with names: ``n = add1 + b``, ``o = tanh(n)``; for the
+        seed (step 0), ``start``."""
+        if not self.updates:
+            return "start"
+        return f"{self.name} = {self.expression()}"
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -95,7 +115,8 @@ class Step:
 
 class Trace(Sequence[Step]):
     """The steps of one backward pass, in the order applied (``len``, indexing, iteration):
-    one per node that has parents; leaves have nothing to pass on.
+    ``trace[0]`` is the seed dL/dL = 1, then one step per node that has parents (leaves have
+    nothing to pass on). ``trace[k]`` is the step numbered k in ``explain()`` and the player.
 
     ``explain()`` prints the whole table; ``save("steps.html")`` writes a step-by-step player
     (one picture per step, previous/next buttons and a slider; a plain self-contained page), which
@@ -105,14 +126,14 @@ class Trace(Sequence[Step]):
     def __init__(self, root: Value, nodes: list[Value], names: dict[Value, str],
                  steps: list[Step], params: frozenset[Value] = frozenset()) -> None:
         self.root = root
-        #: the leaves the player colours as parameters (``trace_backward``'s ``params``)
+        #: Values the player colours as parameters besides ``Parameter``s (``params``)
         self.params = params
         self.steps = tuple(steps)
         #: every value of the graph, inputs first; with the data and names as they were traced
         self.nodes = tuple(nodes)
         self.names = names
         self.data = {node: node.data for node in nodes}
-        self.made_up_names = {node for node in nodes if not node.label}
+        self.made_up_names = made_up(nodes)
 
     @property
     def output(self) -> str:
@@ -134,18 +155,18 @@ class Trace(Sequence[Step]):
     def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)
 
-    def explain(self, file: TextIO | None = None) -> str:
-        """Print the whole backward pass, one chain-rule line per ``+=``; also return the text."""
-        text = str(self)
-        print(text, file=file)
-        return text
+    def explain(self, file: TextIO | None = None) -> None:
+        """Print the whole backward pass as a table: step 0, the seed dL/dL = 1, then one
+        chain-rule line per ``+=``, each step numbered k as ``trace[k]`` is.
+
+        The text is ``str(trace)``. Nothing is returned, so a notebook cell that ends with
+        ``trace.explain()`` shows the table once.
+        """
+        print(self, file=file)
 
     def __str__(self) -> str:
-        out = self.output
-        head = (f"backward from {out} = {format_number(self.data[self.root])}: start with "
-                f"d{out}/d{out} = 1; then {len(self.steps)} "
-                f"{'step' if len(self.steps) == 1 else 'steps'}, each node after every node "
-                "that uses it")
+        head = (f"backward from {self.output} = {format_number(self.data[self.root])}: one "
+                "step per node, each after every node that uses it")
         formulas = [f"{s.index}. {s.formula()}" for s in self.steps]
         width = min(max((len(f) for f in formulas), default=0), 40)
         rows = [head]
@@ -155,7 +176,7 @@ class Trace(Sequence[Step]):
         return "\n".join(rows)
 
     def __repr__(self) -> str:
-        return (f"<Trace: {len(self.steps)} steps of backward from {self.output} = "
+        return (f"<Trace: steps 0 to {len(self.steps) - 1} of backward from {self.output} = "
                 f"{format_number(self.data[self.root])}; .explain() prints them>")
 
     def to_html(self, rankdir: str = "LR", max_nodes: int | None = None) -> str:
@@ -193,8 +214,8 @@ class Trace(Sequence[Step]):
 def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
     """Run ``root.backward()`` and record each step: the same ``.grad`` values result.
 
-    ``params`` (e.g. ``neuron.parameters()``) are coloured as parameters in the player's
-    pictures, as with ``draw_dot``.
+    The player's pictures colour ``Parameter`` values (``nn``'s weights and biases) as
+    parameters, as ``draw_dot`` does; ``params`` names more Values to colour so.
 
     Gradients accumulate as with ``backward()``: this pass computes dL/dx from zero (the
     ``grad_before``/``grad_after`` of the steps are this pass's), then adds it to whatever
@@ -205,46 +226,14 @@ def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
     params = frozenset(value_list(params, "trace_backward params"))
     recorded: list[tuple[Value, float, list[tuple]]] = []
     nodes = backprop(root, record=lambda *step: recorded.append(step))
-    names = readable_names(nodes, root)
-    steps = [Step(index, node, names[node], upstream,
-                  tuple(ParentUpdate(parent, names[parent], *numbers)
-                        for parent, *numbers in updates), names[root])
-             for index, (node, upstream, updates) in enumerate(recorded, start=1)]
+    names = name_nodes(nodes, root)
+    output = names[root]
+    steps = [Step(0, root, output, 1.0, (), output)]  # the seed, dL/dL = 1
+    steps += [Step(index, node, names[node], upstream,
+                   tuple(ParentUpdate(parent, names[parent], *numbers)
+                         for parent, *numbers in updates), output)
+              for index, (node, upstream, updates) in enumerate(recorded, start=1)]
     return Trace(root, nodes, names, steps, params)
-
-
-def readable_names(nodes: list[Value], root: Value) -> dict[Value, str]:
-    """A name for each of ``nodes`` (in ``forward_order``): its label (made printable, see
-    ``autograd.names``); the output's is ``L`` if unlabeled; others are named by operation and
-    counted in the order the expression reads: ``mul1``, ``tanh1``, ``const1`` (a number in the
-    expression), ``leaf1`` (an unlabeled input)."""
-    labels = {node: label_text(node) for node in nodes}
-    taken = set(labels.values())
-    counts: dict[str, int] = {}
-    names: dict[Value, str] = {}
-    for node in nodes:
-        if labels[node]:
-            names[node] = labels[node]
-        elif node is root:  # the lectures' L, unless an input is called that already
-            names[node] = next(name for name in ("L", *(f"L{i}" for i in range(1, len(nodes) + 2)))
-                               if name not in taken)
-        else:
-            word = _word(node)
-            while True:
-                counts[word] = counts.get(word, 0) + 1
-                name = f"{word}{counts[word]}"
-                if name not in taken:
-                    break
-            names[node] = name
-    return names
-
-
-def _word(node: Value) -> str:
-    if not node.parents:
-        return "const" if isinstance(node, Constant) else "leaf"
-    if node.op.startswith("**"):
-        return "pow"
-    return _OP_WORDS.get(node.op) or re.sub(r"\W", "", node.op) or "op"
 
 
 def _formula(op: str, args: list[str]) -> str:
@@ -260,3 +249,9 @@ def _formula(op: str, args: list[str]) -> str:
             terms.append(args[-1])
         return " + ".join(terms)
     return f"{op}({', '.join(args)})"
+
+
+def d_name(name: str) -> str:
+    """``d`` and a name, as in dL/dx1: bracketed unless the name is a letter and digits, so that
+    dL/d(dot1) does not read as d times o times t1."""
+    return f"d{name}" if re.fullmatch(r"[^\W\d_]\d*", name) else f"d({name})"

@@ -13,6 +13,12 @@ renderer, and ``to_torch``, ``from_torch`` and ``compare_with_torch`` PyTorch, w
 called.
 """
 
+# nn needs this project's `autograd`, and another project uses that name (HIPS autograd, on
+# Colab): check which one Python would import before anything imports it (see backprop_lab.py).
+from backprop_lab import check_autograd
+
+check_autograd()
+
 from nn import data
 from nn.diagram import draw_network
 from nn.losses import (

@@ -94,10 +94,10 @@ def _pictures(model: MLP, X: list, y: list, history: History, out: str,
                   model.layers[0].neurons[0])
     model.zero_grad()
     output = neuron(X[0])
-    trace = trace_backward(output, params=neuron.parameters())
+    trace = trace_backward(output)  # the weights and bias are Parameters: drawn blue
     trace.save(path("neuron_steps.html"))
     result.files.append(path("neuron_steps.html"))
-    pictures = [("neuron", draw_dot(output, params=neuron.parameters())),
+    pictures = [("neuron", draw_dot(output)),
                 ("network", draw_network(model, weights=None))]
     for name, graph in pictures:
         try:

@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value, format_number, no_grad
+from autograd import Parameter, Value, format_number, no_grad
 from nn.module import MLP, Layer, Module, Neuron
 from nn.perceptron import Perceptron
 
 #: Above this many edges the picture is unreadable and slow to lay out.
 MAX_EDGES = 1000
 
-FILL = {"input": "#ffe08a", "hidden": "#ffffff", "output": "#b2df8a", "bias": "#e0e0e0"}
+#: Colours as in autograd.draw_dot's legend; "parameter" is behind each weight's label.
+FILL = {"input": "#ffe08a", "hidden": "#ffffff", "output": "#b2df8a", "bias": "#e0e0e0",
+        "parameter": "#a6cee3"}
 POSITIVE, NEGATIVE = "#2166ac", "#b2182b"  # weight colours when values are shown
 WEIGHTS = ("names", "values", None)
 
@@ -78,9 +80,11 @@ def draw_network(model: Module, x: Sequence[float] | None = None, weights: str |
         rankdir: ``"LR"`` (inputs on the left) or ``"TB"`` (inputs on top).
         max_edges: refuse larger networks (their picture is unreadable); raise it to draw anyway.
 
-    Colours: inputs yellow, hidden units white, outputs green, bias units grey (as in
-    ``autograd.draw_dot``). Returns an ``autograd.Graph``: ``.source`` is the DOT text,
-    ``.save("net.svg")`` writes svg/png/pdf/dot, and Jupyter displays it inline.
+    Colours: inputs yellow, hidden units white, outputs green, bias units grey, and each
+    weight's label on parameter blue (as in ``autograd.draw_dot``, where weights and biases,
+    ``autograd.Parameter`` instances, are blue boxes). Returns an ``autograd.Graph``:
+    ``.source`` is the DOT text, ``.save("net.svg")`` writes svg/png/pdf/dot, and Jupyter
+    displays it inline.
     """
     from autograd import Graph, GraphTooLargeError
 
@@ -168,10 +172,17 @@ def _column(index: int, title: str, nodes: list[tuple[str, str, str, float | Non
 def _edge(source: str, target: str, name: str, w: Value, tooltip: str,
           weights: str | None) -> str:
     look = [f'tooltip="{tooltip}"']
-    if weights == "names":
-        look.append(f"xlabel=<{name}>")
-    elif weights == "values":
-        look.append(f"xlabel=<{name} = {format_number(w.data)}>")
+    if weights == "values":
+        name += f" = {format_number(w.data)}"
+    if weights is not None:
+        look.append(f"xlabel=<{_parameter_label(name) if isinstance(w, Parameter) else name}>")
+    if weights == "values":
         look.append(f'color="{POSITIVE if w.data >= 0 else NEGATIVE}"')
         look.append(f"penwidth={0.5 + min(abs(w.data), 3.0):.2f}")
     return f"  {source} -> {target} [{', '.join(look)}];"
+
+
+def _parameter_label(text: str) -> str:
+    """A weight's label on draw_dot's parameter blue, as parameters are in every picture."""
+    return (f'<table border="0" cellborder="0" cellspacing="0" cellpadding="2" '
+            f'bgcolor="{FILL["parameter"]}" style="rounded"><tr><td>{text}</td></tr></table>')

@@ -1,11 +1,14 @@
 """Plots: loss curves and decision boundaries (matplotlib, from the ``notebooks`` extra).
 
 matplotlib is imported only inside these functions, so ``nn`` works without it. Each function
-returns a matplotlib ``Figure``: a notebook cell that ends with the call shows it inline; give
-``path`` to also save it (PNG, SVG or PDF by extension, written atomically; a read-only file is
-replaced only with ``overwrite=True``). Figures are made without ``pyplot``, so scripts and
-servers need no display, and nothing accumulates in pyplot's list of open figures. Pass ``ax``
-to draw into axes of your own figure instead.
+returns a matplotlib ``Figure``: a notebook cell that ends with the call shows it inline, once,
+with no ``%matplotlib`` needed; give ``path`` to also save it (PNG, SVG or PDF by extension,
+written atomically; a read-only file is replaced only with ``overwrite=True``). Figures are made
+without ``pyplot``, so scripts and servers need no display, and nothing accumulates in pyplot's
+list of open figures.
+
+Pass ``ax`` to draw into axes of your own figure instead: the function then returns None, as the
+figure is yours to show (``plt.show()``), and a cell ending with the call shows it once.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 from autograd import Value, no_grad, write_atomically
 from nn import checks
-from nn.interactive import in_notebook
+from nn.interactive import show_figures_inline
 from nn.train import History
 
 #: Class colours (matplotlib's tab10): class k is drawn in COLORS[k % 10].
@@ -31,9 +34,7 @@ def _matplotlib() -> Any:
     except ImportError:
         raise ImportError("plots need matplotlib: pip install matplotlib (it comes with this "
                           "project's 'notebooks' extra)") from None
-    if in_notebook():
-        # Importing pyplot in a kernel installs IPython's inline display of Figure objects.
-        import matplotlib.pyplot  # noqa: F401
+    show_figures_inline()
     return Figure
 
 
@@ -60,7 +61,8 @@ def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any =
               title: str = "training", *, overwrite: bool = False) -> Any:
     """Loss per epoch (training, and test when measured); accuracy beside it when recorded.
 
-    Returns the Figure. With ``ax`` only the loss is drawn, into those axes.
+    Returns the Figure. With ``ax`` only the loss is drawn, into those axes, and None is
+    returned (see the module doc).
     """
     if not isinstance(history, History):
         raise TypeError(f"plot_loss takes the History returned by nn.fit, got "
@@ -70,6 +72,7 @@ def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any =
     if ax is None:
         fig, axes = _new_figure(2 if history.accuracy else 1)
     else:
+        _matplotlib()
         fig, axes = ax.figure, [ax]
     epochs = range(1, history.epochs + 1)
     curves = [(axes[0], "loss", history.loss, history.test_loss)]
@@ -87,7 +90,7 @@ def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any =
     if len(axes) == 2:
         axes[1].set_ylim(-0.02, 1.02)
     _save(fig, path, overwrite)
-    return fig
+    return fig if ax is None else None
 
 
 def _grid(X: Sequence[Sequence[float]], resolution: int) -> tuple[list[float], list[float]]:
@@ -130,12 +133,13 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     logits; 0.5 for a probability), and examples coloured by whether their label is > 0, so
     -1/+1 and 0/1 labels both work. K-class models (a list of scores): the argmax, with labels
     the class indices. The model is evaluated on a ``resolution`` x ``resolution`` grid covering
-    the data, without building graphs. Returns the Figure.
+    the data, without building graphs. Returns the Figure, or None when drawn into ``ax``.
     """
     checks.dataset(X, y, "plot_decision_boundary's dataset")
     for x in X:
         checks.check_inputs(x, 2, "plot_decision_boundary (it draws 2-D inputs [x1, x2])")
     resolution = checks.count(resolution, "resolution", 2)
+    given = ax
     if ax is None:
         fig, (ax,) = _new_figure(1)
     else:
@@ -170,4 +174,4 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     ax.set_title(title)
     ax.legend(loc="best", fontsize="small")
     _save(fig, path, overwrite)
-    return fig
+    return fig if given is None else None

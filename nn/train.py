@@ -30,7 +30,7 @@ from typing import Any
 from autograd import Value, dot, no_grad
 from nn import checks
 from nn.data import DataLoader
-from nn.interactive import in_notebook, interactive
+from nn.interactive import HtmlProgressBar, in_notebook, interactive
 from nn.losses import binary_cross_entropy, l1_penalty, l2_penalty, mse_loss
 from nn.module import Module
 from nn.optim import Optimizer
@@ -251,20 +251,26 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
 
 
 class _ProgressBar:
-    """tqdm when it is installed; a line every tenth of the run on stderr when it is not."""
+    """In a notebook, tqdm's notebook widget (with ipywidgets, from the ``notebooks`` extra) or
+    else an HTML bar: never text on stderr, which a notebook shows as an error-coloured block.
+    Elsewhere tqdm's text bar, or without tqdm a line every tenth of the run on stderr."""
 
     def __init__(self, epochs: int, enabled: bool | None) -> None:
         self.epochs = epochs
         self.enabled = interactive() if enabled is None else bool(enabled)
-        self.bar = None
+        self.bar: Any = None
         if not self.enabled:
             return
+        notebook = in_notebook()
         try:
-            if in_notebook() and _has_ipywidgets():
+            if notebook:
+                import ipywidgets  # noqa: F401  (tqdm.notebook draws with it)
                 from tqdm.notebook import tqdm
             else:
                 from tqdm import tqdm
         except ImportError:
+            if notebook:
+                self.bar = HtmlProgressBar(epochs, "training", "epoch")
             return
         self.bar = tqdm(total=epochs, desc="training", unit="epoch", leave=True)
 
@@ -288,11 +294,3 @@ class _ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def _has_ipywidgets() -> bool:
-    try:
-        import ipywidgets  # noqa: F401
-    except ImportError:
-        return False
-    return True

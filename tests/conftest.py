@@ -1,7 +1,9 @@
 """Test-suite settings shared by every test file."""
 
 import importlib
+import importlib.util
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,35 @@ settings.register_profile(
 settings.register_profile(
     "ci", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+def _notebook_runner():
+    """notebooks/execute.py, which runs notebooks in a fresh kernel on this interpreter."""
+    spec = importlib.util.spec_from_file_location(
+        "notebook_runner", Path(__file__).resolve().parent.parent / "notebooks" / "execute.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def run_cells(tmp_path_factory):
+    """``run_cells(*sources)``: the code cells run top to bottom in a fresh Jupyter kernel, as a
+    student's notebook; returns the executed notebook and its problems (errors, stderr)."""
+    pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    runner = _notebook_runner()
+
+    def run(*sources: str):
+        folder = tmp_path_factory.mktemp("kernel")
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+        nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3",
+                                  "language": "python"}
+        nbformat.write(nb, folder / "cells.ipynb")
+        return runner.execute(folder / "cells.ipynb", cwd=folder)
+
+    return run
 
 
 TORCH_MISSING = 'PyTorch is not installed (pip install -e ".[torch]")'

@@ -219,4 +219,4 @@ def test_nothing_is_written_when_one_of_the_outputs_cannot_be(tmp_path, capsys):
 def test_names_are_read_as_python_reads_identifiers(tmp_path, capsys):
     # "ﬁ" (a ligature) is the identifier "fi" to Python's parser; the command line agrees.
     assert main(["draw", "ﬁ*2", "ﬁ=1", "-o", str(tmp_path / "n.dot")]) == 0
-    assert "dL/dfi = 2.0" in capsys.readouterr().out
+    assert "dL/d(fi) = 2.0" in capsys.readouterr().out

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from autograd import Value, draw_dot, sin, tanh
+from autograd import Parameter, Value, draw_dot, sin, tanh
 from autograd.draw import COLORS, MAX_NODES, Graph, GraphTooLargeError
 from autograd.render import GraphvizError, RendererNotFoundError, available_renderer
 
@@ -338,3 +338,20 @@ def test_a_dot_program_on_path_is_used_without_pygraphviz(monkeypatch, tmp_path)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
     picture = Graph("digraph { a }").render("svg")
     assert picture.startswith(b"<svg>drawn with") and b"-Tsvg" in picture
+
+
+def test_parameters_are_coloured_as_parameters_without_being_listed():
+    x, w = Value(2.0, label="x"), Parameter(0.5, label="w")
+    y = w * x
+    source = draw_dot(y).source
+    assert fill(source, node_id(source, "w")) == COLORS["parameter"]
+    assert fill(source, node_id(source, "x")) == COLORS["input"]
+
+
+def test_an_nn_neurons_weights_and_bias_are_parameters_in_the_picture():
+    import nn
+
+    neuron = nn.Neuron(2, seed=0)
+    source = draw_dot(neuron([1.0, 2.0])).source
+    parameter_boxes = re.findall(rf'fillcolor="{COLORS["parameter"]}"', source)
+    assert len(parameter_boxes) == len(neuron.parameters()) == 3

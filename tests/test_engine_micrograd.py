@@ -140,7 +140,7 @@ def test_gradients_and_trace_read_a_closure_nodes_local_derivatives():
     assert gradients(out)[x] == -1.2
     assert x.grad == 0.0  # gradients() leaves every .grad as it was
     trace = trace_backward(out)
-    (step,) = trace
+    (_, step) = trace  # step 0 is the seed, dL/dL = 1
     assert [u.local_grad for u in step.updates] == [-1.2, 0.5]
     assert (x.grad, y.grad) == (-1.2, 0.5)
 
@@ -149,7 +149,7 @@ def test_a_closure_node_whose_child_is_used_twice_counts_it_once_in_the_trace():
     x = Value(3.0, label="x")
     out = _micrograd_mul(x, x)
     trace = trace_backward(out)
-    assert sum(u.contribution for u in trace[0].updates) == 6.0
+    assert sum(u.contribution for u in trace[1].updates) == 6.0
     assert x.grad == 6.0
 
 

@@ -6,9 +6,15 @@ import re
 
 import pytest
 
-from autograd import Graph, GraphTooLargeError, format_number
+from autograd import Graph, GraphTooLargeError, Value, format_number
+from autograd.draw import COLORS
 from autograd.render import available_renderer
 from nn import MLP, Layer, Neuron, Perceptron, draw_network
+from nn.diagram import FILL
+
+# A weight's label sits on a chip of parameter blue (the weights are autograd.Parameters).
+CHIP = rf'<table [^<]*bgcolor="{COLORS["parameter"]}"[^<]*><tr><td>'
+END = "</td></tr></table>"
 
 
 def edges(source: str) -> list[str]:
@@ -26,9 +32,9 @@ def test_edges_are_labelled_w_jk_of_layer_l_and_carry_the_parameter_name():
     source = draw_network(MLP(2, [3, 1], seed=0)).source
     # Unit j = 2 of layer 1 reads input k = 1 through w_21^(1) = layers.0.neurons.1.w1.
     assert re.search(r'x1 -> u1_2 \[tooltip="layers\.0\.neurons\.1\.w1", '
-                     r"xlabel=<w<sub>21</sub><sup>\(1\)</sup>>\]", source)
+                     rf"xlabel=<{CHIP}w<sub>21</sub><sup>\(1\)</sup>{END}>\]", source)
     assert re.search(r'u1_3 -> u2_1 \[tooltip="layers\.1\.neurons\.0\.w3", '
-                     r"xlabel=<w<sub>13</sub><sup>\(2\)</sup>>\]", source)
+                     rf"xlabel=<{CHIP}w<sub>13</sub><sup>\(2\)</sup>{END}>\]", source)
 
 
 def test_units_are_named_as_in_the_notes():
@@ -52,12 +58,12 @@ def test_weight_values_are_shown_and_coloured_by_sign():
     model.layers[0].neurons[0].w[0].data = 0.75
     model.layers[0].neurons[0].w[1].data = -1.5
     source = draw_network(model, weights="values").source
-    assert re.search(r"x1 -> u1_1 .*= 0\.75>, color=\"#2166ac\", penwidth=1\.25", source)
-    assert re.search(r"x2 -> u1_1 .*= -1\.5>, color=\"#b2182b\", penwidth=2\.00", source)
+    assert re.search(rf"x1 -> u1_1 .*= 0\.75{END}>, color=\"#2166ac\", penwidth=1\.25", source)
+    assert re.search(rf"x2 -> u1_1 .*= -1\.5{END}>, color=\"#b2182b\", penwidth=2\.00", source)
 
 
 def test_bare_edges_have_no_labels():
-    assert "xlabel=<w" not in draw_network(MLP(2, [2, 1], seed=0), weights=None).source
+    assert "xlabel" not in draw_network(MLP(2, [2, 1], seed=0), weights=None).source
 
 
 def test_an_input_example_shows_every_units_value():
@@ -84,7 +90,7 @@ def test_biases_can_be_drawn_as_weights_of_a_fixed_plus_one_unit():
     source = draw_network(MLP(2, [3, 1], seed=0), show_bias=True).source
     assert 'bias1 [label=<+1>' in source and 'bias2 [label=<+1>' in source
     assert re.search(r'bias1 -> u1_3 \[tooltip="layers\.0\.neurons\.2\.b", '
-                     r"xlabel=<b<sub>3</sub><sup>\(1\)</sup>>\]", source)
+                     rf"xlabel=<{CHIP}b<sub>3</sub><sup>\(1\)</sup>{END}>\]", source)
     assert len(edges(source)) == 2 * 3 + 3 + 3 + 1
 
 
@@ -131,3 +137,16 @@ def test_the_diagram_renders_to_svg(tmp_path):
                  show_bias=True).save(tmp_path / "net.svg")
     text = (tmp_path / "net.svg").read_text()
     assert "<svg" in text and "layers.0.neurons.2.w1" in text
+
+
+def test_weights_that_are_parameters_are_labelled_on_parameter_blue():
+    neuron = Neuron(2, seed=0)
+    assert len(re.findall(CHIP, draw_network(neuron).source)) == 2
+    neuron.w = [Value(0.5), Value(-0.5)]  # plain Values: not parameters, no chip
+    assert "<table" not in draw_network(neuron).source
+
+
+def test_the_diagram_uses_draw_dots_colours():
+    for kind, dot_kind in (("input", "input"), ("output", "output"), ("bias", "constant"),
+                           ("parameter", "parameter")):
+        assert FILL[kind] == COLORS[dot_kind], kind

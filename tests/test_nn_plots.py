@@ -47,13 +47,14 @@ def test_plot_loss_saves_a_png(trained, tmp_path):
     assert os.listdir(tmp_path) == ["loss.png"]
 
 
-def test_plot_loss_into_given_axes_draws_only_the_loss():
+def test_plot_loss_into_given_axes_draws_only_the_loss_and_returns_nothing():
+    # The figure is the caller's to show: returning it would show it twice in a notebook.
     Figure = pytest.importorskip("matplotlib.figure").Figure
 
     fig = Figure()
     ax = fig.add_subplot()
     returned = plot_loss(History(loss=[1.0, 0.5], accuracy=[0.5, 1.0]), ax=ax)
-    assert returned is fig and len(fig.axes) == 1
+    assert returned is None and len(fig.axes) == 1
     assert [line.get_label() for line in ax.get_lines()] == ["train loss"]
 
 
@@ -136,3 +137,12 @@ def test_nn_imports_and_trains_without_matplotlib_tqdm_or_graphviz():
 
 def test_the_package_exports_the_plotting_functions():
     assert nn.plot_loss is plot_loss and nn.plot_decision_boundary is plot_decision_boundary
+
+
+def test_decision_boundary_into_given_axes_draws_there_and_returns_nothing(trained):
+    Figure = pytest.importorskip("matplotlib.figure").Figure
+    model, X, y, _ = trained
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plot_decision_boundary(model, X, y, ax=ax, resolution=5) is None
+    assert ax.get_legend() is not None and len(fig.axes) == 1

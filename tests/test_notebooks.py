@@ -12,6 +12,8 @@ import nbformat
 import pytest
 from conftest import import_or_skip
 
+from autograd.draw import COLORS
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
@@ -120,9 +122,11 @@ QUOTED = {
     "01_derivatives_and_the_chain_rule": [
         "backprop:  14.0",
         "backward from o = 0.7071",
-        "do/dn += do/do * do/dn = 1.0 * 0.5 = 0.5",
-        "do/dw1 += do/dx1w1 * dx1w1/dw1 = 0.5 * 2.0 = 1.0",
-        "do/dx1 += do/dx1w1 * dx1w1/dx1 = 0.5 * -3.0 = -1.5",
+        "0. start",
+        "do/do = 1",
+        "do/dn += do/do * d(tanh(n))/dn = 1.0 * 0.5 = 0.5",
+        "do/dw1 += do/d(x1w1) * d(x1w1)/dw1 = 0.5 * 2.0 = 1.0",
+        "do/dx1 += do/d(x1w1) * d(x1w1)/dx1 = 0.5 * -3.0 = -1.5",
     ],
     "02_multivariable_chain_rule": [
         "dy/dx = 41.0",
@@ -168,6 +172,68 @@ def test_notebook_output_shows_the_numbers_its_prose_quotes(name, executed):
     shown = _text_output(nb)
     missing = [text for text in QUOTED[name] if text not in shown]
     assert not missing, f"{name}.ipynb no longer prints {missing}"
+
+
+#: What a reader should see under a cell, by what the cell does, and how to recognise it.
+RICH = {
+    "a plot": lambda data: "image/png" in data,
+    "a graph": lambda data: "image/svg+xml" in data,
+    "a player": lambda data: data.get("text/html", "").startswith('<div class="bp-steps"'),
+    "a progress bar": lambda data: ("application/vnd.jupyter.widget-view+json" in data
+                                    or 'class="bp-progress"' in data.get("text/html", "")),
+}
+
+
+def _expected_rich_outputs(source: str) -> list[str]:
+    """The rich outputs a code cell must show: a plot where it calls plt.show() or ends with an
+    nn.plot_ call, a graph where it ends with draw_dot or draw_network, a player where it ends
+    with a trace, a progress bar where it trains."""
+    lines = [line for line in source.splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    last = lines[-1] if lines else ""
+    wanted = []
+    if "plt.show()" in source or last.startswith("nn.plot_"):
+        wanted.append("a plot")
+    if last.startswith(("draw_dot(", "nn.draw_network(")):
+        wanted.append("a graph")
+    if last == "trace" or (last.startswith("trace_backward(") and last.endswith(")")):
+        wanted.append("a player")
+    if "nn.fit(" in source:
+        wanted.append("a progress bar")
+    return wanted
+
+
+@by_name
+def test_notebook_shows_each_plot_graph_player_and_progress_bar(path, executed):
+    nb, _ = executed(path)
+    missing = []
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        shown = [output.get("data", {}) for output in cell.outputs]
+        for kind in _expected_rich_outputs(cell.source):
+            count = sum(1 for data in shown if RICH[kind](data))
+            once = kind != "a progress bar"  # a loop of fits shows a bar per run
+            if count == 0 or (once and count > 1):
+                missing.append(f"cell {number}: {kind} shown {count} times")
+    assert not missing, f"{path.name}: " + "; ".join(missing)
+
+
+def test_every_notebook_shows_something_rich():
+    kinds = set()
+    for path in PATHS:
+        for cell in _read(path).cells:
+            if cell.cell_type == "code":
+                kinds.update(_expected_rich_outputs(cell.source))
+    assert kinds == set(RICH)
+
+
+def test_notebook_01s_player_colours_the_neurons_parameters(executed):
+    # w1, w2 and b are Parameters: the player knows them without params= (as the text says).
+    nb, _ = executed(NOTEBOOKS / "01_derivatives_and_the_chain_rule.ipynb")
+    players = [output.data["text/html"] for cell in nb.cells for output in cell.get("outputs", [])
+               if RICH["a player"](output.get("data", {}))]
+    assert players and all(f'fill="{COLORS["parameter"]}"' in player for player in players)
 
 
 def _images(nb: nbformat.NotebookNode) -> list[int]:

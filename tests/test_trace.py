@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from autograd import (
     AnomalyError,
+    Parameter,
     Value,
     detect_anomaly,
     dot,
@@ -89,16 +90,33 @@ def test_trace_accumulates_like_backward():
     assert all_grads(traced) == all_grads(twice)
 
 
-def test_steps_are_the_nodes_with_parents_in_backward_order():
+def test_steps_after_the_seed_are_the_nodes_with_parents_in_backward_order():
     o, _ = lecture_neuron()
     trace = trace_backward(o)
-    assert [step.node for step in trace] == [n for n in topological_order(o) if n.parents]
-    assert [step.index for step in trace] == list(range(1, len(trace) + 1))
+    assert [step.node for step in trace[1:]] == [n for n in topological_order(o) if n.parents]
+
+
+def test_step_zero_is_the_seed_dL_dL_equals_1():
+    o, _ = lecture_neuron()
+    seed = trace_backward(o)[0]
+    assert (seed.index, seed.node, seed.upstream, seed.updates) == (0, o, 1.0, ())
+    assert seed.lines() == ["dL/dL = 1"] and seed.formula() == "start"
+
+
+def test_each_step_is_numbered_as_its_index_in_the_trace_explain_and_player():
+    o, _ = lecture_neuron()
+    trace = trace_backward(o)
+    assert [step.index for step in trace] == list(range(len(trace)))
+    text = str(trace)
+    page = trace.to_html()
+    for k, step in enumerate(trace):
+        assert f"\n{k}. {step.formula()}  " in text
+        assert f"<b>Step {k} of {len(trace) - 1}: {html.escape(step.formula())}</b>" in page
 
 
 def test_a_step_records_upstream_local_derivative_contribution_and_grad_before_after():
     o, v = lecture_neuron()
-    n_step = trace_backward(o)[1]
+    n_step = trace_backward(o)[2]
     assert n_step.node is v["n"]
     assert n_step.upstream == pytest.approx(0.5)
     w1 = n_step.updates[0]
@@ -111,7 +129,7 @@ def test_a_step_records_upstream_local_derivative_contribution_and_grad_before_a
 
 def test_step_reads_as_the_chain_rule_with_numbers():
     o, _ = lecture_neuron()
-    lines = str(trace_backward(o)[1]).splitlines()
+    lines = str(trace_backward(o)[2]).splitlines()
     assert "dL/dw1 += dL/dn * dn/dw1 = 0.5 * 2.0 = 1.0" in lines
     assert "dL/dx1 += dL/dn * dn/dx1 = 0.5 * -3.0 = -1.5" in lines
 
@@ -119,21 +137,40 @@ def test_step_reads_as_the_chain_rule_with_numbers():
 def test_a_step_prints_one_line_per_parent():
     o, _ = lecture_neuron()
     trace = trace_backward(o)
-    for step in trace:
+    for step in trace[1:]:
         assert len(str(step).splitlines()) == len(step.node.parents)
+
+
+def test_the_outputs_step_is_not_circular():
+    # Not dL/dn += dL/dL * dL/dn: the local derivative is written with what L is.
+    o, v = lecture_neuron()
+    assert trace_backward(o)[1].lines() == ["dL/dn += dL/dL * d(tanh(n))/dn = 1.0 * 0.5 = 0.5"]
+    for o in (lecture_neuron()[0], chain_rule_exercise(0.7)[0], Value(2.0, label="x") * 3):
+        for line in trace_backward(o)[1].lines():
+            target, rest = line.split(" += ")
+            assert target not in rest.split(" = ")[0], line
+
+
+def test_local_derivatives_are_written_with_the_nodes_own_name():
+    x1, w1, b = Value(0.5, label="x1"), Value(2.0, label="w1"), Value(-1.0, label="b")
+    lines = trace_backward(tanh(dot([w1], [x1], b)))[2].lines()  # tanh'(0) = 1
+    assert lines == ["dL/dw1 += dL/d(dot1) * d(dot1)/dw1 = 1.0 * 0.5 = 0.5",
+                     "dL/dx1 += dL/d(dot1) * d(dot1)/dx1 = 1.0 * 2.0 = 2.0",
+                     "dL/db += dL/d(dot1) * d(dot1)/db = 1.0 * 1.0 = 1.0"]
 
 
 def test_narration_numbers_are_the_gradients():
     y, x = chain_rule_exercise(0.7)
     trace = trace_backward(y)
-    pattern = re.compile(r"^dy/d(\w+) \+= dy/d(\w+) \* d\2/d\1 = (\S+) \* (\S+) = (\S+)"
-                         r"(?:  \(dy/d\1: (\S+) -> (\S+)\))?$")
+    name = r"(\w+|\(\w+\))"  # x, or a made-up name in brackets: (mul1)
+    pattern = re.compile(rf"^dy/d{name} \+= dy/d{name} \* d(\(.+\)|\2)/d\1 = (\S+) \* (\S+) = "
+                         r"(\S+)(?:  \(dy/d\1: (\S+) -> (\S+)\))?$")
     final_text = {}
-    for step in trace:
+    for step in trace[1:]:
         for update, line in zip(step.updates, step.lines()):
-            name, node, upstream, local, contribution, before, after = (
+            name, node, _, upstream, local, contribution, before, after = (
                 pattern.match(line).groups())
-            assert (name, node) == (update.name, step.name)
+            assert (name.strip("()"), node.strip("()")) == (update.name, step.name)
             assert upstream == format_number(step.upstream)
             assert local == format_number(update.local_grad)
             assert contribution == format_number(update.contribution)
@@ -148,9 +185,9 @@ def test_narration_numbers_are_the_gradients():
 def test_a_second_path_into_a_value_shows_the_accumulation():
     x = Value(3.0, label="x")
     trace = trace_backward(x * x)
-    assert str(trace[0]).splitlines() == [
-        "dL/dx += dL/dL * dL/dx = 1.0 * 3.0 = 3.0",
-        "dL/dx += dL/dL * dL/dx = 1.0 * 3.0 = 3.0  (dL/dx: 3.0 -> 6.0)",
+    assert str(trace[1]).splitlines() == [
+        "dL/dx += dL/dL * d(x * x)/dx = 1.0 * 3.0 = 3.0",
+        "dL/dx += dL/dL * d(x * x)/dx = 1.0 * 3.0 = 3.0  (dL/dx: 3.0 -> 6.0)",
     ]
     assert x.grad == 6.0
 
@@ -160,7 +197,7 @@ def test_output_is_named_by_its_label_or_L():
     assert trace_backward(x * 3).output == "L"
     y = x * 3
     y.label = "loss"
-    assert str(trace_backward(y)[0]).startswith("dloss/dx += dloss/dloss * dloss/dx")
+    assert str(trace_backward(y)[1]).startswith("d(loss)/dx += d(loss)/d(loss) * d(x * const1)/dx")
 
 
 def test_unlabeled_values_get_stable_readable_names():
@@ -171,7 +208,7 @@ def test_unlabeled_values_get_stable_readable_names():
     names = [[step.formula() for step in trace_backward(build())] for _ in range(2)]
     assert names[0] == names[1]
     # names count in the order the expression reads; steps go in the reverse of that order
-    assert names[0] == ["L = tanh(add1)", "add1 = mul1 + mul2", "mul2 = const1 * x",
+    assert names[0] == ["start", "L = tanh(add1)", "add1 = mul1 + mul2", "mul2 = const1 * x",
                         "mul1 = x * w"]
 
 
@@ -180,7 +217,7 @@ def test_steps_visit_the_operations_in_the_reverse_of_the_forward_order():
     out = (x * w + w * w).tanh() * x
     trace = trace_backward(out)
     operations = [n for n in forward_order(out) if n.parents]
-    assert [step.node for step in trace] == operations[::-1]
+    assert [step.node for step in trace[1:]] == operations[::-1]
     assert list(trace.nodes) == forward_order(out)
 
 
@@ -193,18 +230,21 @@ def test_made_up_names_avoid_labels_in_use():
 def test_trace_is_a_sequence_of_steps():
     o, _ = lecture_neuron()
     trace = trace_backward(o)
-    assert len(trace) == 2
-    assert trace[-1] is trace[1] and list(trace) == [trace[0], trace[1]]
+    assert len(trace) == 3
+    assert trace[-1] is trace[2] and list(trace) == [trace[0], trace[1], trace[2]]
     assert trace[:1] == (trace[0],)
 
 
-def test_explain_prints_and_returns_the_whole_table(capsys):
+def test_explain_prints_the_whole_table_once_and_returns_nothing(capsys):
     o, _ = lecture_neuron()
     trace = trace_backward(o)
-    text = trace.explain()
-    assert capsys.readouterr().out == text + "\n"
-    assert text.splitlines()[0].startswith("backward from L = 0.7071")
-    assert sum(len(step.updates) for step in trace) == len(text.splitlines()) - 1
+    assert trace.explain() is None  # a notebook cell ending with it shows the table once
+    text = capsys.readouterr().out
+    assert text == str(trace) + "\n"
+    lines = text.splitlines()
+    assert lines[0].startswith("backward from L = 0.7071")
+    assert lines[1].split() == ["0.", "start", "dL/dL", "=", "1"]
+    assert len(lines) == 2 + sum(len(step.updates) for step in trace)
     assert "dL/dw1 += dL/dn * dn/dw1 = 0.5 * 2.0 = 1.0" in text
 
 
@@ -251,9 +291,9 @@ def picture(frame):
 
 
 @needs_renderer
-def test_player_has_a_picture_for_the_start_and_every_step(neuron_player):
+def test_player_has_a_picture_for_every_step_from_the_start(neuron_player):
     trace, page = neuron_player
-    assert len(frames(page)) == len(trace) + 1
+    assert len(frames(page)) == len(trace)
     assert all(frame.count("<svg") == 1 for frame in frames(page))
 
 
@@ -274,15 +314,26 @@ def test_player_shows_every_frame_where_scripts_do_not_run(neuron_player):
     assert 'style.display = i === current ? "" : "none"' in page
 
 
+def test_no_style_rule_shows_the_controls_the_hidden_attribute_hides(neuron_player):
+    # A display rule on the controls beats [hidden]: dead buttons where scripts do not run.
+    _, page = neuron_player
+    rules = re.findall(r"([^{}\n]*\.bp-controls[^{}\n]*)\{([^}]*)\}", page)
+    assert rules
+    for selector, body in rules:
+        if "display" in body:
+            assert ":not([hidden])" in selector, selector
+
+
 def test_player_has_previous_next_buttons_and_a_slider(neuron_player):
     trace, page = neuron_player
     assert "bp-prev" in page and "bp-next" in page
-    assert f'type="range" class="bp-slider" min="0" max="{len(trace)}"' in page
+    assert f'type="range" class="bp-slider" min="0" max="{len(trace) - 1}"' in page
 
 
 def test_player_narrates_every_step(neuron_player):
     trace, page = neuron_player
-    for step, frame in zip(trace, frames(page)[1:]):
+    assert len(frames(page)) == len(trace)
+    for step, frame in zip(trace, frames(page)):
         assert html.escape(str(step)) in frame
         assert html.escape(step.formula()) in frame
 
@@ -313,7 +364,7 @@ def test_save_writes_the_player_page(tmp_path, neuron_player):
     path = trace.save(tmp_path / "steps.html")
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    assert len(frames(page)) == len(trace) + 1
+    assert len(frames(page)) == len(trace)
 
 
 def test_save_refuses_a_name_that_is_not_html(tmp_path, neuron_player):
@@ -325,7 +376,7 @@ def test_save_refuses_a_name_that_is_not_html(tmp_path, neuron_player):
 def test_jupyter_shows_the_player(neuron_player):
     trace, _ = neuron_player
     shown = trace._repr_html_()
-    assert shown.startswith('<div class="bp-steps"') and len(frames(shown)) == len(trace) + 1
+    assert shown.startswith('<div class="bp-steps"') and len(frames(shown)) == len(trace)
 
 
 def test_two_players_on_one_page_do_not_share_an_id(neuron_player):
@@ -390,6 +441,15 @@ def test_player_colours_the_given_parameters_as_draw_dot_does():
     assert parameter_fill in with_params
 
 
+@needs_renderer
+def test_player_colours_parameters_without_being_told():
+    x, w = Value(2.0, label="x"), Parameter(-3.0, label="w")
+    page = trace_backward((w * x).tanh()).to_html()
+    first = frames(page)[0]
+    assert first.count(f'fill="{COLORS["parameter"]}"') == 1  # w's box, in every frame
+    assert first.count(f'fill="{COLORS["input"]}"') == 1  # x's
+
+
 def test_trace_params_must_be_values():
     o, _ = lecture_neuron()
     with pytest.raises(TypeError, match="params takes Values"):
@@ -400,7 +460,7 @@ def test_an_unlabeled_output_is_not_named_like_an_input_called_L():
     L = Value(3.0, label="L")
     trace = trace_backward(L * 2)
     assert trace.output == "L1"
-    assert str(trace[0]).startswith("dL1/dL += dL1/dL1 * dL1/dL")
+    assert str(trace[1]).startswith("dL1/dL += dL1/dL1 * d(L * const1)/dL")
 
 
 def test_a_trace_stopped_by_an_anomaly_leaves_every_grad_as_it_was():
