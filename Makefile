@@ -30,9 +30,11 @@ EXTRAS_dev  := dev
 
 # Creates .venv when it is missing, then installs. pip is quiet and a first install takes about
 # a minute: one line says what is happening before it starts.
+NEW_VENV = test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip; }
+
 $(VENV)/.installed-%: pyproject.toml
 	@echo "Installing backprop-lab[$(EXTRAS_$*)] into .venv (about a minute on a first run)..."
-	@test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip; }
+	@$(NEW_VENV)
 	@$(PY) -m pip install --quiet -e ".[$(EXTRAS_$*)]"
 	@touch $@
 
@@ -43,9 +45,11 @@ TORCH ?= torch==2.13.0
 
 torch: $(VENV)/.installed-torch
 
-$(VENV)/.installed-torch: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet "$(TORCH)" -e ".[dev,torch]"
-	touch $@
+$(VENV)/.installed-torch: pyproject.toml
+	@echo "Installing $(TORCH) and backprop-lab[dev,torch] into .venv (a minute or two)..."
+	@$(NEW_VENV)
+	@$(PY) -m pip install --quiet "$(TORCH)" -e ".[dev,torch]"
+	@touch $@
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache .hypothesis .ruff_cache
