@@ -14,6 +14,7 @@ from backprop_lab import check_autograd
 
 check_autograd()
 
+from autograd import mistakes
 from autograd.draw import Graph, GraphTooLargeError, draw_dot
 from autograd.engine import (
     Constant,
@@ -26,14 +27,18 @@ from autograd.engine import (
     gradients,
     topological_order,
 )
+from autograd.exercise import Exercise, exercise
 from autograd.files import write_atomically
 from autograd.format import format_number, format_table
 from autograd.functional import grad, value_and_grad
 from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, step, tanh
 from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
+from autograd.mistakes import Mistake
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.names import node_names
+from autograd.random_exercise import random_exercise
 from autograd.render import GraphvizError, RendererNotFoundError
+from autograd.report import Report
 from autograd.torch_check import import_torch, torch_gradients
 from autograd.trace import Step, Trace, trace_backward
 
@@ -49,4 +54,6 @@ __all__ = [
     "draw_dot", "node_names", "trace_backward",
     # showing numbers and tables and writing files, as every picture, report and saved model does
     "format_number", "format_table", "write_atomically",
+    # backprop by hand: exercises that grade themselves, and the lab of classic mistakes
+    "Exercise", "Mistake", "Report", "exercise", "mistakes", "random_exercise",
 ]

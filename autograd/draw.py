@@ -35,6 +35,14 @@ COLORS = {
     "highlight": "#e6550d",  # orange-red: borders and edges picked out
 }
 
+#: How graded numbers look (exercises, the mistakes lab): a green or red fill and, so that they
+#: differ without colour too (greyscale prints, colour blindness), a mark before the name and a
+#: solid or dashed border. right? -> (fill, mark, border colour, border style, border width).
+VERDICT_LOOKS = {
+    True: ("#c7e9c0", "\u2713", "#238b45", "solid", 2),  # right: light green, a check mark
+    False: ("#fcbba1", "\u2717", "#cb181d", "dashed", 3),  # wrong: light red, a cross
+}
+
 RANKDIRS = ("LR", "TB")
 
 
@@ -150,6 +158,10 @@ def dot_source(
     marked_edges: set[tuple[Value, int]] = frozenset(),
     italic: set[Value] = frozenset(),
     grad_width: Mapping[Value, int] | None = None,
+    grad_text: Mapping[Value, str] | None = None,
+    verdicts: Mapping[Value | tuple[Value, int], bool] | None = None,
+    edge_labels: Mapping[tuple[Value, int], str] | None = None,
+    caption: str = "",
 ) -> str:
     """The DOT text for ``nodes`` (inputs first), shared by ``draw_dot`` and the step player.
 
@@ -159,6 +171,11 @@ def dot_source(
     highlighted (child, parent position) edges. ``italic`` names are made up, not labels.
     ``grad_width`` gives the grad cell a minimum width in points, so the boxes keep their size
     (and the layout its shape) while the numbers in them change from frame to frame.
+    ``grad_text`` replaces a node's grad cell with text of its own ("" leaves the cell out).
+    ``verdicts`` marks graded values and (child, parent position) edges right (True) or wrong
+    (False): green or red, and also a check or a cross and a solid or dashed border, so they
+    differ in greyscale too; with verdicts, values not graded are drawn white. ``edge_labels``
+    writes text on edges; ``caption`` is an HTML-like label (a ``<table>``) set under the graph.
     """
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     accent = COLORS["highlight"]
@@ -168,23 +185,38 @@ def dot_source(
         '  node [fontname="Helvetica", fontsize=11, color="#4d4d4d"];',
         '  edge [color="#666666", arrowsize=0.6];',
     ]
+    if caption:
+        lines.append(f'  graph [labelloc=b, labeljust=l, fontname="Helvetica", fontsize=11, '
+                     f"label=<{caption}>];")
+    verdicts = verdicts or {}
     for node in nodes:
         kind = _kind(node, root, params)
         name = names.get(node, "")
+        verdict = verdicts.get(node)
         cells = []
         if name:
             tag = "i" if node in italic else "b"
-            cells.append(f"<td><{tag}>{_html_text(name)}</{tag}></td>")
+            mark = "" if verdict is None else VERDICT_LOOKS[verdict][1] + " "
+            cells.append(f"<td>{mark}<{tag}>{html_text(name)}</{tag}></td>")
         cells.append(f"<td>data {format_number(data[node])}</td>")
         if grads is not None:
             width = f' width="{grad_width[node]}"' if grad_width else ""
-            if node in grads:
+            if grad_text is not None and node in grad_text:
+                if grad_text[node]:  # "" leaves the cell out
+                    cells.append(f"<td{width}>{html_text(grad_text[node])}</td>")
+            elif node in grads:
                 cells.append(f"<td{width}>grad {format_number(_number(grads[node]))}</td>")
             else:
                 cells.append(f'<td{width}><font color="#8c8c8c">grad ?</font></td>')
         label = ('<table border="0" cellborder="0" cellspacing="0" cellpadding="3"><tr>'
                  + "<vr/>".join(cells) + "</tr></table>")
-        look = f'shape=box, style="rounded,filled", fillcolor="{COLORS[kind]}"'
+        if verdict is None:  # with verdicts, only graded values carry colour
+            fill = COLORS["value" if verdicts else kind]
+            look = f'shape=box, style="rounded,filled", fillcolor="{fill}"'
+        else:
+            fill, _, border, style, width = VERDICT_LOOKS[verdict]
+            look = (f'shape=box, style="rounded,filled,{style}", fillcolor="{fill}", '
+                    f'color="{border}", penwidth={width}')
         if node in marked:
             look += f', color="{accent}", penwidth=3'
         lines.append(f"  {ids[node]} [{look}, label=<{label}>];")
@@ -199,8 +231,17 @@ def dot_source(
             lines.append(f'  {op_id} [{op_look}, label="{_quoted(printable(node.op))}"];')
             lines.append(f"  {op_id} -> {ids[node]}{edge_look};")
             for i, parent in enumerate(node.parents):
-                look = f' [color="{accent}", penwidth=2.5]' if (node, i) in marked_edges else ""
-                lines.append(f"  {ids[parent]} -> {op_id}{look};")
+                edge = (node, i)
+                look = [f'color="{accent}", penwidth=2.5'] if edge in marked_edges else []
+                text = edge_labels.get(edge, "") if edge_labels else ""
+                if edge in verdicts:
+                    _, mark, color, style, _ = VERDICT_LOOKS[verdicts[edge]]
+                    look = [f'color="{color}", style={style}, penwidth=2']
+                    text = f"{mark} {text}".rstrip()
+                if text:
+                    look.append(f'label="{_quoted(text)}", fontname="Helvetica", fontsize=10')
+                attrs = f" [{', '.join(look)}]" if look else ""
+                lines.append(f"  {ids[parent]} -> {op_id}{attrs};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -255,7 +296,7 @@ def _quoted(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _html_text(text: str) -> str:
+def html_text(text: str) -> str:
     """Text for an HTML-like label: markup escaped, and each backslash doubled, as Graphviz reads
     a backslash there as its own escape (``\\N`` is the node's id, ``\\E`` nothing at all)."""
     return html.escape(text).replace("\\", "\\\\")

@@ -537,15 +537,15 @@ Saved = list[tuple[Value, "float | Value"]]
 
 def _walk(root: Value, set_aside: Saved | None) -> list[Value]:
     """``forward_order``: a depth-first search, parents in argument order, each node listed
-    once all its parents are. Iterative, so depth is limited by memory, not by Python's
-    recursion limit.
+    after all its parents. Iterative, so depth is limited by memory, not by Python's recursion
+    limit.
 
     From a node the walk goes straight on into its first unseen operation; the nodes walked
-    through form a ``run`` that is listed backwards (deepest first) once finished. A leaf is
-    finished the moment it is seen. Parents still unseen behind the one walked into wait on the
-    stack, above the run: they are listed before it, in argument order. (A leaf that waits is
-    listed where it waited, even if a sibling's subtree reaches it first: only a shared leaf's
-    place among the leaves can differ from a recursive search.)
+    through form a ``run``, listed backwards (deepest first) once finished. Parents still unseen
+    behind the one walked into wait on the stack, above the run, so they are listed before it,
+    in argument order. A leaf has nothing to wait for: it is listed as soon as its turn comes,
+    and at the latest when another node that uses it is reached. (So a shared leaf may be listed
+    earlier than a recursive search would list it; never after a node that uses it.)
 
     With ``set_aside``, the walk readies a backward pass, which must start from zero: each
     node's non-zero ``.grad`` (or ``None``, PyTorch's "no gradient yet") is moved into
@@ -554,17 +554,36 @@ def _walk(root: Value, set_aside: Saved | None) -> list[Value]:
     """
     order: list[Value] = []
     seen: set[Value] = set()
+    # Leaves waiting on the stack. One that a deeper node uses is listed there and then, rather
+    # than waiting a second time: on a chain x = x * a + c that keeps c from waiting at every
+    # link (three times the work).
+    waiting_leaves: set[Value] = set()
     mark = seen.add
     clear = set_aside is not None
+
+    def list_leaf(leaf: Value) -> None:
+        mark(leaf)
+        order.append(leaf)
+        if clear and leaf.grad != 0.0:
+            set_aside.append((leaf, leaf.grad))
+            leaf.grad = 0.0
+
     stack: list = [root]
     push, pop = stack.append, stack.pop
     while stack:
         item = pop()
-        if type(item) is list:  # a finished run, or a leaf that waited: [leaf]
+        if type(item) is list:  # a finished run
             item.reverse()
             order += item
             continue
+        if type(item) is tuple:  # (leaf,): a leaf whose turn has come, unless listed already
+            if item[0] not in seen:
+                list_leaf(item[0])
+            continue
         if item in seen:  # waited, and was reached another way meanwhile
+            continue
+        if not item.parents:  # the root is a leaf
+            list_leaf(item)
             continue
         node = item
         run = [node]
@@ -579,16 +598,13 @@ def _walk(root: Value, set_aside: Saved | None) -> list[Value]:
             for parent in node.parents:
                 if parent in seen:
                     continue
-                if not parent.parents:  # a leaf: finished as soon as it is seen
-                    mark(parent)
-                    if clear and parent.grad != 0.0:
-                        set_aside.append((parent, parent.grad))
-                        parent.grad = 0.0
-                    if walk_on is None:  # before the walked-into subtree: listed now
-                        order.append(parent)
+                if not parent.parents:  # a leaf
+                    if walk_on is None or parent in waiting_leaves:
+                        list_leaf(parent)  # its turn, or this node is the first to use it
                     else:
+                        waiting_leaves.add(parent)
                         waiting = waiting or []
-                        waiting.append([parent])
+                        waiting.append((parent,))
                 elif walk_on is None:
                     walk_on = parent
                 else:

@@ -20,6 +20,7 @@ import autograd.engine as engine
 from autograd import (
     Value,
     backprop,
+    dot,
     enable_grad,
     forward_order,
     grad,
@@ -394,3 +395,41 @@ def test_step_is_the_notes_hard_threshold_with_derivative_zero(z, g):
     sqrt(out - g).backward()  # sqrt'(0) = inf arrives: still nothing flows back
     assert x.grad == 0.0
     assert grad(lambda v: v.step() * 3)(z) == 0.0
+
+
+# ---------------------------------------------------------------- the one walk
+
+def test_a_shared_input_is_listed_before_every_node_that_uses_it():
+    a, d = Value(1.0, label="a"), Value(2.0, label="d")
+    order = forward_order(a * d + d)
+    assert [v.label or v.op for v in order] == ["a", "d", "*", "+"]
+
+
+@given(st.integers(1, 4),
+       st.lists(st.tuples(st.sampled_from(["+", "*", "tanh", "dot"]),
+                          st.lists(st.integers(0, 999), min_size=3, max_size=3)),
+                min_size=1, max_size=25))
+def test_forward_order_lists_every_node_once_after_all_its_parents(n_inputs, program):
+    nodes = [Value(float(i), label=f"x{i}") for i in range(n_inputs)]
+    for op, picks in program:
+        a, b, c = (nodes[k % len(nodes)] for k in picks)
+        if op == "+":
+            nodes.append(a + b)
+        elif op == "*":
+            nodes.append(a * b)
+        elif op == "tanh":
+            nodes.append(a.tanh())
+        else:
+            nodes.append(dot([a, b], [b, c], a))
+    root = nodes[-1]
+    order = forward_order(root)
+    position = {node: i for i, node in enumerate(order)}
+    assert len(position) == len(order)  # each once
+    assert all(position[p] < position[n] for n in order for p in n.parents)
+    assert order[-1] is root
+    # every node that can reach the root is listed, and nothing else
+    reach = {root}
+    for node in reversed(order):
+        if node in reach:
+            reach.update(node.parents)
+    assert reach == set(order)

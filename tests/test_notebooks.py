@@ -36,6 +36,7 @@ COURSE = [
     "04_training_an_mlp",
     "05_k_way_classification",
     "06_checking_gradients",
+    "07_backprop_by_hand",
     "08_graduating_to_pytorch",
 ]
 
@@ -146,6 +147,19 @@ QUOTED = {
         "SVM loss gradient: [-1.0, 1.0, 0.0]",
     ],
     "06_checking_gradients": ["MISMATCH", "fixed passes at 20 of 20 points", "f''(2) = 12.0"],
+    "07_backprop_by_hand": [
+        "x feeds 2 nodes (z1, z2): that is the path through z2 only",
+        "x     41.0   41.0      right",
+        "3 of 3 right (score 1.00)",
+        "this follows from your answer for z1",
+        "tanh'(n) is 1 - o² with the output o = 0.7071, not 1 - n² with the input n",
+        "dmul1/dw1 is the other factor, x1 = 2.0",
+        "p = [0.13, 0.87, 0.0]",
+        "s_car   -0.869     0.869      wrong    the sign is flipped",
+        "breadth-first: ['L', 'k', 'h', 'g', 'a', 'b']",
+        "all right: the test passes",
+        "the test fails with AssertionError: \nname  yours",
+    ],
     "08_graduating_to_pytorch": [
         "PyTorch agrees: True",
         "do/dw1  ours +1.000000   PyTorch +1.000000",
@@ -186,15 +200,16 @@ RICH = {
 
 def _expected_rich_outputs(source: str) -> list[str]:
     """The rich outputs a code cell must show: a plot where it calls plt.show() or ends with an
-    nn.plot_ call, a graph where it ends with draw_dot or draw_network, a player where it ends
-    with a trace, a progress bar where it trains."""
+    nn.plot_ call, a graph where it ends with draw_dot, draw_network, an exercise or a call of
+    the mistakes lab, a player where it ends with a trace, a progress bar where it trains."""
     lines = [line for line in source.splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
     last = lines[-1] if lines else ""
     wanted = []
     if "plt.show()" in source or last.startswith("nn.plot_"):
         wanted.append("a plot")
-    if last.startswith(("draw_dot(", "nn.draw_network(")):
+    if last.startswith(("draw_dot(", "nn.draw_network(", "exercise(", "random_exercise(",
+                        "mistakes.")):
         wanted.append("a graph")
     if last == "trace" or (last.startswith("trace_backward(") and last.endswith(")")):
         wanted.append("a player")
@@ -234,6 +249,17 @@ def test_notebook_01s_player_colours_the_neurons_parameters(executed):
     players = [output.data["text/html"] for cell in nb.cells for output in cell.get("outputs", [])
                if RICH["a player"](output.get("data", {}))]
     assert players and all(f'fill="{COLORS["parameter"]}"' in player for player in players)
+
+
+def test_notebook_07_shows_every_exercise_report_and_mistake_as_a_picture(executed):
+    # Most end with a name (ex, report), which the rule above cannot tell from any value.
+    nb, _ = executed(NOTEBOOKS / "07_backprop_by_hand.ipynb")
+    shown = [(number, output) for number, cell in enumerate(nb.cells, start=1)
+             for output in cell.get("outputs", []) if output.output_type == "execute_result"]
+    assert len(shown) == 9  # 4 exercises, a report and the 4 mistakes
+    for number, output in shown:
+        svg = output.data.get("image/svg+xml", "")
+        assert "<svg" in svg, f"cell {number} displays no picture: {sorted(output.data)}"
 
 
 def _images(nb: nbformat.NotebookNode) -> list[int]:
