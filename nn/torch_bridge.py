@@ -11,7 +11,8 @@ x_k) is ``weight[j, k - 1]`` of the ``Linear`` layer, and its bias ``b`` is ``bi
     layers.0.neurons.3.w1                    <->   0.weight[3, 0]
     layers.2.neurons.0.b                     <->   4.bias[0]
 
-Activations map to ``ReLU``, ``Tanh`` and ``Sigmoid``; a linear layer has none. ``Layer`` and
+Activations map to ``ReLU``, ``Tanh`` and ``Sigmoid``; a linear layer has none (an MLP's output
+layer, unless it has an ``output_activation``). ``Layer`` and
 ``Neuron`` become the same kind of ``Sequential`` with one ``Linear`` layer (a neuron is a layer
 of one). Because a one-layer ``Sequential`` could come from either of those or from an MLP,
 ``to_torch`` notes the model it came from (class and constructor arguments, as in a saved model
@@ -215,24 +216,17 @@ def _noted(module: Any, layers: list[_TorchLayer]) -> Module | None:
 
 
 def _inferred(layers: list[_TorchLayer]) -> Module:
-    """An MLP with these layers; a single Linear layer with an activation that no MLP can end
-    with becomes a Layer."""
-    nin = len(layers[0].weight[0])
-    sizes = [len(layer.weight) for layer in layers]
-    if len(layers) == 1 and layers[0].activation != "linear":
-        return Layer(nin, sizes[0], layers[0].activation, seed=0)
+    """An MLP with these layers: one activation shared by the hidden layers, and the last
+    layer's as its ``output_activation``."""
     hidden = [layer.activation for layer in layers[:-1]]
     for i, activation in enumerate(hidden):
         if activation != hidden[0]:
             raise ValueError(f"from_torch cannot take hidden Linear layer {i} with activation "
                              f"{activation!r}: the first has {hidden[0]!r}, and nn.MLP uses "
                              f"one activation for all hidden layers")
-    if layers[-1].activation != "linear":
-        raise ValueError(f"from_torch cannot take the activation {layers[-1].activation!r} "
-                         f"after the last Linear layer: nn.MLP's output layer is linear (its "
-                         f"outputs are scores); remove it and apply it to the scores, or pick "
-                         f"a loss that takes scores (bce_with_logits, cross_entropy)")
-    return MLP(nin, sizes, hidden[0] if hidden else "relu", seed=0)
+    return MLP(len(layers[0].weight[0]), [len(layer.weight) for layer in layers],
+               hidden[0] if hidden else "relu", seed=0,
+               output_activation=layers[-1].activation)
 
 
 def from_torch(module: Any) -> Module:
@@ -242,10 +236,10 @@ def from_torch(module: Any) -> Module:
     each followed by at most one ``ReLU``, ``Tanh``, ``Sigmoid`` (or ``Identity``), or a single
     ``Linear`` layer. The model is the one ``to_torch`` noted in ``backprop_lab_model`` when the
     layers still fit it, so ``from_torch(to_torch(model))`` is the same model (class,
-    configuration, every number). Otherwise it is an ``MLP`` (its hidden layers share one
-    activation, its output layer is linear), or a ``Layer`` for a single ``Linear`` layer with
-    an activation. Anything else, a ``Dropout``, a ``Conv2d``, a module with its own
-    ``forward``, is refused with an error naming the layer.
+    configuration, every number). Otherwise it is an ``MLP``: its hidden layers share one
+    activation, and an activation after the last ``Linear`` layer is its ``output_activation``.
+    Anything else, a ``Dropout``, a ``Conv2d``, a module with its own ``forward``, is refused
+    with an error naming the layer.
     """
     torch = import_torch("nn.from_torch")
     if not isinstance(module, torch.nn.Module):

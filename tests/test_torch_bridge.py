@@ -22,6 +22,10 @@ MODELS = {
     "MLP 3-4-4-3": lambda act: MLP(3, [4, 4, 3], activation=act, seed=1),
     "MLP 1-1": lambda act: MLP(1, [1], activation=act, seed=2),
     "MLP 5-8-2": lambda act: MLP(5, [8, 2], activation=act, seed=3, init="kaiming"),
+    "MLP 2-4-1 sigmoid output": lambda act: MLP(2, [4, 1], activation=act, seed=7,
+                                                output_activation="sigmoid"),
+    "MLP 3-5-2 tanh output": lambda act: MLP(3, [5, 2], activation=act, seed=8,
+                                             output_activation="tanh"),
     "Layer 3-4": lambda act: Layer(3, 4, activation=act, seed=4),
     "Layer 2-1": lambda act: Layer(2, 1, activation=act, seed=5),
     "Neuron 3": lambda act: Neuron(3, activation=act, seed=6),
@@ -188,17 +192,34 @@ def test_a_lone_linear_layer_becomes_a_one_layer_mlp():
     assert model.state_dict()["layers.0.neurons.1.w3"] == linear.weight[1, 2].item()
 
 
-def test_a_lone_linear_layer_with_an_activation_becomes_a_layer():
+def test_a_lone_linear_layer_with_an_activation_becomes_an_mlp_with_that_output_activation():
     model = from_torch(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh()))
-    assert type(model) is Layer and model._config() == {"nin": 3, "nout": 2,
-                                                        "activation": "tanh"}
+    assert type(model) is MLP and model._config() == {
+        "nin": 3, "nouts": [2], "activation": "relu", "output_activation": "tanh"}
+
+
+def test_an_activation_after_the_last_linear_layer_is_the_output_activation():
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1),
+                                 torch.nn.Sigmoid()).double()
+    model = from_torch(module)
+    assert model._config() == {"nin": 2, "nouts": [4, 1], "activation": "tanh",
+                               "output_activation": "sigmoid"}
+    x = [0.4, -0.9]
+    theirs = module(torch.tensor([x], dtype=torch.float64))[0].tolist()
+    assert outputs(model, x) == pytest.approx(theirs, rel=1e-12, abs=1e-12)
+
+
+def test_the_lectures_mlp_becomes_tanh_layers_throughout():
+    twin = to_torch(MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=0))
+    assert [type(m).__name__ for m in twin] == ["Linear", "Tanh"] * 3
 
 
 def test_a_note_that_no_longer_fits_the_layers_is_ignored():
     twin = to_torch(Neuron(2, "tanh", seed=0))
     twin[0] = torch.nn.Linear(2, 3).double()  # now three neurons: no Neuron any more
     model = from_torch(twin)
-    assert type(model) is Layer and model.nout == 3
+    assert type(model) is MLP and model.nouts == [3] and model.output_activation == "tanh"
 
 
 def refusal(module, *patterns):

@@ -57,10 +57,18 @@ def test_mse_loss_agrees_with_pytorchs_mse_loss_for_vector_outputs():
     agrees(compare_with_torch(model, X3, targets, loss=nn.mse_loss))
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_binary_cross_entropy_agrees_with_pytorchs_on_sigmoid_outputs(seed):
-    model = Neuron(2, activation="sigmoid", seed=seed)
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+def test_binary_cross_entropy_agrees_with_pytorchs_on_sigmoid_outputs(activation):
+    model = MLP(2, [8, 8, 1], activation=activation, output_activation="sigmoid", seed=4)
     agrees(compare_with_torch(model, X2, Y01, loss=nn.binary_cross_entropy))
+    agrees(compare_with_torch(Neuron(2, "sigmoid", seed=4), X2, Y01,
+                              loss=nn.binary_cross_entropy))
+
+
+def test_the_lectures_tanh_output_mlp_agrees_on_squared_error():
+    model = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=0)
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    agrees(compare_with_torch(model, xs, [1.0, -1.0, -1.0, 1.0], loss=nn.mse_loss))
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
