@@ -51,6 +51,7 @@ class GraphTooLargeError(ValueError):
 
 def draw_dot(
     root: Value,
+    format: str = "svg",
     rankdir: str = "LR",
     *,
     show_grad: bool = True,
@@ -89,6 +90,8 @@ def draw_dot(
 
     Args:
         root: the output, e.g. the loss L.
+        format: the picture format of ``render()`` and ``pipe()``: ``"svg"``, ``"png"`` or
+            ``"pdf"`` (micrograd's ``draw_dot(root, format='svg', rankdir='LR')`` order).
         rankdir: ``"LR"`` (left to right, inputs on the left) or ``"TB"`` (top to bottom).
         show_grad: False hides the grad column (for pictures drawn before ``backward()``).
         params: more Values to colour as parameters (``Parameter`` instances need not be
@@ -106,7 +109,9 @@ def draw_dot(
     Returns:
         A ``Graph``: ``.source`` is the DOT text, ``.save("g.svg")`` writes svg/png/pdf/dot,
         ``.save("g.png", dpi=300)`` a sharper picture, ``.save("g.tex")`` a TikZ picture for
-        LaTeX, and Jupyter displays it inline.
+        LaTeX, and Jupyter displays it inline. Like the graphviz ``Digraph`` micrograd's
+        ``draw_dot`` returns, ``.render("gout")`` writes ``gout`` (DOT) and ``gout.svg`` and
+        ``.pipe()`` gives the picture's bytes.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value (the output), got {type(root).__name__}")
@@ -129,7 +134,7 @@ def draw_dot(
         params=set(value_list(params, "params")),
         marked=marked | on_path, marked_ops=path_ops, marked_edges=path_edges,
         italic=made_up(nodes), theme=look,
-    ))
+    ), format)
 
 
 def graph_nodes(root: Value, max_nodes: int, what: str) -> list[Value]:

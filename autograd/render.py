@@ -8,6 +8,9 @@ Layout is Graphviz's ``dot``. Two ways to reach it, tried in this order:
 
 With neither, a ``Graph`` still has its DOT text: ``.save("g.dot")`` writes it, and Jupyter shows
 it with a one-line install hint; saving an image raises ``RendererNotFoundError``.
+
+A ``Graph`` also answers to the ``graphviz`` package's ``Digraph`` calls that micrograd's notebooks
+make: ``.format``, ``.render("gout")`` (writes ``gout`` and ``gout.svg``) and ``.pipe()``.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ import threading
 import warnings
 from pathlib import Path
 
-from autograd.files import write_atomically
+from autograd.files import write_all_atomically, write_atomically
 from autograd.tikz import Layout, tikz_document
 
-#: Image formats ``Graph.render`` produces, which are also the extensions ``Graph.save`` knows
+#: Image formats a ``Graph`` produces, which are also the extensions ``Graph.save`` knows
 #: besides ``.dot``.
 FORMATS = ("svg", "png", "pdf")
+#: The DOT file ``Graph.render()`` writes when given no name (graphviz's is ``Digraph.gv``).
+DEFAULT_FILENAME = "graph.gv"
 INSTALL_HINT = 'pip install "backprop-lab[viz]"'
 #: Formats whose size is in pixels, which ``dpi`` scales (Graphviz's default is 96 dpi).
 RASTER_FORMATS = ("png",)
@@ -62,6 +67,14 @@ def available_renderer() -> str | None:
     return shutil.which("dot")
 
 
+def check_format(format: object) -> str:
+    """``format`` if it is one of ``FORMATS``, else a ``ValueError`` naming them."""
+    if format not in FORMATS:
+        raise ValueError(f"cannot draw a {format!r} picture: choose a format among "
+                         f"{', '.join(repr(f) for f in FORMATS)}")
+    return format  # type: ignore[return-value]
+
+
 def check_dpi(dpi: object) -> float | None:
     """``dpi`` if it is None or a number of dots per inch from 1 to ``MAX_DPI``; else a
     ``ValueError`` saying what to give."""
@@ -80,8 +93,7 @@ def render(source: str, format: str = "svg", *, dpi: float | None = None) -> byt
     ``dpi`` sets a PNG's resolution (Graphviz's default is 96 dots per inch, so ``dpi=300``
     makes it 3.125 times as wide and high); vector formats (svg, pdf) are the same at any dpi.
     """
-    if format not in FORMATS:
-        raise ValueError(f"cannot render {format!r}: choose one of {', '.join(FORMATS)}")
+    check_format(format)
     dpi = check_dpi(dpi)
     if dpi is not None and format in RASTER_FORMATS:
         source = _with_graph_attribute(source, f"dpi={dpi:g}")
@@ -214,15 +226,20 @@ def inline_svg(svg: str) -> str:
 class Graph:
     """A picture of a graph as DOT text, which Graphviz lays out when asked.
 
-    ``Graph(source)`` wraps any DOT text; ``autograd.draw_dot`` builds one for a computation
-    graph. In Jupyter it displays as SVG (or, without a renderer, as its DOT text with an install
-    hint: displaying never raises). ``save(path)`` writes ``.svg``, ``.png``, ``.pdf`` or ``.dot``.
+    ``Graph(source, format="svg")`` wraps any DOT text; ``autograd.draw_dot`` builds one for a
+    computation graph. In Jupyter it displays as SVG (or, without a renderer, as its DOT text with
+    an install hint: displaying never raises). ``save(path)`` writes ``.svg``, ``.png``, ``.pdf``
+    or ``.dot`` by the path's extension. As graphviz's ``Digraph``: ``format`` is the picture
+    format that ``render()`` and ``pipe()`` make unless told another, ``render(filename)`` writes
+    the DOT text to ``filename`` and the picture to ``filename.<format>``, and ``pipe()`` returns
+    the picture's bytes.
     """
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, format: str = "svg") -> None:
         if not isinstance(source, str):
             raise TypeError(f"Graph needs DOT text (a str), got {type(source).__name__}")
         self._source = source
+        self.format = format
         self._svg: str | None = None
 
     @property
@@ -230,10 +247,66 @@ class Graph:
         """The DOT text."""
         return self._source
 
-    def render(self, format: str = "svg", *, dpi: float | None = None) -> bytes:
-        """The picture as bytes in ``format``: ``"svg"``, ``"png"`` or ``"pdf"`` (``dpi``: a
-        PNG's resolution, see ``autograd.render.render``)."""
-        return render(self._source, format, dpi=dpi)
+    @property
+    def format(self) -> str:
+        """The picture format ``render()`` and ``pipe()`` make by default: svg, png or pdf."""
+        return self._format
+
+    @format.setter
+    def format(self, format: str) -> None:
+        self._format = check_format(format)
+
+    def pipe(self, format: str | None = None, *, dpi: float | None = None) -> bytes:
+        """The picture as bytes, in ``format`` (``"svg"``, ``"png"``, ``"pdf"``; default
+        ``self.format``), as graphviz's ``Digraph.pipe``. Nothing is written to disk. ``dpi``:
+        a PNG's resolution (see ``autograd.render.render``)."""
+        return render(self._source, self.format if format is None else format, dpi=dpi)
+
+    def render(self, filename: str | os.PathLike | None = None,
+               directory: str | os.PathLike | None = None, view: bool = False,
+               cleanup: bool = False, format: str | None = None, *,
+               overwrite: bool = False) -> str:
+        """Write the DOT text to ``filename`` and the picture to ``filename.<format>``, as
+        graphviz's ``Digraph.render``; returns the picture's path (``render("gout")`` writes
+        ``gout`` and ``gout.svg`` and returns ``"gout.svg"``).
+
+        Args:
+            filename: the DOT file's name (default ``"graph.gv"``); the picture's name adds
+                ``.<format>`` to it. Missing folders on the way are created, as graphviz does.
+            directory: a folder both files go into (``filename`` is then relative to it).
+            view: open the picture in the system's viewer afterwards (needs the ``graphviz``
+                package, part of the ``viz`` extra).
+            cleanup: keep only the picture: the DOT file is not left behind.
+            format: ``"svg"``, ``"png"`` or ``"pdf"``; default ``self.format``.
+            overwrite: also replace read-only files, as ``save`` (graphviz has no such files'
+                protection; here they are left alone unless asked).
+
+        The picture is made before anything is written, and both files are written all or
+        nothing (see ``autograd.files``): a graph Graphviz refuses, a missing renderer or a
+        read-only file leaves them as they were. For one file at a path of your choosing,
+        ``save("name.png")``.
+        """
+        format = self.format if format is None else check_format(format)
+        if filename is None:
+            filename = DEFAULT_FILENAME
+        if not isinstance(filename, (str, os.PathLike)):
+            raise TypeError(f"render takes a file name (a str or path), got "
+                            f"{type(filename).__name__}; for the picture's bytes use pipe()")
+        if os.fspath(filename) in FORMATS:
+            raise ValueError(f"render({os.fspath(filename)!r}) would write files named "
+                             f"{os.fspath(filename)!r} and '{os.fspath(filename)}.{format}': "
+                             f"render takes a file name, as graphviz's does; for the picture's "
+                             f"bytes use pipe({os.fspath(filename)!r}), to write a file "
+                             f"render('name', format={os.fspath(filename)!r})")
+        source_path = Path(directory or "", filename)
+        picture_path = source_path.with_name(f"{source_path.name}.{format}")
+        files = [] if cleanup else [(source_path, self._source)]
+        files.append((picture_path, self.pipe(format)))
+        source_path.parent.mkdir(parents=True, exist_ok=True)
+        write_all_atomically(files, overwrite=overwrite)
+        if view:
+            _view(picture_path)
+        return os.fspath(picture_path)
 
     def layout(self) -> Layout:
         """Graphviz's layout: the position and size of every node, the curve of every edge."""
@@ -286,7 +359,7 @@ class Graph:
         """(the SVG, "") or (None, one line saying why there is no picture)."""
         if self._svg is None:
             try:
-                self._svg = fit_to_width(self.render("svg").decode("utf-8"))
+                self._svg = fit_to_width(self.pipe("svg").decode("utf-8"))
             except RendererNotFoundError:
                 return None, f"No picture: Graphviz is missing. To draw graphs: {INSTALL_HINT}"
             except Exception as error:
@@ -296,3 +369,14 @@ class Graph:
     def __repr__(self) -> str:
         lines = self._source.count("\n") + 1
         return f"<Graph: {lines} lines of DOT; .save('graph.svg') or display it in Jupyter>"
+
+
+def _view(path: Path) -> None:
+    """Open ``path`` in the system's viewer, as graphviz's ``render(view=True)`` does."""
+    try:
+        import graphviz
+    except ImportError:
+        raise RendererNotFoundError(
+            f"wrote {str(path)!r} but cannot open a viewer: view=True needs the graphviz "
+            f"package ({INSTALL_HINT}); open the file yourself") from None
+    graphviz.view(os.fspath(path))

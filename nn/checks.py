@@ -60,6 +60,25 @@ def choice(value: object, choices: Sequence[str], what: str) -> str:
     return value  # type: ignore[return-value]
 
 
+def activation(value: str | None, nonlin: object, choices: Sequence[str], owner: str) -> str:
+    """The activation's name from ``value`` and micrograd's ``nonlin`` flag (True: ``"relu"``,
+    False: ``"linear"``); neither given: ``"relu"``, as micrograd."""
+    if nonlin is not None and not isinstance(nonlin, bool):
+        raise TypeError(f"{owner} nonlin must be True (ReLU) or False (linear), as in "
+                        f"micrograd; got {nonlin!r}")
+    if isinstance(value, bool):
+        raise ValueError(f"{owner} activation must be a name such as 'relu' or 'linear', got "
+                         f"{value!r}; for micrograd's flag write nonlin={value!r}")
+    implied = None if nonlin is None else ("relu" if nonlin else "linear")
+    if value is None:
+        return implied or "relu"
+    value = choice(value, choices, "activation")
+    if implied is not None and implied != value:
+        raise ValueError(f"{owner} got nonlin={nonlin} (activation {implied!r}) and "
+                         f"activation={value!r}, which disagree; pass only one of them")
+    return value
+
+
 def seed(value: object) -> int | None:
     """A seed for ``random.Random``: an int (reproducible) or None (fresh entropy)."""
     if value is not None and (not isinstance(value, Integral) or isinstance(value, bool)):

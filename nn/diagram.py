@@ -89,12 +89,11 @@ def _stages(model: Module) -> tuple[list[tuple[str, list[Any], str]], int]:
 def _activations(model: Module, x: Sequence) -> list[list[float]]:
     """The value of every unit for input ``x``: the inputs, then each layer's outputs."""
     with no_grad():
-        if isinstance(model, MLP):
-            values = [x]
-            for layer in model.layers:
-                values.append(layer(values[-1]))
-        else:
-            values = [x, [model(x)] if isinstance(model, (Neuron, Perceptron)) else model(x)]
+        layers = model.layers if isinstance(model, MLP) else [model]
+        values = [x]
+        for layer in layers:
+            out = layer(values[-1])  # one unit gives a Value, several a list
+            values.append(out if isinstance(out, list) else [out])
     return [[v.data if isinstance(v, Value) else float(v) for v in layer] for layer in values]
 
 

@@ -3,7 +3,13 @@
 A neuron computes  a = g(w . x + b) = g(w1 x1 + ... + wn xn + b)  (notes 000, 003) with an
 activation g (ReLU, tanh, sigmoid or none). A layer is a list of neurons reading the same inputs;
 an MLP chains layers, each reading the previous layer's outputs. Hidden layers use the activation,
-the output layer is linear: "no activation function applied in output layer" (notes 000).
+the output layer is linear unless told otherwise: "no activation function applied in output
+layer" (notes 000). ``MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh")`` is the
+micrograd lecture's network, tanh everywhere.
+
+micrograd's code runs unchanged: ``Neuron(nin, nonlin=True)`` (ReLU; ``nonlin=False`` is linear),
+``Layer(nin, nout, nonlin=False)``, and ``random.seed(1337); MLP(2, [16, 16, 1])`` draws the very
+weights micrograd 0.1.0 draws (see ``generator``).
 
 Parameter names are dotted paths, as PyTorch's ``named_parameters()``: ``layers.0.neurons.3.w1``
 is weight w1 of neuron 3 (0-based, Python indices) of layer 0. Weights inside a neuron count from
@@ -17,13 +23,19 @@ from __future__ import annotations
 import math
 import os
 import random
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from types import ModuleType
 from typing import Any
 
 from autograd import Parameter, Value, dot, format_number
 from nn import checks
+from nn.state import IncompatibleKeys, load_state_dict
 
 Seed = int | random.Random | None
+#: What initialisation draws from: a ``random.Random``, or the ``random`` module itself (its
+#: functions draw from the generator that ``random.seed`` seeds).
+Draws = random.Random | ModuleType
 
 #: activation name -> the gain of the fan-in-scaled ("kaiming") initialisation, as PyTorch's
 #: ``torch.nn.init.calculate_gain``.
@@ -71,6 +83,27 @@ class Module:
         """
         for name, p in self.named_parameters():
             p.label = name
+
+    def state_dict(self) -> OrderedDict[str, float]:
+        """Every parameter's number by its ``named_parameters()`` name, in that order, as
+        PyTorch's ``state_dict()``: ``{"layers.0.neurons.0.w1": 0.23, ...}``.
+
+        The numbers are copies: training the model afterwards does not change the mapping, so
+        it is a snapshot to go back to with ``load_state_dict``.
+        """
+        return OrderedDict((name, p.data) for name, p in self.named_parameters())
+
+    def load_state_dict(self, state_dict: Mapping[str, float],
+                        strict: bool = True) -> IncompatibleKeys:
+        """Set each parameter named in ``state_dict`` to its number, as PyTorch's method.
+
+        ``strict=True``: the names must be exactly this model's; otherwise a ``RuntimeError``
+        lists the missing and unexpected keys. ``strict=False``: the matching names are loaded
+        and ``(missing_keys, unexpected_keys)`` returned. Either way, a mapping that is refused
+        (a name missing under ``strict``, a value that is not a number, a PyTorch model's
+        tensors) leaves every parameter as it was. See ``nn.state``.
+        """
+        return load_state_dict(self.named_parameters(), state_dict, strict, type(self).__name__)
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> None:
         """Write architecture and every parameter to ``path`` as JSON, atomically.
@@ -125,16 +158,21 @@ def _count(module: Module) -> str:
     return f"{n} parameter" if n == 1 else f"{n} parameters"
 
 
-def generator(seed: Seed) -> random.Random:
-    """A ``random.Random`` from ``seed``: an int (reproducible), ``None`` (fresh entropy), or a
-    generator to draw from (how an MLP shares one stream with its layers and neurons).
+def generator(seed: Seed) -> Draws:
+    """Where initial weights come from, given ``seed``:
 
-    The module-level ``random`` functions are never used, so their state is never touched.
+    - an int: a ``random.Random(seed)`` of the model's own, reproducible, which leaves the
+      ``random`` module's shared state alone;
+    - ``None``: the ``random`` module's shared generator, as micrograd draws: after
+      ``random.seed(1337)``, ``MLP(2, [16, 16, 1])`` has micrograd 0.1.0's starting weights
+      (layer by layer, neuron by neuron, ``nin`` draws of ``random.uniform(-1, 1)`` each);
+    - a ``random.Random``: drawn from in order (how an MLP shares one stream with its layers
+      and neurons).
     """
-    if isinstance(seed, random.Random):
+    if isinstance(seed, random.Random) or seed is random:
         return seed
     if seed is None:
-        return random.Random()
+        return random
     if isinstance(seed, int) and not isinstance(seed, bool):
         return random.Random(seed)
     raise TypeError(f"seed must be an int, None or a random.Random, got {type(seed).__name__}")
@@ -150,22 +188,25 @@ class Neuron(Module):
 
     Args:
         nin: number of inputs x1 ... xn.
-        activation: g: ``"relu"`` (max(0, z)), ``"tanh"``, ``"sigmoid"`` (1 / (1 + e^-z)) or
-            ``"linear"`` (g(z) = z).
-        seed: an int for a reproducible initialisation, ``None`` for a random one, or a
-            ``random.Random`` to draw from.
+        activation: g: ``"relu"`` (max(0, z), the default), ``"tanh"``, ``"sigmoid"``
+            (1 / (1 + e^-z)) or ``"linear"`` (g(z) = z).
+        seed: an int for a reproducible initialisation from a generator of the model's own,
+            ``None`` to draw from the ``random`` module (as micrograd: ``random.seed`` first makes
+            it reproducible), or a ``random.Random`` to draw from.
         init: ``"uniform"``: every weight from U(-1, 1), as micrograd; ``"kaiming"``: from
             U(-g sqrt(3/nin), g sqrt(3/nin)) with the activation's gain g (sqrt 2 for ReLU, 5/3
             for tanh, 1 otherwise), PyTorch's ``kaiming_uniform_``: the pre-activation keeps
             about the variance of the inputs however many there are. Biases start at 0.
+        nonlin: micrograd's flag, instead of ``activation``: True is ReLU, False linear.
 
     Parameters are named ``w1 ... wn`` (``w1`` multiplies x1) and ``b``.
     """
 
-    def __init__(self, nin: int, activation: str = "relu", seed: Seed = None,
-                 init: str = "uniform") -> None:
+    def __init__(self, nin: int, activation: str | None = None, seed: Seed = None,
+                 init: str = "uniform", *, nonlin: bool | None = None) -> None:
         self.nin = checks.count(nin, "Neuron nin (its number of inputs)")
-        self.activation = checks.choice(activation, tuple(ACTIVATIONS), "activation")
+        self.activation = activation = checks.activation(activation, nonlin,
+                                                         tuple(ACTIVATIONS), "Neuron")
         init = checks.choice(init, INITS, "init")
         rng = generator(seed)
         bound = 1.0 if init == "uniform" else ACTIVATIONS[activation] * math.sqrt(3.0 / nin)
@@ -194,25 +235,30 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """``nout`` neurons reading the same ``nin`` inputs; calling it returns a list of ``nout``
-    Values (always a list, so a one-neuron layer can feed the next layer).
+    """``nout`` neurons reading the same ``nin`` inputs; calling it returns their ``nout``
+    outputs as a list, or the Value itself when ``nout == 1``, as micrograd's ``Layer`` (and as
+    ``MLP`` does). A one-neuron layer still feeds the next: a layer of ``nin == 1`` takes a
+    lone Value.
 
-    Arguments as ``Neuron``; one generator (from ``seed``) initialises all its neurons in order.
-    Parameters are named ``neurons.<j>.w<k>`` and ``neurons.<j>.b``.
+    Arguments as ``Neuron`` (``nonlin=`` included, which micrograd's ``Layer`` passes on); one
+    generator (from ``seed``) initialises all its neurons in order. Parameters are named
+    ``neurons.<j>.w<k>`` and ``neurons.<j>.b``.
     """
 
-    def __init__(self, nin: int, nout: int, activation: str = "relu", seed: Seed = None,
-                 init: str = "uniform") -> None:
+    def __init__(self, nin: int, nout: int, activation: str | None = None, seed: Seed = None,
+                 init: str = "uniform", *, nonlin: bool | None = None) -> None:
         self.nin = checks.count(nin, "Layer nin (its number of inputs)")
         self.nout = checks.count(nout, "Layer nout (its number of neurons)")
-        self.activation = checks.choice(activation, tuple(ACTIVATIONS), "activation")
+        self.activation = activation = checks.activation(activation, nonlin,
+                                                         tuple(ACTIVATIONS), "Layer")
         init = checks.choice(init, INITS, "init")
         rng = generator(seed)
         self.neurons = [Neuron(nin, activation, rng, init) for _ in range(nout)]
         self.label_parameters()
 
-    def __call__(self, x: Sequence[Value | float] | Value | float) -> list[Value]:
-        return self._forward(checks.input_values(x, self.nin, "this Layer"))
+    def __call__(self, x: Sequence[Value | float] | Value | float) -> Value | list[Value]:
+        out = self._forward(checks.input_values(x, self.nin, "this Layer"))
+        return out[0] if len(out) == 1 else out
 
     def _forward(self, x: list[Value]) -> list[Value]:
         return [n._forward(x) for n in self.neurons]
@@ -228,34 +274,44 @@ class MLP(Module):
     """A multilayer perceptron: ``MLP(2, [16, 16, 1])`` maps 2 inputs through two hidden layers
     of 16 units to 1 output (337 parameters, as micrograd's).
 
-    Hidden layers use ``activation``; the last layer is linear, so its outputs are scores
-    (logits): pair them with a loss that expects scores (``hinge_loss``, ``bce_with_logits``,
-    ``cross_entropy``, ``mse_loss``). Calling the MLP on one example returns a Value when the last
-    layer has one output, otherwise a list of Values.
+    Hidden layers use ``activation``; the last layer is linear (micrograd's package), so its
+    outputs are scores (logits): pair them with a loss that expects scores (``hinge_loss``,
+    ``bce_with_logits``, ``cross_entropy``, ``mse_loss``). ``output_activation`` gives the last
+    layer an activation too: ``MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh")``
+    is the micrograd lecture's network, whose outputs lie in (-1, 1) like its targets. Calling
+    the MLP on one example returns a Value when the last layer has one output, otherwise a list
+    of Values.
 
     Args:
         nin: number of inputs.
         nouts: the number of units of each layer, the last one being the outputs.
-        activation: as ``Neuron``.
-        seed: an int makes the initialisation reproducible; it draws from its own
-            ``random.Random``, never from the ``random`` module's shared state.
+        activation: the hidden layers' activation, as ``Neuron``.
+        seed: an int makes the initialisation reproducible with a generator of its own (the
+            ``random`` module's shared state is left alone); ``None`` draws from the ``random``
+            module, so ``random.seed(1337); MLP(2, [16, 16, 1])`` starts from micrograd 0.1.0's
+            weights.
         init: as ``Neuron``.
+        output_activation: the last layer's activation; ``None`` (or ``"linear"``): none.
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
-                 seed: Seed = None, init: str = "uniform") -> None:
+                 seed: Seed = None, init: str = "uniform", *,
+                 output_activation: str | None = None) -> None:
         self.nin = checks.count(nin, "MLP nin (its number of inputs)")
         if isinstance(nouts, int) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"MLP nouts must be a non-empty list of layer sizes such as "
                              f"[16, 16, 1], got {nouts!r}")
         self.nouts = [checks.count(n, "each MLP layer size") for n in nouts]
         self.activation = checks.choice(activation, tuple(ACTIVATIONS), "activation")
+        self.output_activation = checks.choice(output_activation or "linear",
+                                               tuple(ACTIVATIONS), "output_activation")
         init = checks.choice(init, INITS, "init")
         rng = generator(seed)
         sizes = [nin, *self.nouts]
         last = len(self.nouts) - 1
-        self.layers = [Layer(sizes[i], sizes[i + 1], "linear" if i == last else activation,
-                             rng, init) for i in range(len(self.nouts))]
+        self.layers = [Layer(sizes[i], sizes[i + 1],
+                             self.output_activation if i == last else activation, rng, init)
+                       for i in range(len(self.nouts))]
         self.label_parameters()
 
     def __call__(self, x: Sequence[Value | float] | Value | float) -> Value | list[Value]:
@@ -265,10 +321,14 @@ class MLP(Module):
         return x[0] if len(x) == 1 else x
 
     def _config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "nouts": list(self.nouts), "activation": self.activation}
+        config = {"nin": self.nin, "nouts": list(self.nouts), "activation": self.activation}
+        if self.output_activation != "linear":  # files of linear-output MLPs stay as they were
+            config["output_activation"] = self.output_activation
+        return config
 
     def __repr__(self) -> str:
         shape = " -> ".join(str(n) for n in [self.nin, *self.nouts])
-        lines = [f"MLP({shape}, {self.activation}; {_count(self)})"]
+        output = "" if self.output_activation == "linear" else f", {self.output_activation} output"
+        lines = [f"MLP({shape}, {self.activation}{output}; {_count(self)})"]
         lines += [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]
         return "\n".join(lines)

@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
 import reprlib
 import stat
 from typing import Any
@@ -313,11 +314,14 @@ def load(path: str | os.PathLike) -> Module:
                              f"has {expected:,} parameters but the file holds {len(numbers):,} "
                              f"({detail}); the file is damaged or was edited, so nothing was "
                              "built")
+    state = random.getstate()
     try:
         model = cls(**config)
     except (TypeError, ValueError) as error:
         raise ModelFileError(f"{where}: the saved configuration {_describe(cls_name, config)} "
                              f"does not build a {cls_name}: {error}") from None
+    finally:  # the weights drawn are replaced below: loading leaves the random module's stream
+        random.setstate(state)
     _check_parameters(model, numbers, where)
     for name, p in model.named_parameters():
         p.data = numbers[name]

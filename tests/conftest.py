@@ -1,10 +1,12 @@
 """Test-suite settings shared by every test file."""
 
+import importlib
 import importlib.util
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -45,6 +47,22 @@ def run_cells(tmp_path_factory):
         return runner.execute(folder / "cells.ipynb", cwd=folder)
 
     return run
+
+
+TORCH_MISSING = 'PyTorch is not installed (pip install -e ".[torch]")'
+
+
+def import_or_skip(module: str, reason: str) -> Any:
+    """``import module``; when it is missing, skip with ``reason`` (the calling test, or at the
+    top of a test file the whole file), or fail where ``BACKPROP_LAB_CI`` is set: ``.ci/run``
+    installs every optional tool, so there a missing one is a broken set-up."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if os.environ.get("BACKPROP_LAB_CI"):
+            pytest.fail(f"{module} is not installed, but BACKPROP_LAB_CI is set: .ci/run should "
+                        f"have installed it ({reason})", pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
 
 
 @pytest.fixture(scope="session")

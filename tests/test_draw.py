@@ -275,7 +275,7 @@ def test_jupyter_display_is_svg():
 @needs_renderer
 def test_graph_wraps_any_dot_text():
     graph = Graph("digraph { input -> hidden -> output }")
-    assert b"hidden" in graph.render("svg")
+    assert b"hidden" in graph.pipe("svg")
 
 
 def test_graph_needs_text():
@@ -288,7 +288,7 @@ def test_rendering_prints_nothing_on_stderr():
     # In a fresh interpreter: fontconfig complains once, at its first use in a process.
     code = ("from autograd import Value, draw_dot\n"
             "g = draw_dot(Value(2.0, label='x') * 3)\n"
-            "g.render('svg'); g.render('png'); g.render('pdf')\n")
+            "g.pipe('svg'); g.pipe('png'); g.pipe('pdf')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0
@@ -336,7 +336,7 @@ def test_a_dot_program_on_path_is_used_without_pygraphviz(monkeypatch, tmp_path)
     fake.chmod(0o755)
     monkeypatch.setitem(sys.modules, "pygraphviz", None)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
-    picture = Graph("digraph { a }").render("svg")
+    picture = Graph("digraph { a }").pipe("svg")
     assert picture.startswith(b"<svg>drawn with") and b"-Tsvg" in picture
 
 

@@ -101,7 +101,7 @@ def test_draw_dot_shows_hostile_labels_escaped_in_the_dot_text(label, shown):
 @pytest.mark.parametrize("label, shown", HOSTILE_LABELS)
 def test_draw_dot_renders_hostile_labels_with_the_whole_box(label, shown):
     out, _ = graph_with_label(label)
-    boxes = svg_texts_by_node(draw_dot(out).render("svg"))
+    boxes = svg_texts_by_node(draw_dot(out).pipe("svg"))
     assert [shown, "data -3.0", "grad 2.0"] in boxes  # label, data and grad all drawn
 
 
@@ -110,7 +110,7 @@ def test_draw_dot_renders_hostile_labels_with_the_whole_box(label, shown):
 @given(st.text(max_size=12))
 def test_any_label_renders_to_valid_svg_showing_it_escaped(label):
     out, _ = graph_with_label(label)
-    svg = draw_dot(out).render("svg")
+    svg = draw_dot(out).pipe("svg")
     boxes = svg_texts_by_node(svg)
     data_cells = [box for box in boxes if "data -3.0" in box]
     assert len(data_cells) == 1
@@ -125,7 +125,7 @@ def test_any_label_renders_to_valid_svg_showing_it_escaped(label):
 def test_backslashes_in_a_label_are_drawn_as_written(label):
     # Graphviz reads \N, \E, \\ as escapes of its own, even in HTML-like labels
     out, _ = graph_with_label(label)
-    assert [label, "data -3.0", "grad 2.0"] in svg_texts_by_node(draw_dot(out).render("svg"))
+    assert [label, "data -3.0", "grad 2.0"] in svg_texts_by_node(draw_dot(out).pipe("svg"))
 
 
 @pytest.mark.parametrize("label, shown", [(5, "5"), (1.5, "1.5"), (b"w\x01", "b'w\\x01'"),

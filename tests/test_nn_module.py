@@ -86,9 +86,18 @@ def test_a_one_neuron_hidden_layer_feeds_the_next_layer():
     assert len(MLP(2, [1, 3], seed=0)([1.0, 2.0])) == 3
 
 
-def test_a_layer_always_returns_a_list():
-    out = Layer(2, 1, seed=0)([1.0, 2.0])
-    assert isinstance(out, list) and len(out) == 1
+def test_a_one_neuron_layer_returns_its_value_as_micrograds_does():
+    assert isinstance(Layer(2, 1, seed=0)([1.0, 2.0]), Value)
+
+
+def test_a_layer_of_several_neurons_returns_a_list():
+    out = Layer(2, 3, seed=0)([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 3
+
+
+def test_a_one_neuron_layers_value_feeds_a_one_input_layer():
+    first, second = Layer(2, 1, seed=0), Layer(1, 2, seed=1)
+    assert len(second(first([1.0, 2.0]))) == 2
 
 
 def test_inputs_may_be_numbers_or_values_and_values_receive_gradients():
@@ -159,13 +168,21 @@ def test_different_seeds_give_different_parameters():
     assert [p.data for p in a.parameters()] != [p.data for p in b.parameters()]
 
 
-def test_initialisation_never_touches_the_global_random_state():
+def test_a_seeded_initialisation_leaves_the_global_random_state_alone():
     random.seed(1234)
     state = random.getstate()
     MLP(2, [16, 16, 1], seed=7)
-    MLP(2, [16, 16, 1])
-    Neuron(3)
+    Neuron(3, seed=1)
+    Layer(3, 2, seed=random.Random(2))
     assert random.getstate() == state
+
+
+def test_without_a_seed_initialisation_draws_from_the_random_module():
+    random.seed(1234)
+    first = [p.data for p in MLP(2, [3, 1]).parameters()]
+    random.seed(1234)
+    assert [p.data for p in MLP(2, [3, 1]).parameters()] == first
+    assert [p.data for p in MLP(2, [3, 1]).parameters()] != first
 
 
 def test_a_shared_generator_is_drawn_from_in_order():

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import pickle
+import random
 import re
 import subprocess
 import sys
@@ -487,3 +488,12 @@ def test_an_unreadable_file_is_a_model_file_error(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(ModelFileError, match="cannot read .*Permission denied"):
         nn.load(tmp_path / "m.json")
+
+
+def test_loading_a_model_leaves_the_random_module_where_it_was(tmp_path):
+    MLP(2, [3, 1], seed=0).save(tmp_path / "m.json")
+    random.seed(5)
+    expected = random.random()
+    random.seed(5)
+    nn.load(tmp_path / "m.json")
+    assert random.random() == expected
