@@ -178,3 +178,19 @@ def test_plots_take_the_theme():
         int(THEMES["dark"].background[i:i + 2], 16) / 255 for i in (1, 3, 5)))
     with pytest.raises(ValueError, match="unknown theme"):
         nn.plot_loss(history, theme="blue")
+
+
+@needs_renderer
+def test_exercise_handouts_and_reports_take_the_theme_and_dpi(tmp_path):
+    from autograd import exercise
+
+    y, x, w = neuron()
+    handout = exercise(y, ask=[x, w])
+    plain = handout.save(tmp_path / "plain.png")
+    dark = handout.save(tmp_path / "dark.png", theme="dark", dpi=192)
+    report = handout.check({"x": 0.0, "w": 0.0}).save(tmp_path / "report.png", theme="dark")
+    Image = pytest.importorskip("PIL.Image")
+    with Image.open(plain) as a, Image.open(dark) as b, Image.open(report) as c:
+        assert b.size[0] == pytest.approx(2 * a.size[0], rel=0.02)
+        assert max(b.convert("RGB").getpixel((2, 2))) < 60
+        assert max(c.convert("RGB").getpixel((2, 2))) < 60
