@@ -37,8 +37,10 @@ from autograd.mistakes import Mistake
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.names import node_names
 from autograd.random_exercise import random_exercise
-from autograd.render import GraphvizError, RendererNotFoundError
+from autograd.render import GraphvizError, RendererNotFoundError, check_dpi
 from autograd.report import Report
+from autograd.themes import THEMES, Theme, get_theme
+from autograd.tikz import latex_text
 from autograd.torch_check import import_torch, torch_gradients
 from autograd.trace import Step, Trace, trace_backward
 
@@ -52,6 +54,8 @@ __all__ = [
     # pictures and step-through
     "Graph", "GraphTooLargeError", "GraphvizError", "RendererNotFoundError", "Step", "Trace",
     "draw_dot", "node_names", "trace_backward",
+    # one look for every picture, and text for LaTeX
+    "THEMES", "Theme", "check_dpi", "get_theme", "latex_text",
     # showing numbers and tables and writing files, as every picture, report and saved model does
     "format_number", "format_table", "write_atomically",
     # backprop by hand: exercises that grade themselves, and the lab of classic mistakes
