@@ -26,13 +26,15 @@ from __future__ import annotations
 import math
 import os
 import random
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
 from autograd import Constant, Parameter, Value, dot, format_number
 from nn import checks
+from nn.state import IncompatibleKeys, load_state_dict
 
 Seed = int | random.Random | None
 #: What initialisation draws from: a ``random.Random``, or the ``random`` module itself (its
@@ -132,6 +134,27 @@ class Module:
         """
         for name, p in self.named_parameters():
             p.label = name
+
+    def state_dict(self) -> OrderedDict[str, float]:
+        """Every parameter's number by its ``named_parameters()`` name, in that order, as
+        PyTorch's ``state_dict()``: ``{"layers.0.neurons.0.w1": 0.23, ...}``.
+
+        The numbers are copies: training the model afterwards does not change the mapping, so
+        it is a snapshot to go back to with ``load_state_dict``.
+        """
+        return OrderedDict((name, p.data) for name, p in self.named_parameters())
+
+    def load_state_dict(self, state_dict: Mapping[str, float],
+                        strict: bool = True) -> IncompatibleKeys:
+        """Set each parameter named in ``state_dict`` to its number, as PyTorch's method.
+
+        ``strict=True``: the names must be exactly this model's; otherwise a ``RuntimeError``
+        lists the missing and unexpected keys. ``strict=False``: the matching names are loaded
+        and ``(missing_keys, unexpected_keys)`` returned. Either way, a mapping that is refused
+        (a name missing under ``strict``, a value that is not a number, a PyTorch model's
+        tensors) leaves every parameter as it was. See ``nn.state``.
+        """
+        return load_state_dict(self.named_parameters(), state_dict, strict, type(self).__name__)
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> None:
         """Write architecture and every parameter to ``path`` as JSON, atomically.
