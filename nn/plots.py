@@ -90,8 +90,9 @@ def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any =
     model was given back.
 
     Training curves are solid, test curves dashed, validation curves dash-dotted (in every
-    theme). In a figure of its own the legend sits under the plots, off the curves. Returns the Figure. With ``ax`` only the loss
-    is drawn, into those axes, and None is returned (see the module doc).
+    theme). In a figure of its own the legend sits under the plots, off the curves. Returns the
+    Figure. With ``ax`` only the loss is drawn, into those axes, and None is returned (see the
+    module doc).
     """
     if not isinstance(history, History):
         raise TypeError(f"plot_loss takes the History returned by nn.fit, got "
