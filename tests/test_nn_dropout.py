@@ -321,7 +321,7 @@ def test_the_network_diagram_draws_the_units_dropped_in_a_training_pass():
     assert "output layer" in source and "output layer (" not in source
     dropped = [line for line in source.splitlines() if "dropped by dropout" in line]
     assert dropped and all("dashed" in line for line in dropped)
-    assert "style=dashed" in source  # the edges out of a dropped unit
+    assert 'style="dashed"' in source  # the edges out of a dropped unit
 
 
 def test_the_network_diagram_in_evaluation_mode_drops_nothing():
