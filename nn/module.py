@@ -381,7 +381,8 @@ class Dropout(Module):
         keep = 1.0 / (1.0 - self.p)
         return [0.0 if self._rng.random() < self.p else keep for _ in range(n)]
 
-    def __call__(self, x: Sequence[Value | float] | Value | float) -> Value | list[Value]:
+    def __call__(self, x: Sequence[Value | float] | Value | float
+                 ) -> Value | float | list[Value | float]:
         units, single = checks.units(x, "Dropout")
         out = self._forward(units)
         return out[0] if single else out
