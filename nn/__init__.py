@@ -32,7 +32,8 @@ from nn.losses import (
     mse_loss,
     softmax,
 )
-from nn.module import MLP, Layer, Module, Neuron
+from nn.module import MLP, Dropout, Layer, Module, Neuron
+from nn.multiclass import OneVsAll, OneVsOne
 from nn.optim import SGD, Adam, Optimizer
 from nn.perceptron import Perceptron
 from nn.plots import plot_decision_boundary, plot_loss
@@ -43,8 +44,9 @@ from nn.torch_compare import TorchComparison, compare_with_torch
 from nn.train import History, accuracy, fit
 
 __all__ = [
-    "MLP", "SGD", "Adam", "History", "Layer", "ModelFileError", "Module", "Neuron", "Optimizer",
-    "Perceptron", "accuracy", "bce_with_logits", "binary_cross_entropy", "cross_entropy", "data",
+    "MLP", "SGD", "Adam", "Dropout", "History", "Layer", "ModelFileError", "Module", "Neuron",
+    "OneVsAll", "OneVsOne", "Optimizer", "Perceptron", "accuracy", "bce_with_logits",
+    "binary_cross_entropy", "cross_entropy", "data",
     "draw_network", "fit", "hinge_loss", "l1_penalty", "l2_penalty", "load", "log_softmax",
     "mse_loss", "plot_decision_boundary", "plot_loss", "softmax",
     # PyTorch's state_dict protocol, and handing models to PyTorch (an optional extra)

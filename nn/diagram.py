@@ -12,6 +12,10 @@ crosses a column of labels kept for the edge's source unit: the label columns of
 never share x with another's, and along a column the labels are at least a label's height apart
 (the units of the next layer are spaced so). Graphviz then draws the nodes where they were put
 (``neato -n``), edges as straight lines.
+
+An MLP with dropout says so in its hidden layers' titles; given an input while the model is in
+training mode, the picture is one training-mode forward pass, and the units dropout dropped in
+it are drawn dashed and muted, their outgoing edges too: they take no part in that pass.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ class _Unit:
     kind: str  # input, hidden, output or bias
     value: float | None = None
     at: tuple[float, float] = (0.0, 0.0)  # along the layers, across them
+    dropped: bool = False  # by dropout, in the training pass drawn
 
 
 @dataclass
@@ -86,15 +91,27 @@ def _stages(model: Module) -> tuple[list[tuple[str, list[Any], str]], int]:
                     f"{type(model).__name__}")
 
 
-def _activations(model: Module, x: Sequence) -> list[list[float]]:
-    """The value of every unit for input ``x``: the inputs, then each layer's outputs."""
+def _activations(model: Module, x: Sequence) -> tuple[list[list[float]], list[set[int]]]:
+    """The value of every unit for input ``x``: the inputs, then each layer's outputs; and per
+    layer, the units dropout dropped (only in an MLP with dropout in training mode)."""
+    layers = model.layers if isinstance(model, MLP) else [model]
+    dropout = model.dropout if isinstance(model, MLP) else None
+    values: list[list] = [list(x)]
+    dropped: list[set[int]] = [set()]
     with no_grad():
-        layers = model.layers if isinstance(model, MLP) else [model]
-        values = [x]
-        for layer in layers:
+        for depth, layer in enumerate(layers, start=1):
             out = layer(values[-1])  # one unit gives a Value, several a list
-            values.append(out if isinstance(out, list) else [out])
-    return [[v.data if isinstance(v, Value) else float(v) for v in layer] for layer in values]
+            out = [v.data if isinstance(v, Value) else float(v)
+                   for v in (out if isinstance(out, list) else [out])]
+            gone: set[int] = set()
+            if dropout is not None and dropout.training and dropout.p and depth < len(layers):
+                mask = dropout.mask(len(out))
+                out = [v * m for v, m in zip(out, mask)]
+                gone = {j for j, m in enumerate(mask) if m == 0.0}
+            values.append(out)
+            dropped.append(gone)
+    values[0] = [v.data if isinstance(v, Value) else float(v) for v in values[0]]
+    return values, dropped
 
 
 def _sub(name: str, sub: str, sup: str = "") -> tuple[str, str]:
@@ -135,7 +152,8 @@ def draw_network(model: Module, x: Sequence[float] | None = None, weights: str |
             dC/dw (notes 004: "highlight the weights used in computing dC/dw11").
         theme: ``"light"`` (default), ``"dark"`` or ``"print"``, as for ``autograd.draw_dot``.
 
-    Colours: inputs yellow, hidden units white, outputs green, bias units grey, and each
+    Colours: inputs yellow, hidden units white, outputs green, bias units grey, units dropped
+    by dropout (given ``x`` while training) dashed and muted with their edges, and each
     weight's label on parameter blue (as in ``autograd.draw_dot``, where weights and biases,
     ``autograd.Parameter`` instances, are blue boxes). Returns an ``autograd.Graph``:
     ``.source`` is the DOT text, ``.save("net.svg")`` writes svg/png/pdf/tex/dot (``dpi=``
@@ -156,8 +174,9 @@ def draw_network(model: Module, x: Sequence[float] | None = None, weights: str |
     if weights == "auto":
         widest = max([nin] + [len(units) for _, units, _ in stages])
         weights = "names" if widest <= WIDE_LAYER else None
-    values = _activations(model, x) if x is not None else None
-    columns, edges = _network(stages, nin, values, show_bias, weights)
+    values, dropped = _activations(model, x) if x is not None else (None, None)
+    dropout = model.dropout.p if isinstance(model, MLP) else 0.0
+    columns, edges = _network(stages, nin, values, show_bias, weights, dropout, dropped)
     marked = _paths(model, stages, highlight_paths_from, show_bias)
     _place(columns, edges, weights, rankdir)
     return Graph(_source(columns, edges, weights, marked, look, rankdir, n_edges))
@@ -174,9 +193,11 @@ class _Edge:
     at: tuple[float, float] = (0.0, 0.0)  # the label's centre
 
 
-def _network(stages: list, nin: int, values: list[list[float]] | None,
-             show_bias: bool, weights: str | None) -> tuple[list[_Column], list[_Edge]]:
-    """The columns of units (with their titles) and the edges, not yet placed."""
+def _network(stages: list, nin: int, values: list[list[float]] | None, show_bias: bool,
+             weights: str | None, dropout: float = 0.0, dropped: list[set[int]] | None = None
+             ) -> tuple[list[_Column], list[_Edge]]:
+    """The columns of units (with their titles) and the edges, not yet placed; ``dropout`` is
+    the p of the dropout after each hidden layer, ``dropped`` the units it dropped per layer."""
     inputs = [_Unit(f"x{k}", *_sub("x", str(k)), "input", values[0][k - 1] if values else None)
               for k in range(1, nin + 1)]
     columns = [_Column("input layer", inputs)]
@@ -190,15 +211,19 @@ def _network(stages: list, nin: int, values: list[list[float]] | None,
         else:
             title, kind = f"hidden layer {depth}", "hidden"
             texts = [_sub("h", str(j), str(depth)) for j in range(1, len(units) + 1)]
-        if activation != "linear":
-            title += f" ({activation})"
+        notes = [activation] if activation != "linear" else []
+        if dropout and depth < last:
+            notes.append(f"dropout {dropout:g}")
+        if notes:
+            title += f" ({', '.join(notes)})"
         sources = list(columns[-1].units)
         if show_bias:
             # The bias is the weight of a fixed input +1 (notes 003's a_0), drawn with the
             # units that feed this layer.
             bias = _Unit(f"bias{depth}", "+1", "$+1$", "bias")
             columns[-1].units.append(bias)
-        targets = [_Unit(f"u{depth}_{j}", html, tex, kind, values[depth][j - 1] if values else None)
+        targets = [_Unit(f"u{depth}_{j}", html, tex, kind, values[depth][j - 1] if values else None,
+                         dropped=bool(dropped) and j - 1 in dropped[depth])
                    for j, (html, tex) in enumerate(texts, start=1)]
         for j, (unit, target) in enumerate(zip(units, targets), start=1):
             for k, (w, source) in enumerate(zip(unit.w, sources), start=1):
@@ -350,13 +375,16 @@ def _source(columns: list[_Column], edges: list[_Edge], weights: str | None,
                 html += f'<br/><font point-size="9">{number}</font>'
                 tex += f"\\\\[-2pt]{{\\scriptsize ${number}$}}"
             size = f", width={_BIAS_UNIT / 72:.2f}" if unit.kind == "bias" else ""
-            attributes = look.unit_attributes(unit.kind, marked=unit.node in marked_units)
+            attributes = (_dropped_attributes(look) if unit.dropped
+                          else look.unit_attributes(unit.kind, marked=unit.node in marked_units))
             lines.append(f'  {unit.node} [{attributes}{size}, label=<{html}>, tex="{tex}", '
                          f"{point(unit.at)}];")
     for i, edge in enumerate(edges):
         ends = (edge.source.node, edge.target.node)
         look_edge = [f'tooltip="{edge.name}"']
-        if weights == "values":
+        if edge.source.dropped:  # it carries nothing in this pass
+            look_edge += ['style="dashed"', f'color="{look.muted}"']
+        elif weights == "values":
             negative = edge.weight.data < 0
             look_edge += [f'color="{look.negative if negative else look.positive}"',
                           f"penwidth={0.5 + min(abs(edge.weight.data), 3.0):.2f}"]
@@ -370,6 +398,13 @@ def _source(columns: list[_Column], edges: list[_Edge], weights: str | None,
             lines.append(_label(i, edge, weights, ends in marked_edges, look, point(edge.at)))
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _dropped_attributes(look: Theme) -> str:
+    """A unit dropout dropped: dashed and muted on the page's colour, in every theme."""
+    return (f'shape="circle", style="filled,dashed", fillcolor="{look.background}", '
+            f'fontcolor="{look.muted}", color="{look.muted}", kind="dropped", '
+            'tooltip="dropped by dropout in this pass"')
 
 
 def _label(index: int, edge: _Edge, weights: str, marked: bool, look: Theme, at: str) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 from autograd import Theme, Value, check_dpi, get_theme, no_grad, write_atomically
 from nn import checks
 from nn.interactive import show_figures_inline
+from nn.module import in_mode
 from nn.train import History
 
 #: Resolution of saved PNGs unless ``dpi`` says otherwise.
@@ -84,11 +85,14 @@ def _save(fig: Any, path: str | os.PathLike | None, overwrite: bool,
 def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any = None,
               title: str = "training", *, theme: str | Theme = "light", dpi: float | None = None,
               overwrite: bool = False) -> Any:
-    """Loss per epoch (training, and test when measured); accuracy beside it when recorded.
+    """Loss per epoch (training, and test and validation when measured); accuracy beside it
+    when recorded. With early stopping, a dotted line marks the best epoch, whose parameters the
+    model was given back.
 
-    Training curves are solid, test curves dashed (in every theme). In a figure of its own the
-    legend sits under the plots, off the curves. Returns the Figure. With ``ax`` only the loss
-    is drawn, into those axes, and None is returned (see the module doc).
+    Training curves are solid, test curves dashed, validation curves dash-dotted (in every
+    theme). In a figure of its own the legend sits under the plots, off the curves. Returns the
+    Figure. With ``ax`` only the loss is drawn, into those axes, and None is returned (see the
+    module doc).
     """
     if not isinstance(history, History):
         raise TypeError(f"plot_loss takes the History returned by nn.fit, got "
@@ -102,15 +106,23 @@ def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any =
         _matplotlib()
         fig, axes = ax.figure, [ax]
     epochs = range(1, history.epochs + 1)
-    curves = [(axes[0], "loss", history.loss, history.test_loss)]
+    curves = [(axes[0], "loss", history.loss, history.test_loss, history.val_loss)]
     if len(axes) == 2:
-        curves.append((axes[1], "accuracy", history.accuracy, history.test_accuracy))
+        curves.append((axes[1], "accuracy", history.accuracy, history.test_accuracy,
+                       history.val_accuracy))
     train_style = {"color": look.series[0], "linestyle": "-"}
     test_style = {"color": look.series[1], "linestyle": "--"}
-    for axis, name, train, test in curves:
+    validation_style = {"color": look.series[2], "linestyle": "-."}
+    kept = f"best epoch {history.best_epoch} (kept)"
+    for axis, name, train, test, validation in curves:
         axis.plot(epochs, train, label=f"train {name}", **train_style)
         if test:
             axis.plot(epochs, test, label=f"test {name}", **test_style)
+        if validation:
+            axis.plot(epochs, validation, label=f"validation {name}", **validation_style)
+        if history.best_epoch:
+            axis.axvline(history.best_epoch, color=look.text, linestyle=":", linewidth=1,
+                         label=kept)
         axis.set_xlabel("epoch")
         axis.set_ylabel(name)
         axis.set_title(f"{title}: {name}")
@@ -120,7 +132,8 @@ def plot_loss(history: History, path: str | os.PathLike | None = None, ax: Any =
         axes[1].set_ylim(-0.02, 1.02)
     if ax is None:
         # One legend for both plots, under them: "train" and "test" read the same in each.
-        names = ["train", "test"] if history.test_loss else ["train"]
+        names = (["train"] + ["test"] * bool(history.test_loss)
+                 + ["validation"] * bool(history.val_loss) + [kept] * bool(history.best_epoch))
         _legend(fig, look, handles=axes[0].get_lines(), labels=names,
                 loc="outside lower center", ncols=len(names))
     else:
@@ -169,9 +182,9 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     logits; 0.5 for a probability), and examples coloured by whether their label is > 0, so
     -1/+1 and 0/1 labels both work. K-class models (a list of scores): the argmax, with labels
     the class indices. The model is evaluated on a ``resolution`` x ``resolution`` grid covering
-    the data, without building graphs. Each class has its own colour and marker (and in the
-    print theme its own hatching), and in a figure of its own the legend sits to the right of
-    the axes. Returns the Figure, or None when drawn into ``ax``.
+    the data, without building graphs, in evaluation mode (dropout off). Each class has its own
+    colour and marker (and in the print theme its own hatching), and in a figure of its own the
+    legend sits to the right of the axes. Returns the Figure, or None when drawn into ``ax``.
     """
     checks.dataset(X, y, "plot_decision_boundary's dataset")
     for x in X:
@@ -184,7 +197,7 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     else:
         fig = ax.figure
     xs, ys = _grid(X, resolution)
-    with no_grad():
+    with no_grad(), in_mode(model, training=False):
         first = model([xs[0], ys[0]])
         grid = [[_margins(model([gx, gy]), threshold) for gx in xs] for gy in ys]
     binary = not isinstance(first, (list, tuple)) or len(first) == 1

@@ -12,7 +12,9 @@ x_k) is ``weight[j, k - 1]`` of the ``Linear`` layer, and its bias ``b`` is ``bi
     layers.2.neurons.0.b                     <->   4.bias[0]
 
 Activations map to ``ReLU``, ``Tanh`` and ``Sigmoid``; a linear layer has none (an MLP's output
-layer, unless it has an ``output_activation``). ``Layer`` and
+layer, unless it has an ``output_activation``). PyTorch has no step layer, so step units stay
+here. An MLP's dropout is a ``Dropout(p)`` after each hidden layer's activation, and the
+Sequential starts in the model's mode (``training``). ``Layer`` and
 ``Neuron`` become the same kind of ``Sequential`` with one ``Linear`` layer (a neuron is a layer
 of one). Because a one-layer ``Sequential`` could come from either of those or from an MLP,
 ``to_torch`` notes the model it came from (class and constructor arguments, as in a saved model
@@ -50,6 +52,7 @@ class Dense:
     rows: list[list[Value]]
     biases: list[Value]
     activation: str
+    dropout: float = 0.0  # the p of a Dropout after the activation (0: none)
 
     @property
     def nin(self) -> int:
@@ -63,15 +66,27 @@ class Dense:
 def dense_layers(model: Module) -> list[Dense]:
     """The model as a list of ``Dense`` layers, input to output (refusing other models)."""
     if type(model) is Neuron:
-        return [Dense([model.w], [model.b], model.activation)]
+        return [Dense([model.w], [model.b], _torch_activation(model.activation))]
     if type(model) is Layer:
         return [Dense([n.w for n in model.neurons], [n.b for n in model.neurons],
-                      model.activation)]
+                      _torch_activation(model.activation))]
     if type(model) is MLP:
-        return [layer for sub in model.layers for layer in dense_layers(sub)]
+        layers = [layer for sub in model.layers for layer in dense_layers(sub)]
+        for hidden in layers[:-1]:
+            hidden.dropout = model.dropout.p
+        return layers
     raise TypeError(f"to_torch converts nn.MLP, nn.Layer and nn.Neuron models, got "
                     f"{type(model).__name__}; for your own Module, build the same layers with "
                     f"torch.nn and copy the numbers of model.state_dict() into them")
+
+
+def _torch_activation(activation: str) -> str:
+    """``activation``, if PyTorch has a layer for it (or it is linear)."""
+    if activation != "linear" and activation not in ACTIVATION_LAYERS:
+        raise TypeError(f"to_torch cannot convert {activation!r} units: PyTorch has no layer "
+                        f"for them (a step's derivative is 0, so PyTorch could not train it "
+                        f"either); use one of {', '.join(map(repr, ACTIVATION_LAYERS))}")
+    return activation
 
 
 #: Where a parameter sits in ``to_torch(model)``: the position of its Linear layer in the
@@ -89,7 +104,7 @@ def torch_places(model: Module) -> dict[Value, Place]:
             for k, w in enumerate(row):
                 places[w] = (position, "weight", (j, k))
             places[bias] = (position, "bias", (j,))
-        position += 1 if layer.activation == "linear" else 2
+        position += 1 + (layer.activation != "linear") + (layer.dropout > 0)
     return places
 
 
@@ -110,7 +125,10 @@ def to_torch(model: Module, dtype: Any = None) -> Any:
 
     The result takes a batch, a tensor of shape (N, nin), and returns shape (N, nout); for a
     Neuron nout is 1. Its ``backprop_lab_model`` attribute notes the model it came from (see
-    ``from_torch``). PyTorch's random generator is not used.
+    ``from_torch``). PyTorch's random generator is not used. An MLP's dropout becomes
+    ``torch.nn.Dropout(p)`` after each hidden layer, and the result is in the model's mode:
+    in training mode both drop units at random (each with its own generator), so outputs agree
+    in evaluation mode.
     """
     torch = import_torch("nn.to_torch")
     layers = dense_layers(model)
@@ -130,7 +148,9 @@ def to_torch(model: Module, dtype: Any = None) -> Any:
         modules.append(linear)
         if layer.activation != "linear":
             modules.append(getattr(torch.nn, ACTIVATION_LAYERS[layer.activation])())
-    result = torch.nn.Sequential(*modules)
+        if layer.dropout:
+            modules.append(torch.nn.Dropout(layer.dropout))
+    result = torch.nn.Sequential(*modules).train(model.training)
     setattr(result, MODEL_ATTRIBUTE, {"class": type(model).__name__, "config": model._config()})
     return result
 
@@ -142,12 +162,13 @@ class _TorchLayer:
     weight: list[list[float]]
     bias: list[float]
     activation: str = "linear"
+    dropout: float = 0.0
 
 
 def _what_we_take(torch: Any) -> str:
     names = ", ".join(ACTIVATION_LAYERS.values())
     return (f"a torch.nn.Sequential of Linear layers (with bias), each followed by at most one "
-            f"of {names} or Identity (what nn.to_torch makes)")
+            f"of {names} or Identity and then at most one Dropout (what nn.to_torch makes)")
 
 
 def _read_layers(module: Any, torch: Any) -> list[_TorchLayer]:
@@ -164,6 +185,7 @@ def _read_layers(module: Any, torch: Any) -> list[_TorchLayer]:
     activations[torch.nn.Identity] = "linear"
     layers: list[_TorchLayer] = []
     activated = False  # whether the last Linear layer already has its activation
+    dropped = False  # whether it already has its dropout
     for name, child in children:
         where = f"layer {name} ({child!r})"
         if type(child) is torch.nn.Linear:
@@ -179,14 +201,23 @@ def _read_layers(module: Any, torch: Any) -> list[_TorchLayer]:
                                  f"{child.weight.dtype}, not floating-point numbers")
             layers.append(_TorchLayer(child.weight.detach().double().tolist(),
                                       child.bias.detach().double().tolist()))
-            activated = False
+            activated = dropped = False
         elif type(child) in activations:
-            if not layers or activated:
-                before = "a Linear layer" if not layers else "another activation"
+            if not layers or activated or dropped:
+                before = ("a Linear layer" if not layers else "a Dropout" if dropped
+                          else "another activation")
                 raise ValueError(f"from_torch cannot take {where}: it follows {before}, and "
-                                 f"an activation here belongs to the Linear layer before it")
+                                 f"an activation here belongs to the Linear layer before it "
+                                 f"(a dropout comes after it)")
             layers[-1].activation = activations[type(child)]
             activated = True
+        elif type(child) is torch.nn.Dropout:
+            if not layers or dropped:
+                before = "a Linear layer" if not layers else "another Dropout"
+                raise ValueError(f"from_torch cannot take {where}: it follows {before}; a "
+                                 f"dropout here comes after a Linear layer and its activation")
+            layers[-1].dropout = float(child.p)
+            dropped = True
         else:
             raise ValueError(f"from_torch cannot take {where}: it takes {_what_we_take(torch)}")
     if not layers:
@@ -197,7 +228,8 @@ def _read_layers(module: Any, torch: Any) -> list[_TorchLayer]:
 def _fits(model: Module, layers: list[_TorchLayer]) -> bool:
     ours = dense_layers(model)
     return len(ours) == len(layers) and all(
-        (a.nin, a.nout, a.activation) == (len(b.weight[0]), len(b.weight), b.activation)
+        (a.nin, a.nout, a.activation, a.dropout)
+        == (len(b.weight[0]), len(b.weight), b.activation, b.dropout)
         for a, b in zip(ours, layers))
 
 
@@ -224,9 +256,16 @@ def _inferred(layers: list[_TorchLayer]) -> Module:
             raise ValueError(f"from_torch cannot take hidden Linear layer {i} with activation "
                              f"{activation!r}: the first has {hidden[0]!r}, and nn.MLP uses "
                              f"one activation for all hidden layers")
+    dropouts = [layer.dropout for layer in layers[:-1]]
+    if layers[-1].dropout or any(p != dropouts[0] for p in dropouts):
+        ps = [*dropouts, layers[-1].dropout]
+        raise ValueError(f"from_torch cannot take these dropouts: p = {ps} "
+                         f"after the Linear layers in turn (0: none), and nn.MLP has one dropout "
+                         f"p after every hidden layer and none after the output layer")
     return MLP(len(layers[0].weight[0]), [len(layer.weight) for layer in layers],
                hidden[0] if hidden else "relu", seed=0,
-               output_activation=layers[-1].activation)
+               output_activation=layers[-1].activation,
+               dropout=dropouts[0] if dropouts else 0.0)
 
 
 def from_torch(module: Any) -> Module:
@@ -237,9 +276,10 @@ def from_torch(module: Any) -> Module:
     ``Linear`` layer. The model is the one ``to_torch`` noted in ``backprop_lab_model`` when the
     layers still fit it, so ``from_torch(to_torch(model))`` is the same model (class,
     configuration, every number). Otherwise it is an ``MLP``: its hidden layers share one
-    activation, and an activation after the last ``Linear`` layer is its ``output_activation``.
-    Anything else, a ``Dropout``, a ``Conv2d``, a module with its own ``forward``, is refused
-    with an error naming the layer.
+    activation, and an activation after the last ``Linear`` layer is its ``output_activation``;
+    a ``Dropout(p)`` after every hidden layer (the same p) is its ``dropout``. The model starts
+    in the module's mode (``training``). Anything else, a ``Conv2d``, a module with its own
+    ``forward``, a dropout elsewhere, is refused with an error naming the layer.
     """
     torch = import_torch("nn.from_torch")
     if not isinstance(module, torch.nn.Module):
@@ -252,4 +292,4 @@ def from_torch(module: Any) -> Module:
                 w.data = number
         for b, number in zip(ours.biases, theirs.bias):
             b.data = number
-    return model
+    return model.train(module.training)

@@ -34,7 +34,7 @@ from typing import Any
 from autograd import Value, dot, format_number, format_table, gradients, import_torch
 from nn import checks
 from nn.losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
-from nn.module import Module
+from nn.module import Module, in_mode
 from nn.torch_bridge import dense_layers, to_torch, torch_name, torch_places
 
 #: The stated tolerance: two numbers agree when |ours - PyTorch's| <= ATOL + RTOL |PyTorch's|.
@@ -177,7 +177,7 @@ def compare_with_torch(model: Module, X: Sequence, y: Sequence, *, loss: Callabl
                        rtol: float = RTOL, atol: float = ATOL) -> TorchComparison:
     """Run the batch ``(X, y)`` through ``model`` here and through ``to_torch(model)`` in
     PyTorch, and compare the mean loss L = (1/N) sum_i loss(model(x_i), y_i) and dL/dw for every
-    parameter w.
+    parameter w. Both run in evaluation mode (dropout off), where they compute the same function.
 
     Args:
         model: an ``nn.MLP``, ``nn.Layer`` or ``nn.Neuron``.
@@ -195,14 +195,15 @@ def compare_with_torch(model: Module, X: Sequence, y: Sequence, *, loss: Callabl
     torch = import_torch("nn.compare_with_torch")
     dense_layers(model)  # refuses, before any work, the models to_torch cannot convert
     checks.dataset(X, y, "compare_with_torch")
-    preds = [model(x) for x in X]
+    with in_mode(model, training=False):  # dropout off on both sides: the same function
+        preds = [model(x) for x in X]
     scalar_outputs = isinstance(preds[0], Value)
     torch_loss = _torch_loss(loss, scalar_outputs)
     losses = [loss(p, t) for p, t in zip(preds, y)]
     ours = dot(losses, [1.0 / len(losses)] * len(losses))
     ours_grads = gradients(ours)
 
-    twin = to_torch(model, torch.float64)
+    twin = to_torch(model, torch.float64).eval()
     with torch.enable_grad():
         out = twin(torch.tensor(_batch(X), dtype=torch.float64))
         if scalar_outputs:

@@ -6,6 +6,7 @@ temporary working directory, by the same code ``make notebooks`` uses (notebooks
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -38,6 +39,7 @@ COURSE = [
     "06_checking_gradients",
     "07_backprop_by_hand",
     "08_graduating_to_pytorch",
+    "09_beyond_the_basics",
 ]
 
 
@@ -166,6 +168,14 @@ QUOTED = {
         "largest difference in the losses over 40 steps: ",
         "hinge loss, tanh: True",
     ],
+    "09_beyond_the_basics": [
+        "Layer(784 -> 10, linear; 7850 parameters)",  # lecture 003's poll: 10 * 784 + 10
+        "7850 = 10 * 784 + 10 = 7850",
+        "evaluation: [1.0, 2.0, 3.0, 4.0]",
+        "hidden weights' gradients: {0.0}",
+        "h1 alone, 'class 1 or not?': 67% right",
+        "predicted class at (0, 0): 1",
+    ],
 }
 
 
@@ -281,3 +291,25 @@ def test_graduating_notebook_shows_losses_identical_step_by_step(executed):
     shown = _text_output(nb)
     gap = shown.split("largest difference in the losses over 40 steps: ")[1].split()[0]
     assert float(gap) < 1e-12
+
+
+def test_notebook_09_pictures_dropout_as_dropped_and_kept_units(executed):
+    nb, _ = executed(NOTEBOOKS / "09_beyond_the_basics.ipynb")
+    graphs = [output.data["image/svg+xml"] for cell in nb.cells
+              for output in cell.get("outputs", []) if "image/svg+xml" in output.get("data", {})]
+    computation, diagram = graphs
+    assert ">dropped<" in computation and ">kept<" in computation
+    assert "stroke-dasharray" in diagram  # the units dropped in that training pass
+
+
+def test_notebook_09_shows_what_its_prose_says_of_the_remedies(executed):
+    nb, _ = executed(NOTEBOOKS / "09_beyond_the_basics.ipynb")
+    shown = _text_output(nb)
+    losses = {name: float(loss) for name, loss in
+              re.findall(r"^(no regularisation|dropout 0\.1|early stopping) +test loss ([\d.]+)$",
+                         shown, re.M)}
+    assert losses["dropout 0.1"] < losses["no regularisation"]
+    assert losses["early stopping"] < losses["no regularisation"]
+    assert re.search(r"stopped after epoch \d+ and kept epoch \d+", shown)
+    errors = [float(e) for e in re.findall(r"hidden units: mean squared error ([\d.]+)", shown)]
+    assert len(errors) == 4 and errors == sorted(errors, reverse=True)

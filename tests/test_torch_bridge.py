@@ -229,10 +229,9 @@ def refusal(module, *patterns):
         assert pattern in str(error.value), str(error.value)
 
 
-def test_a_dropout_layer_is_refused_by_name():
-    module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Dropout(0.5),
-                                 torch.nn.Linear(3, 1))
-    refusal(module, "layer 2 (Dropout(p=0.5", "Linear layers")
+def test_a_dropout_where_an_mlp_has_none_is_refused_by_name():
+    module = torch.nn.Sequential(torch.nn.Dropout(0.5), torch.nn.Linear(2, 3))
+    refusal(module, "layer 0 (Dropout(p=0.5", "follows a Linear layer")
 
 
 def test_an_unknown_activation_is_refused_by_name():
