@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test lint bench notebooks clean
+.PHONY: demo test lint bench notebooks torch clean
 
 demo: $(VENV)/.installed-demo
 	$(PY) -m nn.demo
@@ -30,10 +30,25 @@ EXTRAS_dev  := dev
 
 # Creates .venv when it is missing, then installs. pip is quiet and a first install takes about
 # a minute: one line says what is happening before it starts.
+NEW_VENV = test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip; }
+
 $(VENV)/.installed-%: pyproject.toml
 	@echo "Installing backprop-lab[$(EXTRAS_$*)] into .venv (about a minute on a first run)..."
-	@test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip; }
+	@$(NEW_VENV)
 	@$(PY) -m pip install --quiet -e ".[$(EXTRAS_$*)]"
+	@touch $@
+
+# PyTorch, optional: the tests that compare with it and notebook 08 run once it is installed
+# (.ci/run always installs it). TORCH is pinned because a bare `torch` requirement pulls a
+# CUDA build of several GB where a CPU build of this release is at hand.
+TORCH ?= torch==2.13.0
+
+torch: $(VENV)/.installed-torch
+
+$(VENV)/.installed-torch: pyproject.toml
+	@echo "Installing $(TORCH) and backprop-lab[dev,torch] into .venv (a minute or two)..."
+	@$(NEW_VENV)
+	@$(PY) -m pip install --quiet "$(TORCH)" -e ".[dev,torch]"
 	@touch $@
 
 clean:

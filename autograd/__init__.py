@@ -29,7 +29,7 @@ from autograd.engine import (
 )
 from autograd.exercise import Exercise, exercise
 from autograd.files import write_atomically
-from autograd.format import format_number
+from autograd.format import format_number, format_table
 from autograd.functional import grad, value_and_grad
 from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, step, tanh
 from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
@@ -37,8 +37,11 @@ from autograd.mistakes import Mistake
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.names import node_names
 from autograd.random_exercise import random_exercise
-from autograd.render import GraphvizError, RendererNotFoundError
+from autograd.render import GraphvizError, RendererNotFoundError, check_dpi
 from autograd.report import Report
+from autograd.themes import THEMES, Theme, get_theme
+from autograd.tikz import latex_text
+from autograd.torch_check import import_torch, torch_gradients
 from autograd.trace import Step, Trace, trace_backward
 
 __all__ = [
@@ -48,11 +51,15 @@ __all__ = [
     "sigmoid", "sin", "sqrt", "step", "tanh", "topological_order", "value_and_grad",
     # compiled steps
     "CompileWarning", "CompiledStep", "compile",
+    # checking against PyTorch (an optional extra, imported only when called)
+    "import_torch", "torch_gradients",
     # pictures and step-through
     "Graph", "GraphTooLargeError", "GraphvizError", "RendererNotFoundError", "Step", "Trace",
     "draw_dot", "node_names", "trace_backward",
-    # showing numbers and writing files, as every picture and saved model does
-    "format_number", "write_atomically",
+    # one look for every picture, and text for LaTeX
+    "THEMES", "Theme", "check_dpi", "get_theme", "latex_text",
+    # showing numbers and tables and writing files, as every picture, report and saved model does
+    "format_number", "format_table", "write_atomically",
     # backprop by hand: exercises that grade themselves, and the lab of classic mistakes
     "Exercise", "Mistake", "Report", "exercise", "mistakes", "random_exercise",
 ]

@@ -4,9 +4,11 @@
     python -m autograd draw "z1 = sin(x); z2 = x**3; y = z1*z2" x=0.5 -o y.png --steps y.html
 
 The expression is checked against an allow-list (see ``autograd.expr``), never evaluated as
-Python. Backward runs, then the picture (format from the extension of -o: .svg .png .pdf .dot)
-and, with --steps, the step-by-step player are written: all or nothing, every output is prepared
-before any existing file is replaced, and a read-only file is replaced only with --overwrite.
+Python. Backward runs, then the picture (format from the extension of -o: .svg .png .pdf .tex
+.dot) and, with --steps, the steps (.html player, .gif/.apng/.webp animation, .pdf one page per
+step, .tex Beamer overlays) are written: all or nothing, every output is prepared before any
+existing file is replaced, and a read-only file is replaced only with --overwrite. --dpi sets the
+resolution of PNGs and animations, --theme light, dark or print the look of all of them.
 Every refusal (a bad expression or variable, an unknown extension, an unwritable file) exits with
 status 2 and one line on stderr. Names are printed with escapes where the terminal's encoding
 cannot show them, and with their code points in messages where they go beyond ASCII.
@@ -35,11 +37,12 @@ from autograd.format import format_number
 from autograd.functions import FUNCTIONS
 from autograd.names import quoted_name
 from autograd.player import PLAYER_MAX_NODES
-from autograd.render import FORMATS, GraphvizError, RendererNotFoundError
-from autograd.trace import d_name, trace_backward
+from autograd.render import FORMATS, MAX_DPI, GraphvizError, RendererNotFoundError
+from autograd.themes import THEMES
+from autograd.trace import STEPS_EXTENSIONS, d_name, trace_backward
 
 PROG = "python -m autograd"
-PICTURE_EXTENSIONS = (*(f".{f}" for f in FORMATS), ".dot")
+PICTURE_EXTENSIONS = (*(f".{f}" for f in FORMATS), ".tex", ".dot")
 
 
 class Refusal(Exception):
@@ -71,11 +74,20 @@ def _parser() -> argparse.ArgumentParser:
     draw.add_argument("variables", metavar="NAME=VALUE", nargs="*",
                       help="a number for each input of the expression")
     draw.add_argument("-o", "--output", required=True, metavar="FILE",
-                      help="picture to write: .svg, .png, .pdf or .dot")
-    draw.add_argument("--steps", metavar="FILE.html",
-                      help="also write the step-by-step backward player (an HTML page)")
+                      help="picture to write: .svg, .png, .pdf, .tex (TikZ) or .dot")
+    draw.add_argument("--steps", metavar="FILE",
+                      help="also write backward step by step: .html (a player), .gif, .apng or "
+                           ".webp (an animation), .pdf (a page per step) or .tex (Beamer)")
     draw.add_argument("--rankdir", choices=RANKDIRS, default="LR",
                       help="LR: inputs on the left (default); TB: inputs on top")
+    draw.add_argument("--dpi", type=float, metavar="N",
+                      help="resolution of PNG pictures and animations in dots per inch "
+                           "(default 96; 300 for sharp slides)")
+    draw.add_argument("--theme", choices=tuple(THEMES), default="light",
+                      help="light (default), dark (for dark slides) or print (greyscale, kinds "
+                           "told apart by shape)")
+    draw.add_argument("--seconds-per-step", type=float, default=2.0, metavar="S",
+                      help="how long an animation shows each step (default 2)")
     draw.add_argument("--overwrite", action="store_true",
                       help="also replace output files that are read-only")
     draw.add_argument("--max-nodes", type=int, metavar="N",
@@ -127,11 +139,16 @@ def _draw(args: argparse.Namespace) -> int:
                       f"{output.suffix and repr(output.suffix) or '(none)'}; use one of "
                       f"{', '.join(PICTURE_EXTENSIONS)}")
     steps = Path(args.steps) if args.steps else None
-    if steps is not None and steps.suffix.lower() not in (".html", ".htm"):
-        raise Refusal(f"--steps writes an HTML page: give a name ending in .html, not "
-                      f"{str(steps)!r}")
+    if steps is not None and steps.suffix.lower() not in STEPS_EXTENSIONS:
+        raise Refusal(f"--steps writes the steps as {', '.join(STEPS_EXTENSIONS)}: give a name "
+                      f"ending in one of those, not {str(steps)!r}")
     if args.max_nodes is not None and args.max_nodes < 1:
         raise Refusal(f"--max-nodes must be at least 1, got {args.max_nodes}")
+    if args.dpi is not None and not 1 <= args.dpi <= MAX_DPI:
+        raise Refusal(f"--dpi must be from 1 to {MAX_DPI} dots per inch, got {args.dpi:g}")
+    if not 0.02 <= args.seconds_per_step <= 600:
+        raise Refusal(f"--seconds-per-step must be from 0.02 to 600, got "
+                      f"{args.seconds_per_step:g}")
     inputs = {name: Value(number, label=name) for name, number in _variables(args.variables)}
     try:
         root = parse_expression(args.expression).evaluate(inputs)
@@ -139,14 +156,15 @@ def _draw(args: argparse.Namespace) -> int:
         raise Refusal(str(error)) from None
     trace = trace_backward(root)
     try:  # both size checks before anything is written
-        graph = draw_dot(root, rankdir=args.rankdir, max_nodes=args.max_nodes or MAX_NODES)
-        page = None if steps is None else trace.to_html(
-            args.rankdir, max_nodes=args.max_nodes or PLAYER_MAX_NODES)
+        graph = draw_dot(root, rankdir=args.rankdir, max_nodes=args.max_nodes or MAX_NODES,
+                         theme=args.theme)
+        files = [(output, graph.file_contents(output, dpi=args.dpi))]
+        if steps is not None:
+            files.append((steps, trace.file_contents(
+                steps, args.rankdir, max_nodes=args.max_nodes or PLAYER_MAX_NODES,
+                theme=args.theme, dpi=args.dpi, seconds_per_step=args.seconds_per_step)))
     except GraphTooLargeError as error:
         raise Refusal(f"{error} (option --max-nodes)") from None
-    files = [(output, graph.file_contents(output))]
-    if page is not None:
-        files.append((steps, page))
     try:
         written = write_all_atomically(files, overwrite=args.overwrite)
     except ReadOnlyFileError as error:

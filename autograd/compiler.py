@@ -19,8 +19,10 @@ building it, sorting it and freeing it again. A compiler does that work once:
    results are the engine's, bit for bit.
 
 The first call runs on the engine and finds the Values fn reaches but did not make (the
-parameters); the second records with their numbers followed from the start; later calls replay.
-Whatever cannot be replayed faithfully runs on the engine instead, with a warning saying why.
+parameters); the second records with their numbers followed from the start; a recording is
+replayed once the next recording for arguments of the same shapes repeats it exactly (numbers fn
+reads from elsewhere, random ones say, would show as a difference). Whatever cannot be replayed
+faithfully runs on the engine instead, with a warning saying why.
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ from typing import Any
 from autograd.codegen import AGAIN, CannotCompile, Replay, generate
 from autograd.engine import Value, forward_order
 from autograd.modes import RECORD, mode, recorder
-from autograd.recording import Recording, Traced
+from autograd.recording import Guard, Recording, Traced
 
 #: A record whose guards fail within this many calls did not pay for itself; after
-#: ``SHORT_LIVED`` such records in a row the step runs on the engine.
+#: ``SHORT_LIVED`` such records in a row the step runs on the engine. So it does after
+#: ``UNSETTLED`` recordings in a row that did not repeat the one before.
 MIN_CALLS = 10
 SHORT_LIVED = 3
+UNSETTLED = 6
 #: Records kept per step (one per shape of the arguments).
 MAX_RECORDS = 16
 
@@ -87,6 +91,10 @@ class CompiledStep:
         self._known: list[Value] = []  # the parameters met so far
         self._met_new = False  # the latest recording met parameters for the first time
         self._short_lived = 0  # records in a row whose guards failed within MIN_CALLS calls
+        #: The latest recording of each shape, which the next one must repeat to be replayed.
+        self._previous: dict[tuple, list] = {}
+        self._unsettled = 0  # recordings in a row that did not repeat the one before
+        self._unexplained = 0  # of those, the ones that differ where fn asked nothing
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
@@ -99,7 +107,11 @@ class CompiledStep:
         if replay is not None:
             result = self._replay(replay, numbers)
             if result is not AGAIN:
+                self._unsettled = self._unexplained = 0
                 return result
+            # fn answers a question differently: it builds another graph, recorded anew
+            self._replays.pop(key, None)
+            self._previous.pop(key, None)
             if self.fallback_reason is not None:
                 return self._on_engine(args)
         return self._record(args, key)
@@ -141,12 +153,14 @@ class CompiledStep:
     def _guard_failed(self, replay: Replay, guard: int | None) -> None:
         self._short_lived = self._short_lived + 1 if replay.calls < MIN_CALLS else 0
         if self._short_lived >= SHORT_LIVED:
-            where = ("its replay raised an error" if guard is None
-                     else f"last, the comparison at {replay.guards[guard]} gave another answer")
-            self._fall_back(
-                f"fn builds a different graph every few calls ({where}), so recording costs "
-                f"more than replaying saves. Compiling pays when fn builds the same graph call "
-                f"after call: full-batch training, or minibatches of fixed labels")
+            self._unstable("its replay raised an error" if guard is None
+                           else f"the question at {replay.guards[guard]} got another answer")
+
+    def _unstable(self, last: str) -> None:
+        self._fall_back(
+            f"fn builds a different graph every few calls (last, {last}), so recording costs "
+            f"more than replaying saves. Compiling pays when fn builds the same graph call after "
+            f"call: full-batch training, or minibatches of fixed labels")
 
     def _on_engine(self, args: tuple) -> Any:
         root, aux = self._result(self.fn(*args))
@@ -175,18 +189,44 @@ class CompiledStep:
         self.records += 1
         self._known += recording.params[len(self._known):]
         met_new, self._met_new = self._met_new, recording.new_leaves > 0
+        previous, self._previous[key] = self._previous.get(key), recording.steps
         if recording.reason is not None:
             self._fall_back(recording.reason)
-        elif recording.new_leaves == 0:
+        elif recording.new_leaves:
+            if met_new:  # new at every call: fn makes them
+                self._fall_back(
+                    f"fn makes a new Value from a plain number at every call "
+                    f"({recording.new[0]}), and the compiler cannot tell where the number "
+                    f"comes from. Pass it as an argument, write it as a plain number in the "
+                    f"expression (0.5 * x rather than Value(0.5) * x), or make the Value once, "
+                    f"outside fn")
+        elif recording.steps == previous:  # a second recording repeats the first: replay it
             self._keep(key, recording, root, results)
-        elif met_new:  # new at every call: fn makes them
-            self._fall_back(
-                f"fn makes a new Value from a plain number at every call "
-                f"({recording.new[0]}), and the compiler cannot tell where the number comes "
-                f"from. Pass it as an argument, write it as a plain number in the expression "
-                f"(0.5 * x rather than Value(0.5) * x), or make the Value once, outside fn")
+        elif previous is not None:
+            self._settle(previous, recording.steps)
         root.backward()
         return self._numbers(root, aux)
+
+    def _settle(self, previous: list, steps: list) -> None:
+        """Two recordings in a row for arguments of the same shapes differ: where fn's code got
+        another answer to the same question (a branch on the data), or where it asked nothing,
+        at a number or an operation (a number the compiler cannot see: random, a global)."""
+        self._unsettled += 1
+        first = next((a, b) for a, b in zip([*previous, None], [*steps, None]) if a != b)
+        if isinstance(first[0], Guard) and isinstance(first[1], Guard) and \
+                first[0].question == first[1].question:
+            if self._unsettled >= UNSETTLED:
+                self._unstable(f"the question at {first[1].where} got another answer than at "
+                               f"the call before")
+            return
+        self._unexplained += 1
+        if self._unexplained >= 2:
+            self._fall_back(
+                "fn built a different graph at each call, for arguments of the same shapes and "
+                "with the same answers to its questions: it uses numbers the compiler cannot "
+                "see change (random numbers, as dropout draws them; a global or a closure "
+                "variable that changes), which a replay would repeat. Pass numbers that change "
+                "as arguments")
 
     def _keep(self, key: tuple, recording: Recording, root: Value, results: list[str]) -> None:
         try:
@@ -201,6 +241,7 @@ class CompiledStep:
     def _fall_back(self, reason: str) -> None:
         self.fallback_reason = reason
         self._replays.clear()
+        self._previous.clear()
         self._latest = None
         warnings.warn(f"autograd.compile: {reason}. This step runs on the engine from now on.",
                       CompileWarning, stacklevel=_outside_this_module())

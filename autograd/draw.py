@@ -17,6 +17,8 @@ from autograd.engine import Constant, Parameter, Value, forward_order
 from autograd.format import format_number
 from autograd.names import made_up, name_nodes, printable
 from autograd.render import Graph, GraphvizError, RendererNotFoundError
+from autograd.themes import THEMES, Theme, get_theme
+from autograd.tikz import latex_text
 
 __all__ = ["COLORS", "MAX_NODES", "Graph", "GraphTooLargeError", "GraphvizError",
            "RendererNotFoundError", "draw_dot"]
@@ -24,16 +26,13 @@ __all__ = ["COLORS", "MAX_NODES", "Graph", "GraphTooLargeError", "GraphvizError"
 #: Above this many values a picture is unreadable and slow to lay out; ``max_nodes`` overrides.
 MAX_NODES = 500
 
-#: Fill colours by kind of node, and the colour of highlighted nodes and edges.
-COLORS = {
-    "parameter": "#a6cee3",  # blue: what training changes
-    "input": "#ffe08a",  # yellow: the data fed in
-    "constant": "#e0e0e0",  # grey: numbers written into the expression
-    "output": "#b2df8a",  # green: the value backward() starts from
-    "value": "#ffffff",  # white: every intermediate result
-    "operation": "#ece2f0",  # lavender: the small operation nodes
-    "highlight": "#e6550d",  # orange-red: borders and edges picked out
-}
+#: The default (light) theme's fill colours by kind of node, and the colour of highlighted nodes
+#: and edges: parameters blue (what training changes), inputs yellow (the data fed in),
+#: constants grey (numbers written into the expression), the output green (where backward
+#: starts), intermediate values white, operations lavender, highlights orange-red.
+COLORS = {**{kind: THEMES["light"].fills[kind] for kind in
+             ("parameter", "input", "constant", "output", "value", "operation")},
+          "highlight": THEMES["light"].highlight}
 
 #: How graded numbers look (exercises, the mistakes lab): a green or red fill and, so that they
 #: differ without colour too (greyscale prints, colour blindness), a mark before the name and a
@@ -60,6 +59,7 @@ def draw_dot(
     highlight: Value | Iterable[Value] | None = None,
     highlight_paths_from: Value | Iterable[Value] | None = None,
     max_nodes: int = MAX_NODES,
+    theme: str | Theme = "light",
 ) -> Graph:
     """A picture of the graph that computed ``root``: every value and operation behind it.
 
@@ -71,16 +71,22 @@ def draw_dot(
     its own small node. Every use of a value is its own edge: ``x * x`` draws two edges from
     ``x`` to ``*``.
 
-    Colour legend (fill colours, also in ``COLORS``):
+    Colour legend (fill colours of the default theme, also in ``COLORS``; Paul Tol's
+    colour-blind-safe "light" scheme):
 
-    - blue ``#a6cee3``: parameters (``autograd.Parameter``, as ``nn`` makes every weight and
+    - blue ``#77aadd``: parameters (``autograd.Parameter``, as ``nn`` makes every weight and
       bias, and the leaves passed in ``params``);
-    - yellow ``#ffe08a``: inputs (every other leaf Value);
-    - grey ``#e0e0e0``: constants (numbers written into the expression, ``autograd.Constant``);
-    - green ``#b2df8a``: the output, ``root``;
+    - yellow ``#eedd88``: inputs (every other leaf Value);
+    - grey ``#d0d0d0``: constants (numbers written into the expression, ``autograd.Constant``);
+    - green ``#44bb99``: the output, ``root``;
     - white: intermediate values;
     - lavender ``#ece2f0``: operations (small ovals);
-    - orange-red ``#e6550d`` border or edge: highlighted.
+    - orange-red ``#d55e00`` thick border or edge: highlighted.
+
+    ``theme="dark"`` puts the same colours on a dark background (for dark slides);
+    ``theme="print"`` is greyscale and tells the kinds apart by their outline: parameters
+    double, inputs square-cornered, constants dashed, the output with clipped corners,
+    highlights thick and black (see ``autograd.themes``).
 
     Args:
         root: the output, e.g. the loss L.
@@ -98,18 +104,21 @@ def draw_dot(
             derivatives multiplied along the paths.
         max_nodes: refuse graphs with more values than this (``GraphTooLargeError``) before any
             layout work; raise it to draw a large graph anyway.
+        theme: ``"light"`` (default), ``"dark"`` or ``"print"``.
 
     Returns:
-        A ``Graph``: ``.source`` is the DOT text, ``.save("g.svg")`` writes svg/png/pdf/dot, and
-        Jupyter displays it inline. Like the graphviz ``Digraph`` micrograd's ``draw_dot``
-        returns, ``.render("gout")`` writes ``gout`` (DOT) and ``gout.svg`` and ``.pipe()`` gives
-        the picture's bytes.
+        A ``Graph``: ``.source`` is the DOT text, ``.save("g.svg")`` writes svg/png/pdf/dot,
+        ``.save("g.png", dpi=300)`` a sharper picture, ``.save("g.tex")`` a TikZ picture for
+        LaTeX, and Jupyter displays it inline. Like the graphviz ``Digraph`` micrograd's
+        ``draw_dot`` returns, ``.render("gout")`` writes ``gout`` (DOT) and ``gout.svg`` and
+        ``.pipe()`` gives the picture's bytes.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value (the output), got {type(root).__name__}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), "
                          f"got {rankdir!r}")
+    look = get_theme(theme)
     nodes = graph_nodes(root, max_nodes, "draw")
     members = set(nodes)
     marked = _members(highlight, members, "highlight")
@@ -124,7 +133,7 @@ def draw_dot(
         grads={n: n.grad for n in nodes} if show_grad else None,
         params=set(value_list(params, "params")),
         marked=marked | on_path, marked_ops=path_ops, marked_edges=path_edges,
-        italic=made_up(nodes),
+        italic=made_up(nodes), theme=look,
     ), format)
 
 
@@ -163,6 +172,7 @@ def dot_source(
     marked_edges: set[tuple[Value, int]] = frozenset(),
     italic: set[Value] = frozenset(),
     grad_width: Mapping[Value, int] | None = None,
+    theme: Theme = THEMES["light"],
     grad_text: Mapping[Value, str] | None = None,
     verdicts: Mapping[Value | tuple[Value, int], bool] | None = None,
     edge_labels: Mapping[tuple[Value, int], str] | None = None,
@@ -181,14 +191,21 @@ def dot_source(
     (False): green or red, and also a check or a cross and a solid or dashed border, so they
     differ in greyscale too; with verdicts, values not graded are drawn white. ``edge_labels``
     writes text on edges; ``caption`` is an HTML-like label (a ``<table>``) set under the graph.
+    ``theme`` gives the colours, and in print the shapes (``autograd.themes``).
+
+    Every node also carries its text as LaTeX (``tex``) and its kind (``kind``), and every
+    highlighted node and edge ``marked="true"``: Graphviz ignores them, the TikZ writer reads
+    them.
     """
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
-    accent = COLORS["highlight"]
+    accent = f'color="{theme.highlight}", penwidth={theme.highlight_width - 0.5:g}, marked="true"'
     lines = [
         "digraph backprop {",
-        f'  graph [rankdir={rankdir}, bgcolor="white", nodesep=0.25, ranksep=0.35];',
-        '  node [fontname="Helvetica", fontsize=11, color="#4d4d4d"];',
-        '  edge [color="#666666", arrowsize=0.6];',
+        # margin=0: a PDF's page is the picture, its background colour to the edge
+        f'  graph [rankdir={rankdir}, bgcolor="{theme.background}", margin=0, nodesep=0.25, '
+        f'ranksep=0.35, fontname="Helvetica", fontsize=11, fontcolor="{theme.text}"];',
+        f'  node [fontname="Helvetica", fontsize=11, color="{theme.line}"];',
+        f'  edge [color="{theme.line}", arrowsize=0.6];',
     ]
     if caption:
         lines.append(f'  graph [labelloc=b, labeljust=l, fontname="Helvetica", fontsize=11, '
@@ -198,46 +215,58 @@ def dot_source(
         kind = _kind(node, root, params)
         name = names.get(node, "")
         verdict = verdicts.get(node)
-        cells = []
+        cells, tex = [], []
         if name:
             tag = "i" if node in italic else "b"
             mark = "" if verdict is None else VERDICT_LOOKS[verdict][1] + " "
             cells.append(f"<td>{mark}<{tag}>{html_text(name)}</{tag}></td>")
+            tex.append(f"{latex_text(mark)}\\text{'it' if tag == 'i' else 'bf'}"
+                       f"{{{latex_text(name)}}}")
         cells.append(f"<td>data {format_number(data[node])}</td>")
+        tex.append(f"data {_tex_number(data[node])}")
         if grads is not None:
             width = f' width="{grad_width[node]}"' if grad_width else ""
             if grad_text is not None and node in grad_text:
                 if grad_text[node]:  # "" leaves the cell out
                     cells.append(f"<td{width}>{html_text(grad_text[node])}</td>")
+                    tex.append(latex_text(grad_text[node]))
             elif node in grads:
-                cells.append(f"<td{width}>grad {format_number(_number(grads[node]))}</td>")
+                grad = _number(grads[node])
+                cells.append(f"<td{width}>grad {format_number(grad)}</td>")
+                tex.append(f"grad {_tex_number(grad)}")
             else:
-                cells.append(f'<td{width}><font color="#8c8c8c">grad ?</font></td>')
+                muted = theme.muted_on(theme.fills[kind])
+                cells.append(f'<td{width}><font color="{muted}">grad ?</font></td>')
+                tex.append("grad~?")
         label = ('<table border="0" cellborder="0" cellspacing="0" cellpadding="3"><tr>'
                  + "<vr/>".join(cells) + "</tr></table>")
         if verdict is None:  # with verdicts, only graded values carry colour
-            fill = COLORS["value" if verdicts else kind]
-            look = f'shape=box, style="rounded,filled", fillcolor="{fill}"'
+            look = theme.box_attributes("value" if verdicts else kind, marked=node in marked)
         else:
             fill, _, border, style, width = VERDICT_LOOKS[verdict]
             look = (f'shape=box, style="rounded,filled,{style}", fillcolor="{fill}", '
-                    f'color="{border}", penwidth={width}')
-        if node in marked:
-            look += f', color="{accent}", penwidth=3'
-        lines.append(f"  {ids[node]} [{look}, label=<{label}>];")
+                    f'fontcolor="{theme.text_on(fill)}", color="{border}", penwidth={width}')
+            if node in marked:
+                look += f", {accent}"
+        lines.append(f'  {ids[node]} [{look}, tex="{tex_attribute(TEX_SEPARATOR.join(tex))}", '
+                     f"label=<{label}>];")
         if node.parents:
             op_id = f"{ids[node]}_op"
-            op_look = (f'shape=ellipse, style=filled, fillcolor="{COLORS["operation"]}", '
+            fill = theme.fills["operation"]
+            op_look = (f'shape=ellipse, style=filled, fillcolor="{fill}", '
+                       f'fontcolor="{theme.text_on(fill)}", kind="operation", '
                        f'fontsize=10, width=0.3, height=0.25, margin="0.04,0.02"')
             edge_look = ""
             if node in marked_ops:
-                op_look += f', color="{accent}", penwidth=2.5'
-                edge_look = f' [color="{accent}", penwidth=2.5]'
-            lines.append(f'  {op_id} [{op_look}, label="{_quoted(printable(node.op))}"];')
+                op_look += f", {accent}"
+                edge_look = f" [{accent}]"
+            op = printable(node.op)
+            lines.append(f'  {op_id} [{op_look}, tex="{tex_attribute(latex_text(op))}", '
+                         f'label="{_quoted(op)}"];')
             lines.append(f"  {op_id} -> {ids[node]}{edge_look};")
             for i, parent in enumerate(node.parents):
                 edge = (node, i)
-                look = [f'color="{accent}", penwidth=2.5'] if edge in marked_edges else []
+                look = [accent] if edge in marked_edges else []
                 text = edge_labels.get(edge, "") if edge_labels else ""
                 if edge in verdicts:
                     _, mark, color, style, _ = VERDICT_LOOKS[verdicts[edge]]
@@ -249,6 +278,15 @@ def dot_source(
                 lines.append(f"  {ids[parent]} -> {op_id}{attrs};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+#: Between the cells (name, data, grad) of a value box in LaTeX: a thin rule, as in the picture.
+TEX_SEPARATOR = r"\enspace\vrule\enspace "
+
+
+def _tex_number(x: float) -> str:
+    text = format_number(x)
+    return {"inf": r"$\infty$", "-inf": r"$-\infty$", "nan": "NaN"}.get(text, f"${text}$")
 
 
 def _kind(node: Value, root: Value, params: set[Value]) -> str:
@@ -295,6 +333,12 @@ def _members(given: Value | Iterable[Value] | None, members: set[Value],
 def _number(grad: float | Value) -> float:
     # After backward(create_graph=True) a gradient is a Value; the picture shows its number.
     return grad.data if isinstance(grad, Value) else grad
+
+
+def tex_attribute(text: str) -> str:
+    """LaTeX text inside a quoted DOT attribute: only a double quote needs escaping there
+    (Graphviz reads backslash escapes in labels, not in attributes of its own)."""
+    return text.replace('"', '\\"')
 
 
 def _quoted(text: str) -> str:

@@ -30,6 +30,7 @@ from autograd.hints import gradient_hint, local_hint
 from autograd.render import Graph
 from autograd.report import ATOL, RTOL, Pictured, Report, ReportRow, Tolerance, draw
 from autograd.solution import Edge, Solution, solve
+from autograd.themes import Theme
 from autograd.trace import _formula
 
 __all__ = ["Exercise", "Question", "exercise"]
@@ -243,9 +244,9 @@ class Exercise(Pictured):
         return (f"<Exercise: {n} {kind} of {self.solution.output}; print it "
                 "or display it to see the questions, .check(answers) to grade>")
 
-    def graph(self, rankdir: str = "LR") -> Graph:
+    def graph(self, rankdir: str = "LR", theme: str | Theme = "light") -> Graph:
         """The handout: the graph with its values, ``grad ?`` where a gradient is asked, and the
-        questions under it (for ``ask="local"``, numbered edges)."""
+        questions under it (for ``ask="local"``, numbered edges); ``theme`` as ``draw_dot``'s."""
         sol = self.solution
         asked = self._asked_values()
         grads = None
@@ -256,7 +257,7 @@ class Exercise(Pictured):
         else:
             grads = {} if sol.root in asked else {sol.root: 1.0}
             grad_text = {v: "" for v in sol.nodes if v not in asked and v is not sol.root}
-        return draw(sol, rankdir, grads=grads, grad_text=grad_text, edge_labels=edge_labels,
+        return draw(sol, rankdir, theme, grads=grads, grad_text=grad_text, edge_labels=edge_labels,
                     caption=self._caption())
 
     def _caption(self) -> str:

@@ -1,8 +1,9 @@
-"""How numbers are shown to people: in reprs, graph pictures and step-by-step traces."""
+"""How numbers are shown to people: in reprs, graph pictures, step-by-step traces and reports."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 
 def format_number(x: float) -> str:
@@ -18,3 +19,11 @@ def format_number(x: float) -> str:
         text = f"{x:.4f}".rstrip("0")
         return text + "0" if text.endswith(".") else text
     return f"{x:.4g}"
+
+
+def format_table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows of text cells (the first is the header) as lines of left-aligned columns, two spaces
+    apart, without trailing spaces: how ``gradcheck``'s and ``compare_with_torch``'s reports
+    print."""
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd.engine import Value, _to_float
-from autograd.format import format_number
+from autograd.format import format_number, format_table
 from autograd.functional import value_and_grad
 from autograd.modes import no_grad
 
@@ -94,9 +94,7 @@ class GradcheckReport:
              f"{row.relative_error:.2e}", "ok" if row.ok else "MISMATCH")
             for row in self.rows
         ]
-        widths = [max(len(line[c]) for line in lines) for c in range(len(header))]
-        text = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
-                for line in lines]
+        text = format_table(lines)
         verdict = "gradients agree" if self else "gradients DISAGREE"
         text.append(f"{verdict} (rtol={self.rtol:g}, atol={self.atol:g})")
         return "\n".join(text)

@@ -22,7 +22,8 @@ import unicodedata
 
 from autograd.engine import Constant, Value, forward_order
 
-__all__ = ["label_text", "made_up", "name_nodes", "node_names", "printable", "quoted_name"]
+__all__ = ["d_name", "label_text", "made_up", "name_nodes", "node_names", "printable",
+           "quoted_name"]
 
 #: Names for unlabeled results, by operation: the 2nd unlabeled product is "mul2".
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "neg": "neg"}
@@ -133,3 +134,9 @@ def quoted_name(name: str) -> str:
     if len(unusual) > 4:
         points.append(f"and {len(unusual) - 4} more")
     return f"{shown} ({', '.join(points)})"
+
+
+def d_name(name: str) -> str:
+    """``d`` and a name, as in dL/dx1: bracketed unless the name is a letter and digits, so that
+    dL/d(dot1) does not read as d times o times t1."""
+    return f"d{name}" if re.fullmatch(r"[^\W\d_]\d*", name) else f"d({name})"

@@ -11,37 +11,43 @@ from __future__ import annotations
 import hashlib
 import html
 import itertools
-import math
+from typing import TYPE_CHECKING
 
-from autograd.draw import RANKDIRS, GraphTooLargeError, check_size, dot_source
+from autograd.draw import RANKDIRS, GraphTooLargeError, check_size
 from autograd.engine import Value
 from autograd.format import format_number
+from autograd.frames import step_frames
+from autograd.names import d_name
 from autograd.render import INSTALL_HINT, available_renderer, inline_svg, render
-from autograd.trace import Trace, d_name
+from autograd.themes import THEMES, Theme
+
+if TYPE_CHECKING:
+    from autograd.trace import Trace
 
 #: Default size limit: one picture per step makes the page grow as the square of the graph.
 PLAYER_MAX_NODES = 100
-
-# Helvetica 11pt is about 6.2pt per character of "grad -0.1234"; plus the cell's padding.
-_POINTS_PER_CHAR = 6.4
-_CELL_PADDING = 8
 
 _players = itertools.count(1)
 
 
 def player_html(trace: Trace, *, rankdir: str = "LR", max_nodes: int = PLAYER_MAX_NODES,
-                page: bool = False) -> str:
+                page: bool = False, theme: Theme = THEMES["light"]) -> str:
     """The player for ``trace``: a whole page (``page=True``) or a fragment for Jupyter."""
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    check_rankdir(rankdir)
     check_size(trace.nodes, max_nodes, "make a step player for")
     pictures = available_renderer() is not None
-    body = _player(trace, _frames(trace, rankdir, pictures), pictures)
+    body = _player(trace, _frames(trace, rankdir, pictures, theme), pictures, theme)
     if not page:
         return body
     title = html.escape(f"backward from {trace.output}, step by step")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{title}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+            f"<title>{title}</title>\n</head>\n<body style=\"background: {theme.background}\">"
+            f"\n{body}\n</body>\n</html>\n")
+
+
+def check_rankdir(rankdir: object) -> None:
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
 
 
 def player_html_or_message(trace: Trace) -> str:
@@ -58,56 +64,20 @@ def player_html_or_message(trace: Trace) -> str:
             "max_nodes=...)</code> writes the player anyway.</p>")
 
 
-def _frames(trace: Trace, rankdir: str, pictures: bool) -> list[tuple[str, str, str]]:
+def _frames(trace: Trace, rankdir: str, pictures: bool,
+            theme: Theme) -> list[tuple[str, str, str]]:
     """(title, narration, picture HTML) per frame, frame k showing ``trace[k]``: the start
     (dL/dL = 1), then one frame per step. The picture is an inline SVG, or with
     ``pictures=False`` a table of the gradients."""
-    nodes = list(trace.nodes)
-    root = trace.root
-    history = _grads_after_each_step(trace)
-    widths = _grad_widths(nodes, history)
     frames = []
-    for step, grads in zip(trace, history):
-        current = step.node
-        marked = {current} | {u.parent for u in step.updates}
-        marked_edges = {(current, i) for i in range(len(step.updates))}
-        title = f"Step {step.index} of {len(trace) - 1}: {step.formula()}"
-        narration = str(step)
-        if step.index == 0:
-            narration += (": the output's gradient with respect to itself. Every other "
-                          "gradient is not known yet (grad ?).")
+    for step, frame in zip(trace, step_frames(trace, rankdir, theme)):
         if pictures:
-            source = dot_source(
-                nodes, root, rankdir=rankdir, names=trace.names, data=trace.data, grads=grads,
-                params=set(trace.params), marked=marked,
-                marked_ops={current} if step.updates else set(), marked_edges=marked_edges,
-                italic=trace.made_up_names, grad_width=widths)
-            picture = inline_svg(render(source, "svg").decode("utf-8"))
+            picture = inline_svg(render(frame.source, "svg").decode("utf-8"))
         else:
-            picture = _text_picture(trace, grads, marked)
-        frames.append((title, narration, picture))
+            marked = {step.node} | {u.parent for u in step.updates}
+            picture = _text_picture(trace, frame.grads, marked)
+        frames.append((frame.title, frame.narration, picture))
     return frames
-
-
-def _grads_after_each_step(trace: Trace) -> list[dict[Value, float]]:
-    """The gradients known after each step (this backward pass's), step 0 knowing dL/dL = 1."""
-    grads = {trace.root: 1.0}
-    history = []
-    for step in trace:
-        for update in step.updates:
-            grads[update.parent] = update.grad_after
-        history.append(dict(grads))
-    return history
-
-
-def _grad_widths(nodes: list[Value], history: list[dict[Value, float]]) -> dict[Value, int]:
-    """Each node's grad cell wide enough for every number it shows in any frame, so that boxes
-    keep their size and the picture does not jump from frame to frame."""
-    longest = {node: len("grad ?") for node in nodes}
-    for grads in history:
-        for node, grad in grads.items():
-            longest[node] = max(longest[node], len(f"grad {format_number(grad)}"))
-    return {node: math.ceil(n * _POINTS_PER_CHAR) + _CELL_PADDING for node, n in longest.items()}
 
 
 def _text_picture(trace: Trace, grads: dict[Value, float], marked: set[Value]) -> str:
@@ -123,7 +93,8 @@ def _text_picture(trace: Trace, grads: dict[Value, float], marked: set[Value]) -
     return f'<pre class="bp-table">{html.escape(text)}</pre>'
 
 
-def _player(trace: Trace, frames: list[tuple[str, str, str]], pictures: bool) -> str:
+def _player(trace: Trace, frames: list[tuple[str, str, str]], pictures: bool,
+            theme: Theme) -> str:
     out = d_name(trace.output)
     parts = []
     for k, (title, narration, picture) in enumerate(frames):
@@ -149,8 +120,10 @@ def _player(trace: Trace, frames: list[tuple[str, str, str]], pictures: bool) ->
     # would beat the hidden attribute and show dead buttons where the script does not run.
     return f"""<div class="bp-steps" id="{pid}" tabindex="0">
 <style>
-#{pid} {{font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;}}
-#{pid} .bp-frame {{margin: 0.6em 0; padding: 0.5em; border: 1px solid #ddd; border-radius: 6px;}}
+#{pid} {{font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+  background: {theme.background}; color: {theme.text};}}
+#{pid} .bp-frame {{margin: 0.6em 0; padding: 0.5em; border: 1px solid {theme.grid};
+  border-radius: 6px;}}
 #{pid} .bp-say, #{pid} .bp-table {{margin: 0.3em 0; font-size: 0.9em; white-space: pre-wrap;}}
 #{pid} .bp-picture svg {{max-width: 100%; height: auto;}}
 #{pid} .bp-controls:not([hidden]) {{display: flex; gap: 0.6em; align-items: center;}}

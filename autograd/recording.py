@@ -68,8 +68,9 @@ class Number(NamedTuple):
 
 class Guard(NamedTuple):
     """A question fn's code asked about followed numbers: replaying records anew when
-    ``changed`` (its answer is not the recorded one)."""
+    ``changed``, that is when ``question`` no longer gets the recorded answer."""
 
+    question: str
     changed: str
     deps: tuple[str, ...]
     where: str
@@ -435,7 +436,7 @@ class Recording:
             changed = f"not ({code})" if answer else code
         else:
             changed = f"{code} != {self.code(answer)}"
-        self.steps.append(Guard(changed, _names(operands), _where()))
+        self.steps.append(Guard(code, changed, _names(operands), _where()))
 
     def unfaithful(self, reason: str) -> None:
         if self.reason is None:

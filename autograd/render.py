@@ -15,6 +15,8 @@ make: ``.format``, ``.render("gout")`` (writes ``gout`` and ``gout.svg``) and ``
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import re
 import shutil
@@ -25,6 +27,7 @@ import warnings
 from pathlib import Path
 
 from autograd.files import write_all_atomically, write_atomically
+from autograd.tikz import Layout, tikz_document
 
 #: Image formats a ``Graph`` produces, which are also the extensions ``Graph.save`` knows
 #: besides ``.dot``.
@@ -32,6 +35,10 @@ FORMATS = ("svg", "png", "pdf")
 #: The DOT file ``Graph.render()`` writes when given no name (graphviz's is ``Digraph.gv``).
 DEFAULT_FILENAME = "graph.gv"
 INSTALL_HINT = 'pip install "backprop-lab[viz]"'
+#: Formats whose size is in pixels, which ``dpi`` scales (Graphviz's default is 96 dpi).
+RASTER_FORMATS = ("png",)
+#: The sharpest pictures asked for: 1200 dpi is a photo-setter's; more only makes huge files.
+MAX_DPI = 1200
 
 # The fd swap below is process-wide: one layout at a time.
 _LAYOUT_LOCK = threading.Lock()
@@ -68,13 +75,49 @@ def check_format(format: object) -> str:
     return format  # type: ignore[return-value]
 
 
-def render(source: str, format: str = "svg") -> bytes:
-    """Lay out DOT ``source`` with Graphviz's ``dot`` and return the picture (svg, png, pdf)."""
+def check_dpi(dpi: object) -> float | None:
+    """``dpi`` if it is None or a number of dots per inch from 1 to ``MAX_DPI``; else a
+    ``ValueError`` saying what to give."""
+    if dpi is None:
+        return None
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not math.isfinite(dpi) \
+            or not 1 <= dpi <= MAX_DPI:
+        raise ValueError(f"dpi must be a number of dots per inch from 1 to {MAX_DPI} (300 is "
+                         f"sharp on a slide or in print), got {dpi!r}")
+    return float(dpi)
+
+
+def render(source: str, format: str = "svg", *, dpi: float | None = None) -> bytes:
+    """Lay out DOT ``source`` with Graphviz and return the picture (svg, png, pdf).
+
+    ``dpi`` sets a PNG's resolution (Graphviz's default is 96 dots per inch, so ``dpi=300``
+    makes it 3.125 times as wide and high); vector formats (svg, pdf) are the same at any dpi.
+    """
     check_format(format)
+    dpi = check_dpi(dpi)
+    if dpi is not None and format in RASTER_FORMATS:
+        source = _with_graph_attribute(source, f"dpi={dpi:g}")
+    return _run(source, format)
+
+
+def layout(source: str) -> Layout:
+    """Graphviz's layout of DOT ``source``: every node's position and size and every edge's
+    curve, in points (as ``dot -Tjson0`` gives them)."""
+    return Layout.from_json(json.loads(_run(source, "json0")))
+
+
+def _with_graph_attribute(source: str, attribute: str) -> str:
+    """``source`` with a graph attribute added after its opening brace."""
+    brace = source.index("{") + 1
+    return f"{source[:brace]}\n  graph [{attribute}];{source[brace:]}"
+
+
+def _run(source: str, format: str) -> bytes:
     renderer = available_renderer()
     if renderer is None:
+        what = "lay out the graph" if format == "json0" else f"draw a {format} picture"
         raise RendererNotFoundError(
-            f"cannot draw a {format} picture: no Graphviz renderer (pygraphviz is not installed "
+            f"cannot {what}: no Graphviz renderer (pygraphviz is not installed "
             f"and there is no 'dot' program on PATH); install it with {INSTALL_HINT}, or save "
             "the graph as .dot text")
     if renderer == "pygraphviz":
@@ -88,6 +131,8 @@ def _render_in_process(source: str, format: str) -> bytes:
     capture = _StderrCapture()
     try:
         with _LAYOUT_LOCK, capture:
+            # A graph's own layout attribute, where it has one, wins over prog (as in the dot
+            # program): nn.draw_network's pictures place their nodes themselves, with neato.
             picture = pygraphviz.AGraph(string=source).draw(format=format, prog="dot")
     except Exception as error:  # pygraphviz says little ("Invalid Input"); Graphviz says why
         detail = " ".join(capture.lines()) or str(error)
@@ -211,10 +256,11 @@ class Graph:
     def format(self, format: str) -> None:
         self._format = check_format(format)
 
-    def pipe(self, format: str | None = None) -> bytes:
+    def pipe(self, format: str | None = None, *, dpi: float | None = None) -> bytes:
         """The picture as bytes, in ``format`` (``"svg"``, ``"png"``, ``"pdf"``; default
-        ``self.format``), as graphviz's ``Digraph.pipe``. Nothing is written to disk."""
-        return render(self._source, self.format if format is None else format)
+        ``self.format``), as graphviz's ``Digraph.pipe``. Nothing is written to disk. ``dpi``:
+        a PNG's resolution (see ``autograd.render.render``)."""
+        return render(self._source, self.format if format is None else format, dpi=dpi)
 
     def render(self, filename: str | os.PathLike | None = None,
                directory: str | os.PathLike | None = None, view: bool = False,
@@ -262,26 +308,38 @@ class Graph:
             _view(picture_path)
         return os.fspath(picture_path)
 
-    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    def layout(self) -> Layout:
+        """Graphviz's layout: the position and size of every node, the curve of every edge."""
+        return layout(self._source)
+
+    def save(self, path: str | os.PathLike, *, dpi: float | None = None,
+             overwrite: bool = False) -> Path:
         """Write the graph to ``path`` in the format its extension names; returns the path.
 
-        ``.svg``, ``.png``, ``.pdf`` need a renderer (see ``autograd.render``); ``.dot`` writes
-        the DOT text and always works. The file is written atomically (see
-        ``autograd.files``): a failure leaves any existing file as it was, a replaced file keeps
-        its permissions, and a read-only one is replaced only with ``overwrite=True``.
+        ``.svg``, ``.png``, ``.pdf`` need a renderer (see ``autograd.render``); ``dpi=300``
+        makes a sharp PNG for slides (Graphviz's default is 96; vector formats are the same at
+        any dpi). ``.tex`` writes a TikZ picture with Graphviz's layout and LaTeX's text, a
+        document ``pdflatex`` compiles on its own. ``.dot`` writes the DOT text and always
+        works. The file is written atomically (see ``autograd.files``): a failure leaves any
+        existing file as it was, a replaced file keeps its permissions, and a read-only one is
+        replaced only with ``overwrite=True``.
         """
-        return write_atomically(path, self.file_contents(path), overwrite=overwrite)
+        return write_atomically(path, self.file_contents(path, dpi=dpi), overwrite=overwrite)
 
-    def file_contents(self, path: str | os.PathLike) -> bytes:
+    def file_contents(self, path: str | os.PathLike, *, dpi: float | None = None) -> bytes:
         """The bytes ``save(path)`` writes: the picture in the format of ``path``'s extension
-        (``.svg``, ``.png``, ``.pdf``), or the DOT text for ``.dot``."""
+        (``.svg``, ``.png``, ``.pdf``), a LaTeX document for ``.tex``, or the DOT text for
+        ``.dot``."""
         path = Path(path)
         extension = path.suffix.lower()
+        check_dpi(dpi)
         if extension == ".dot":
             return self._source.encode("utf-8")
+        if extension == ".tex":
+            return tikz_document(self.layout()).encode("utf-8")
         if extension[1:] in FORMATS:
-            return self.pipe(extension[1:])
-        known = ", ".join(f".{f}" for f in (*FORMATS, "dot"))
+            return render(self._source, extension[1:], dpi=dpi)
+        known = ", ".join(f".{f}" for f in (*FORMATS, "tex", "dot"))
         shown = f"extension {extension!r}" if extension else "no extension"
         raise ValueError(f"cannot save a graph as {str(path)!r}: {shown}; use one of {known}")
 

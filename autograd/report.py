@@ -25,6 +25,7 @@ from autograd.format import format_number
 from autograd.names import made_up
 from autograd.render import Graph
 from autograd.solution import Edge, Solution
+from autograd.themes import Theme, get_theme
 
 #: Students round: right means within 1% of the expected number, or within 0.005 of it (half the
 #: last digit of an answer rounded to two decimals), whichever is larger.
@@ -83,12 +84,15 @@ class Pictured:
     """Shown as a picture of its graph: ``save(path)`` writes it, Jupyter displays it (with the
     text of ``str()`` for plain-text front ends)."""
 
-    def graph(self, rankdir: str = "LR") -> Graph:
+    def graph(self, rankdir: str = "LR", theme: str | Theme = "light") -> Graph:
         raise NotImplementedError
 
-    def save(self, path: str | os.PathLike, rankdir: str = "LR") -> Path:
-        """Write the picture to ``path``: ``.svg``, ``.png``, ``.pdf`` or ``.dot``."""
-        return self.graph(rankdir).save(path)
+    def save(self, path: str | os.PathLike, rankdir: str = "LR", *,
+             theme: str | Theme = "light", dpi: float | None = None,
+             overwrite: bool = False) -> Path:
+        """Write the picture to ``path``: ``.svg``, ``.png`` (``dpi=300`` for slides),
+        ``.pdf``, ``.tex`` (TikZ) or ``.dot``; ``theme`` as for ``draw_dot``."""
+        return self.graph(rankdir, theme).save(path, dpi=dpi, overwrite=overwrite)
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict:
         bundle = self.graph()._repr_mimebundle_()
@@ -99,13 +103,13 @@ class Pictured:
         return bundle
 
 
-def draw(sol: Solution, rankdir: str, **marks: Any) -> Graph:
-    """The graph of ``sol`` with its names and data, and the ``marks`` ``dot_source`` takes
-    (grads, verdicts, grad_text, edge_labels, caption...)."""
+def draw(sol: Solution, rankdir: str, theme: str | Theme, **marks: Any) -> Graph:
+    """The graph of ``sol`` with its names and data in ``theme``, and the ``marks``
+    ``dot_source`` takes (grads, verdicts, grad_text, edge_labels, caption...)."""
     return Graph(dot_source(
         list(sol.nodes), sol.root, rankdir=rankdir, names=sol.names, data=sol.data,
         params={v for v in sol.nodes if isinstance(v, Parameter)},
-        italic=made_up(list(sol.nodes)), **marks))
+        italic=made_up(list(sol.nodes)), theme=get_theme(theme), **marks))
 
 
 class Report(Pictured):
@@ -182,7 +186,7 @@ class Report(Pictured):
 
     # ---------------------------------------------------------------- the picture -----------
 
-    def graph(self, rankdir: str = "LR") -> Graph:
+    def graph(self, rankdir: str = "LR", theme: str | Theme = "light") -> Graph:
         """The graph with every graded number marked right or wrong, and the table under it."""
         sol = self.solution
         verdicts: dict[Value | Edge, bool] = {}
@@ -200,7 +204,7 @@ class Report(Pictured):
             else:
                 edge_labels[row.key] = f"{k}: {text}"
         local = any(not isinstance(row.key, Value) for row in self.rows)
-        return draw(sol, rankdir, grads=None if local else sol.grads, grad_text=grad_text,
+        return draw(sol, rankdir, theme, grads=None if local else sol.grads, grad_text=grad_text,
                     verdicts=verdicts, edge_labels=edge_labels, caption=self._caption(),
                     **self._marks())
 

@@ -14,19 +14,25 @@ and in the player. Values are named as in every picture (``autograd.node_names``
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO, overload
 
-from autograd.draw import value_list
+from autograd.draw import check_size, value_list
 from autograd.engine import Value, backprop
 from autograd.files import write_atomically
 from autograd.format import format_number
-from autograd.names import made_up, name_nodes, printable
+from autograd.names import d_name, made_up, name_nodes, printable
+from autograd.player import PLAYER_MAX_NODES, check_rankdir, player_html, player_html_or_message
+from autograd.render import check_dpi
+from autograd.slides import ANIMATIONS, SLIDE_EXTENSIONS, animation, beamer, pdf_pages
+from autograd.themes import Theme, get_theme
 
-__all__ = ["ParentUpdate", "Step", "Trace", "trace_backward"]
+__all__ = ["ParentUpdate", "STEPS_EXTENSIONS", "Step", "Trace", "trace_backward"]
+
+#: What ``Trace.save`` writes: the HTML player, animations, a PDF of pages, Beamer slides.
+STEPS_EXTENSIONS = (".html", ".htm", *SLIDE_EXTENSIONS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,35 +185,68 @@ class Trace(Sequence[Step]):
         return (f"<Trace: steps 0 to {len(self.steps) - 1} of backward from {self.output} = "
                 f"{format_number(self.data[self.root])}; .explain() prints them>")
 
-    def to_html(self, rankdir: str = "LR", max_nodes: int | None = None) -> str:
+    def to_html(self, rankdir: str = "LR", max_nodes: int | None = None, *,
+                theme: str | Theme = "light") -> str:
         """The step player as a complete HTML page (see ``save``)."""
-        from autograd.player import PLAYER_MAX_NODES, player_html  # it imports this module
-
-        return player_html(self, rankdir=rankdir, page=True,
+        return player_html(self, rankdir=rankdir, page=True, theme=get_theme(theme),
                            max_nodes=PLAYER_MAX_NODES if max_nodes is None else max_nodes)
 
     def save(self, path: str | os.PathLike, rankdir: str = "LR",
-             max_nodes: int | None = None, *, overwrite: bool = False) -> Path:
-        """Write the step player to ``path`` (``.html``): one frame per step, the graph with the
-        gradients known so far and the current node and edges highlighted, with previous/next
-        buttons and a slider.
+             max_nodes: int | None = None, *, theme: str | Theme = "light",
+             dpi: float | None = None, seconds_per_step: float = 2.0,
+             overwrite: bool = False) -> Path:
+        """Write the steps to ``path``, in the format its extension names; returns the path.
 
-        The page is self-contained (no network: pictures are inline SVG, the script inline).
-        Where scripts do not run it shows every frame, one after another. Without Graphviz the
-        frames are text. Graphs with more than ``max_nodes`` values (default 100) are refused
-        with ``GraphTooLargeError``: one picture per step grows as the square of the graph.
-        The page is written atomically (see ``autograd.files``); a read-only file is replaced
-        only with ``overwrite=True``.
+        - ``.html``: the step player, one frame per step (the graph with the gradients known so
+          far, the current node and edges highlighted) with previous/next buttons and a slider.
+          Self-contained (no network: pictures are inline SVG, the script inline); where scripts
+          do not run it shows every frame, one after another; without Graphviz, text frames.
+        - ``.gif``, ``.apng``, ``.webp``: an animation for slides (PowerPoint, Keynote, Google
+          Slides), one frame per step, each shown ``seconds_per_step`` seconds, looping; every
+          frame has the same layout and size, so nodes never move. ``dpi`` sets its resolution
+          (Graphviz's default is 96; 150 or 200 for a projector).
+        - ``.pdf``: one vector page per step, for Beamer (``\\includegraphics[page=k]``) and
+          for print.
+        - ``.tex``: a Beamer document, one overlay per step: a TikZ picture with Graphviz's
+          layout, the step's narration under it (``pdflatex`` compiles it as it is).
+
+        Animations and PDF pages show each step's title and chain-rule lines above the graph.
+        ``theme`` is ``"light"``, ``"dark"`` or ``"print"`` as for ``draw_dot``. Graphs with
+        more than ``max_nodes`` values (default 100) are refused with ``GraphTooLargeError``:
+        one picture per step grows as the square of the graph. The file is written atomically
+        (see ``autograd.files``); a read-only file is replaced only with ``overwrite=True``.
         """
-        path = Path(path)
-        if path.suffix.lower() not in (".html", ".htm"):
-            raise ValueError(f"cannot save the step player as {str(path)!r}: it is an HTML "
-                             "page; use a name ending in .html")
-        return write_atomically(path, self.to_html(rankdir, max_nodes), overwrite=overwrite)
+        contents = self.file_contents(path, rankdir, max_nodes, theme=theme, dpi=dpi,
+                                      seconds_per_step=seconds_per_step)
+        return write_atomically(path, contents, overwrite=overwrite)
+
+    def file_contents(self, path: str | os.PathLike, rankdir: str = "LR",
+                      max_nodes: int | None = None, *, theme: str | Theme = "light",
+                      dpi: float | None = None, seconds_per_step: float = 2.0) -> bytes:
+        """The bytes ``save(path, ...)`` writes (the format from ``path``'s extension)."""
+        extension = Path(path).suffix.lower()
+        if extension not in STEPS_EXTENSIONS:
+            raise ValueError(f"cannot save the steps as {os.fspath(path)!r}: use a name ending "
+                             f"in {', '.join(STEPS_EXTENSIONS)}")
+        look = get_theme(theme)
+        check_rankdir(rankdir)
+        check_dpi(dpi)
+        if isinstance(seconds_per_step, bool) or not isinstance(seconds_per_step, (int, float)) \
+                or not 0.02 <= seconds_per_step <= 600:
+            raise ValueError(f"seconds_per_step must be a number of seconds from 0.02 to 600, "
+                             f"got {seconds_per_step!r}")
+        if extension in (".html", ".htm"):
+            return self.to_html(rankdir, max_nodes, theme=look).encode("utf-8")
+        check_size(self.nodes, PLAYER_MAX_NODES if max_nodes is None else max_nodes,
+                   "draw every step of")
+        if extension in ANIMATIONS:
+            return animation(self, extension, rankdir=rankdir, theme=look, dpi=dpi,
+                             seconds_per_step=seconds_per_step)
+        if extension == ".pdf":
+            return pdf_pages(self, rankdir=rankdir, theme=look)
+        return beamer(self, rankdir=rankdir, theme=look).encode("utf-8")
 
     def _repr_html_(self) -> str:
-        from autograd.player import player_html_or_message  # it imports this module
-
         return player_html_or_message(self)
 
 
@@ -249,9 +288,3 @@ def _formula(op: str, args: list[str]) -> str:
             terms.append(args[-1])
         return " + ".join(terms)
     return f"{op}({', '.join(args)})"
-
-
-def d_name(name: str) -> str:
-    """``d`` and a name, as in dL/dx1: bracketed unless the name is a letter and digits, so that
-    dL/d(dot1) does not read as d times o times t1."""
-    return f"d{name}" if re.fullmatch(r"[^\W\d_]\d*", name) else f"d({name})"

@@ -8,8 +8,9 @@
     >>> history = nn.fit(model, X, y, loss=nn.hinge_loss, optimizer=opt, epochs=50, l2=1e-4,
     ...                  progress=False)
 
-Only the standard library is needed; the plots import matplotlib and ``draw_network`` the
-picture renderer when they are called.
+Only the standard library is needed; the plots import matplotlib, ``draw_network`` the picture
+renderer, and ``to_torch``, ``from_torch`` and ``compare_with_torch`` PyTorch, when they are
+called.
 """
 
 # nn needs this project's `autograd`, and another project uses that name (HIPS autograd, on
@@ -31,16 +32,23 @@ from nn.losses import (
     mse_loss,
     softmax,
 )
-from nn.module import MLP, Layer, Module, Neuron
+from nn.module import MLP, Dropout, Layer, Module, Neuron
+from nn.multiclass import OneVsAll, OneVsOne
 from nn.optim import SGD, Adam, Optimizer
 from nn.perceptron import Perceptron
 from nn.plots import plot_decision_boundary, plot_loss
 from nn.serialize import ModelFileError, load
+from nn.state import IncompatibleKeys
+from nn.torch_bridge import from_torch, to_torch
+from nn.torch_compare import TorchComparison, compare_with_torch
 from nn.train import History, accuracy, fit
 
 __all__ = [
-    "MLP", "SGD", "Adam", "History", "Layer", "ModelFileError", "Module", "Neuron", "Optimizer",
-    "Perceptron", "accuracy", "bce_with_logits", "binary_cross_entropy", "cross_entropy", "data",
+    "MLP", "SGD", "Adam", "Dropout", "History", "Layer", "ModelFileError", "Module", "Neuron",
+    "OneVsAll", "OneVsOne", "Optimizer", "Perceptron", "accuracy", "bce_with_logits",
+    "binary_cross_entropy", "cross_entropy", "data",
     "draw_network", "fit", "hinge_loss", "l1_penalty", "l2_penalty", "load", "log_softmax",
     "mse_loss", "plot_decision_boundary", "plot_loss", "softmax",
+    # PyTorch's state_dict protocol, and handing models to PyTorch (an optional extra)
+    "IncompatibleKeys", "TorchComparison", "compare_with_torch", "from_torch", "to_torch",
 ]

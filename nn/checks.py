@@ -86,6 +86,27 @@ def seed(value: object) -> int | None:
     return None if value is None else int(value)
 
 
+def class_labels(y: Sequence, what: str) -> None:
+    """Labels that are class indices: ints >= 0 (NumPy's too)."""
+    for label in y:
+        if not isinstance(label, Integral) or isinstance(label, bool) or label < 0:
+            raise ValueError(f"{what} takes class labels 0, 1, ..., C-1 (ints), got {label!r}")
+
+
+def class_count(y: Sequence, what: str) -> int:
+    """The number of classes C of labels ``y`` that must be the class indices 0, 1, ..., C-1,
+    each at least once, with C >= 2."""
+    class_labels(y, what)
+    classes = int(max(y)) + 1
+    missing = sorted(set(range(classes)) - {int(label) for label in y})
+    if missing:
+        raise ValueError(f"{what}: no example has class {missing[0]}; the labels must be the "
+                         f"classes 0, 1, ..., C-1 with every class present (renumber them)")
+    if classes < 2:
+        raise ValueError(f"{what} needs at least two classes; every label is 0")
+    return classes
+
+
 def _length(data: object, name: str, what: str) -> int:
     if not isinstance(data, (str, bytes, Mapping)) and hasattr(data, "__getitem__"):
         try:
@@ -131,6 +152,22 @@ def check_inputs(x: object, nin: int, owner: str) -> Sequence:
             raise TypeError(f"{owner} takes numbers or Values as inputs, got "
                             f"{type(xi).__name__} for input {i}")
     return x  # type: ignore[return-value]
+
+
+def units(x: object, owner: str) -> tuple[list, bool]:
+    """``x`` as a list of units (numbers or Values), and whether it was a single one: what a
+    module that works unit by unit (``Dropout``) takes, a Value or a layer's list of them."""
+    if isinstance(x, Value) or is_number(x):
+        return [x], True
+    wanted = f"{owner} takes a Value, a number or a list of them (a layer's outputs)"
+    if (isinstance(x, (str, bytes, Mapping)) or not hasattr(x, "__len__")
+            or not hasattr(x, "__getitem__")):
+        raise TypeError(f"{wanted}, got {type(x).__name__}")
+    found = list(x)  # type: ignore[call-overload]
+    for i, xi in enumerate(found, start=1):
+        if not isinstance(xi, Value) and not is_number(xi):
+            raise TypeError(f"{wanted}, got {type(xi).__name__} for unit {i}")
+    return found, False
 
 
 def input_values(x: object, nin: int, owner: str) -> list[Value]:

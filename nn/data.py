@@ -186,6 +186,31 @@ def make_regression_1d(n_samples: int = 50, fn: Callable[[float], float] = math.
     return [[x] for x in xs], [float(fn(x)) + rng.gauss(0.0, noise) for x in xs]
 
 
+def _held_out(size: object, n: int, name: str) -> int:
+    """How many of n examples a split's ``size`` asks for: a fraction in (0, 1) gets
+    ceil(fraction * n), an int is a count."""
+    if isinstance(size, float) and 0.0 < size < 1.0:
+        return math.ceil(size * n)
+    if isinstance(size, int) and not isinstance(size, bool):
+        return size
+    raise ValueError(f"{name} must be a fraction in (0, 1) or a count of examples, got "
+                     f"{size!r}")
+
+
+def _split(X: Sequence, y: Sequence, sizes: list[int], shuffle: bool, seed: int | None
+           ) -> list[tuple[list, list]]:
+    """``(X, y)`` cut into consecutive parts of the given sizes, after shuffling the order."""
+    order = list(range(len(X)))
+    if shuffle:
+        _rng(seed).shuffle(order)
+    parts, start = [], 0
+    for size in sizes:
+        chunk = order[start:start + size]
+        parts.append(([X[i] for i in chunk], [y[i] for i in chunk]))
+        start += size
+    return parts
+
+
 def train_test_split(X: Sequence, y: Sequence, test_size: float | int = 0.25,
                      shuffle: bool = True, seed: int | None = None) -> Split:
     """Split into ``X_train, X_test, y_train, y_test`` (scikit-learn's order and meaning).
@@ -195,22 +220,34 @@ def train_test_split(X: Sequence, y: Sequence, test_size: float | int = 0.25,
     ones are the test set.
     """
     n = checks.dataset(X, y, "train_test_split")
-    if isinstance(test_size, float) and 0.0 < test_size < 1.0:
-        n_test = math.ceil(test_size * n)
-    elif isinstance(test_size, int) and not isinstance(test_size, bool):
-        n_test = test_size
-    else:
-        raise ValueError(f"test_size must be a fraction in (0, 1) or a count of examples, got "
-                         f"{test_size!r}")
+    n_test = _held_out(test_size, n, "test_size")
     if not 1 <= n_test <= n - 1:
         raise ValueError(f"test_size {test_size!r} leaves {n_test} of {n} examples for testing; "
                          "both the training and the test set need at least one")
-    order = list(range(n))
-    if shuffle:
-        _rng(seed).shuffle(order)
-    train, test = order[:n - n_test], order[n - n_test:]
-    return ([X[i] for i in train], [X[i] for i in test], [y[i] for i in train],
-            [y[i] for i in test])
+    (X_train, y_train), (X_test, y_test) = _split(X, y, [n - n_test, n_test], shuffle, seed)
+    return X_train, X_test, y_train, y_test
+
+
+def train_val_test_split(X: Sequence, y: Sequence, val_size: float | int = 0.2,
+                         test_size: float | int = 0.2, shuffle: bool = True,
+                         seed: int | None = None) -> tuple[list, list, list, list, list, list]:
+    """Split into ``X_train, X_val, X_test, y_train, y_val, y_test``: a training set to fit, a
+    validation set to choose with (when to stop, which model: notes 004), a test set to report.
+
+    Sizes as ``train_test_split``'s ``test_size`` (fractions of all n examples, or counts). The
+    test set is the one ``train_test_split`` would hold out with the same ``test_size``,
+    ``shuffle`` and ``seed``; the validation set is cut from what it would train on.
+    """
+    n = checks.dataset(X, y, "train_val_test_split")
+    n_val = _held_out(val_size, n, "val_size")
+    n_test = _held_out(test_size, n, "test_size")
+    if n_val < 1 or n_test < 1 or n_val + n_test > n - 1:
+        raise ValueError(f"val_size {val_size!r} and test_size {test_size!r} ask for {n_val} "
+                         f"validation and {n_test} test examples of {n}; the training, "
+                         "validation and test sets each need at least one")
+    (X_train, y_train), (X_val, y_val), (X_test, y_test) = _split(
+        X, y, [n - n_val - n_test, n_val, n_test], shuffle, seed)
+    return X_train, X_val, X_test, y_train, y_val, y_test
 
 
 class DataLoader:

@@ -1,11 +1,14 @@
-"""Modules: ``Module``, ``Neuron``, ``Layer`` and ``MLP`` (micrograd's shapes, PyTorch's names).
+"""Modules: ``Module``, ``Neuron``, ``Layer``, ``Dropout`` and ``MLP`` (micrograd's shapes,
+PyTorch's names).
 
 A neuron computes  a = g(w . x + b) = g(w1 x1 + ... + wn xn + b)  (notes 000, 003) with an
-activation g (ReLU, tanh, sigmoid or none). A layer is a list of neurons reading the same inputs;
-an MLP chains layers, each reading the previous layer's outputs. Hidden layers use the activation,
-the output layer is linear unless told otherwise: "no activation function applied in output
-layer" (notes 000). ``MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh")`` is the
-micrograd lecture's network, tanh everywhere.
+activation g (ReLU, tanh, sigmoid, the hard threshold "step", or none). A layer is a list of
+neurons reading the same inputs; an MLP chains layers, each reading the previous layer's
+outputs. Hidden layers use the activation, the output layer is linear unless told otherwise:
+"no activation function applied in output layer" (notes 000). ``MLP(3, [4, 4, 1],
+activation="tanh", output_activation="tanh")`` is the micrograd lecture's network, tanh
+everywhere. ``MLP(..., dropout=p)`` puts ``Dropout(p)`` between its layers (notes 004);
+``model.train()`` and ``model.eval()`` switch it on and off, as PyTorch's.
 
 micrograd's code runs unchanged: ``Neuron(nin, nonlin=True)`` (ReLU; ``nonlin=False`` is linear),
 ``Layer(nin, nout, nonlin=False)``, and ``random.seed(1337); MLP(2, [16, 16, 1])`` draws the very
@@ -23,12 +26,15 @@ from __future__ import annotations
 import math
 import os
 import random
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
-from autograd import Parameter, Value, dot, format_number
+from autograd import Constant, Parameter, Value, dot, format_number
 from nn import checks
+from nn.state import IncompatibleKeys, load_state_dict
 
 Seed = int | random.Random | None
 #: What initialisation draws from: a ``random.Random``, or the ``random`` module itself (its
@@ -36,8 +42,9 @@ Seed = int | random.Random | None
 Draws = random.Random | ModuleType
 
 #: activation name -> the gain of the fan-in-scaled ("kaiming") initialisation, as PyTorch's
-#: ``torch.nn.init.calculate_gain``.
-ACTIVATIONS = {"relu": math.sqrt(2.0), "tanh": 5.0 / 3.0, "sigmoid": 1.0, "linear": 1.0}
+#: ``torch.nn.init.calculate_gain``. The step has none (PyTorch has no step): 1, as linear.
+ACTIVATIONS = {"relu": math.sqrt(2.0), "tanh": 5.0 / 3.0, "sigmoid": 1.0, "linear": 1.0,
+               "step": 1.0}
 INITS = ("uniform", "kaiming")
 
 
@@ -46,7 +53,53 @@ class Module:
 
     A subclass stores its parameters (Values) and sub-modules as attributes, alone or in lists,
     and defines ``__call__``. ``named_parameters()`` finds them in the order they were assigned.
+
+    Every module is in training mode (``training`` True) until ``eval()``, as in PyTorch; only
+    ``Dropout`` behaves differently in the two modes.
     """
+
+    #: True while training (``train()``), False while evaluating (``eval()``).
+    training: bool = True
+
+    def modules(self) -> list[Module]:
+        """This module and every module inside it, each once, outer before inner (PyTorch's
+        ``modules()``): for an MLP, the MLP, its layers, their neurons, its dropout."""
+        found: list[Module] = []
+        seen: set[int] = set()
+        waiting: list[object] = [self]
+        while waiting:
+            item = waiting.pop()
+            if isinstance(item, Module):
+                if id(item) in seen:
+                    continue
+                seen.add(id(item))
+                found.append(item)
+                inside = list(vars(item).values())
+            else:  # a list or tuple, which may hold modules
+                inside = list(item)  # type: ignore[call-overload]
+            waiting += [x for x in reversed(inside) if isinstance(x, (Module, list, tuple))]
+        return found
+
+    def train(self, mode: bool = True) -> Module:
+        """Put this module and every module inside it in training mode (``mode=False``:
+        evaluation mode, as ``eval()``); returns the module, as PyTorch's ``train``.
+
+        Only ``Dropout`` cares: it drops units while training and passes everything through
+        while evaluating. ``nn.fit`` trains in training mode and measures in evaluation mode by
+        itself; ``nn.accuracy`` and the plots evaluate; a model you call yourself is in the mode
+        you left it in (a new model is training).
+        """
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(mode) takes True (training) or False (evaluation), got "
+                            f"{mode!r}; model.eval() is train(False)")
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode for this module and every module inside it: dropout passes every
+        unit through, so the same input always gives the same output. Returns the module."""
+        return self.train(False)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, e.g. ``("layers.0.neurons.3.w1", Value)``.
@@ -82,6 +135,27 @@ class Module:
         for name, p in self.named_parameters():
             p.label = name
 
+    def state_dict(self) -> OrderedDict[str, float]:
+        """Every parameter's number by its ``named_parameters()`` name, in that order, as
+        PyTorch's ``state_dict()``: ``{"layers.0.neurons.0.w1": 0.23, ...}``.
+
+        The numbers are copies: training the model afterwards does not change the mapping, so
+        it is a snapshot to go back to with ``load_state_dict``.
+        """
+        return OrderedDict((name, p.data) for name, p in self.named_parameters())
+
+    def load_state_dict(self, state_dict: Mapping[str, float],
+                        strict: bool = True) -> IncompatibleKeys:
+        """Set each parameter named in ``state_dict`` to its number, as PyTorch's method.
+
+        ``strict=True``: the names must be exactly this model's; otherwise a ``RuntimeError``
+        lists the missing and unexpected keys. ``strict=False``: the matching names are loaded
+        and ``(missing_keys, unexpected_keys)`` returned. Either way, a mapping that is refused
+        (a name missing under ``strict``, a value that is not a number, a PyTorch model's
+        tensors) leaves every parameter as it was. See ``nn.state``.
+        """
+        return load_state_dict(self.named_parameters(), state_dict, strict, type(self).__name__)
+
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> None:
         """Write architecture and every parameter to ``path`` as JSON, atomically.
 
@@ -115,6 +189,25 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({_count(self)})"
+
+
+@contextmanager
+def in_mode(model: object, training: bool) -> Iterator[None]:
+    """Run a block with ``model`` in training (True) or evaluation (False) mode, then put each
+    of its modules back in the mode it was in: how ``fit`` trains and measures, and how
+    accuracy and the plots see a model with dropout. Anything that is not a ``Module`` (a plain
+    function) is left alone."""
+    if not isinstance(model, Module):
+        yield
+        return
+    modes = [(module, module.training) for module in model.modules()]
+    for module, _ in modes:
+        module.training = training
+    try:
+        yield
+    finally:
+        for module, mode in modes:
+            module.training = mode
 
 
 def _named(name: str, item: object) -> list[tuple[str, Value]]:
@@ -166,7 +259,11 @@ class Neuron(Module):
     Args:
         nin: number of inputs x1 ... xn.
         activation: g: ``"relu"`` (max(0, z), the default), ``"tanh"``, ``"sigmoid"``
-            (1 / (1 + e^-z)) or ``"linear"`` (g(z) = z).
+            (1 / (1 + e^-z)), ``"linear"`` (g(z) = z) or ``"step"``, the hard threshold of notes
+            003: g(z) = 1 for z >= 0, else 0. Its derivative is 0 wherever it has one, so
+            backprop passes nothing through a step unit and gradient descent never moves the
+            weights before it; the perceptron rule (``nn.Perceptron``) trains a threshold unit
+            because it uses the error y - y_hat itself, never a derivative.
         seed: an int for a reproducible initialisation from a generator of the model's own,
             ``None`` to draw from the ``random`` module (as micrograd: ``random.seed`` first makes
             it reproducible), or a ``random.Random`` to draw from.
@@ -247,6 +344,63 @@ class Layer(Module):
         return f"Layer({self.nin} -> {self.nout}, {self.activation}; {_count(self)})"
 
 
+class Dropout(Module):
+    """Inverted dropout, PyTorch's ``nn.Dropout(p)``: "randomly omitting units during training"
+    (notes 004).
+
+    While training, each unit of the input is dropped with probability p and kept otherwise,
+    and the kept ones are scaled up::
+
+        out_i = m_i x_i,   m_i = 0 with probability p,  1/(1-p) with probability 1 - p
+
+    so E[out_i] = (1 - p) x_i / (1 - p) = x_i: the next layer sees on average what it sees
+    without dropout, and in evaluation mode (``eval()``) dropout is the identity, out = x, with
+    nothing to rescale. Backprop through it gives dL/dx_i = m_i dL/dout_i: nothing flows back
+    through a dropped unit. In graph pictures each unit goes through a ``*`` with a constant
+    labelled ``dropped`` (0) or ``kept`` (1/(1-p)), which is what dropout is.
+
+    Args:
+        p: the probability of dropping each unit, in [0, 1] (PyTorch's default 0.5; 0 drops
+            nothing, 1 everything).
+        seed: where the random draws come from, as ``generator``: an int for a generator of its
+            own (runs repeat), ``None`` for the ``random`` module (``random.seed`` makes runs
+            repeat, as ``torch.manual_seed``), or a ``random.Random`` to share.
+
+    Call it on one Value (or number) or on a list of them (a layer's outputs); it returns the
+    same shape, Values for Values and numbers for numbers.
+    """
+
+    def __init__(self, p: float = 0.5, seed: Seed = None) -> None:
+        self.p = checks.amount(p, "Dropout p (the probability of dropping a unit)", at_most=1.0)
+        self._rng = generator(seed)
+
+    def mask(self, n: int) -> list[float]:
+        """n fresh multipliers m_i: 0 with probability p, else 1/(1-p)."""
+        if self.p == 1.0:
+            return [0.0] * n
+        keep = 1.0 / (1.0 - self.p)
+        return [0.0 if self._rng.random() < self.p else keep for _ in range(n)]
+
+    def __call__(self, x: Sequence[Value | float] | Value | float
+                 ) -> Value | float | list[Value | float]:
+        units, single = checks.units(x, "Dropout")
+        out = self._forward(units)
+        return out[0] if single else out
+
+    def _forward(self, x: list) -> list:
+        if not self.training or self.p == 0.0:
+            return x
+        return [xi * Constant(m, label="dropped" if m == 0.0 else "kept")
+                if isinstance(xi, Value) else xi * m  # plain numbers stay numbers
+                for xi, m in zip(x, self.mask(len(x)))]
+
+    def _config(self) -> dict[str, Any]:
+        return {"p": self.p}
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p:g})"
+
+
 class MLP(Module):
     """A multilayer perceptron: ``MLP(2, [16, 16, 1])`` maps 2 inputs through two hidden layers
     of 16 units to 1 output (337 parameters, as micrograd's).
@@ -269,11 +423,15 @@ class MLP(Module):
             weights.
         init: as ``Neuron``.
         output_activation: the last layer's activation; ``None`` (or ``"linear"``): none.
+        dropout: p of a ``Dropout(p)`` on the outputs of every hidden layer, so each hidden
+            unit is dropped with probability p while training (``self.dropout``; 0: none). Its
+            draws come from the same generator as the weights, after them: the starting
+            weights are those of the same MLP without dropout.
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
                  seed: Seed = None, init: str = "uniform", *,
-                 output_activation: str | None = None) -> None:
+                 output_activation: str | None = None, dropout: float = 0.0) -> None:
         self.nin = checks.count(nin, "MLP nin (its number of inputs)")
         if isinstance(nouts, int) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"MLP nouts must be a non-empty list of layer sizes such as "
@@ -289,11 +447,14 @@ class MLP(Module):
         self.layers = [Layer(sizes[i], sizes[i + 1],
                              self.output_activation if i == last else activation, rng, init)
                        for i in range(len(self.nouts))]
+        self.dropout = Dropout(dropout, rng)
         self.label_parameters()
 
     def __call__(self, x: Sequence[Value | float] | Value | float) -> Value | list[Value]:
         x = checks.input_values(x, self.nin, "this MLP")
-        for layer in self.layers:
+        for i, layer in enumerate(self.layers):
+            if i:  # between layers: on the outputs of every hidden layer
+                x = self.dropout._forward(x)
             x = layer._forward(x)
         return x[0] if len(x) == 1 else x
 
@@ -301,11 +462,16 @@ class MLP(Module):
         config = {"nin": self.nin, "nouts": list(self.nouts), "activation": self.activation}
         if self.output_activation != "linear":  # files of linear-output MLPs stay as they were
             config["output_activation"] = self.output_activation
+        if self.dropout.p:  # and so do those without dropout
+            config["dropout"] = self.dropout.p
         return config
 
     def __repr__(self) -> str:
         shape = " -> ".join(str(n) for n in [self.nin, *self.nouts])
         output = "" if self.output_activation == "linear" else f", {self.output_activation} output"
-        lines = [f"MLP({shape}, {self.activation}{output}; {_count(self)})"]
+        dropout = f", dropout {self.dropout.p:g}" if self.dropout.p else ""
+        lines = [f"MLP({shape}, {self.activation}{output}{dropout}; {_count(self)})"]
         lines += [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]
+        if self.dropout.p:
+            lines.append(f"  (dropout): {self.dropout!r} after each hidden layer")
         return "\n".join(lines)

@@ -42,7 +42,7 @@ import stat
 from typing import Any
 
 from autograd import write_atomically
-from nn.module import MLP, Layer, Module, Neuron
+from nn.module import MLP, Dropout, Layer, Module, Neuron
 from nn.perceptron import Perceptron
 
 FORMAT = "backprop-lab/nn-model"
@@ -54,7 +54,8 @@ VERSION = 1
 MAX_FILE_BYTES = 64 * 2**20
 
 #: The classes ``load`` can rebuild from their config.
-MODELS: dict[str, type[Module]] = {cls.__name__: cls for cls in (MLP, Layer, Neuron, Perceptron)}
+MODELS: dict[str, type[Module]] = {cls.__name__: cls
+                                   for cls in (MLP, Layer, Neuron, Perceptron, Dropout)}
 
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
@@ -272,14 +273,16 @@ def parameter_count(cls_name: str, config: dict[str, Any]) -> int | None:
     """How many parameters ``cls_name(**config)`` has, without building it.
 
     A neuron with n inputs has n weights and a bias, n + 1; a layer of m such neurons
-    (n + 1) m; an MLP the sum over its layers. None when the sizes are not positive ints (the
-    constructor then refuses them, before it builds anything) or the class is not one of
-    ``MODELS``.
+    (n + 1) m; an MLP the sum over its layers (its dropout has none, as ``Dropout``). None when
+    the sizes are not positive ints (the constructor then refuses them, before it builds
+    anything) or the class is not one of ``MODELS``.
     """
     def size(value: object) -> int | None:
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
         return value if ok else None  # type: ignore[return-value]
 
+    if cls_name == "Dropout":
+        return 0
     nin = size(config.get("nin"))
     if nin is None:
         return None

@@ -9,6 +9,15 @@ One step of gradient descent on a batch B (notes 000, 001, 004)::
 gradient descent (one step per epoch), 1 is stochastic gradient descent (one step per example),
 anything between is minibatch gradient descent. An epoch is one pass over the shuffled data.
 
+Modes: ``fit`` trains in training mode (dropout drops units) and measures the test and
+validation sets in evaluation mode (dropout off), then leaves the model in the mode it found it
+in. ``accuracy`` evaluates in evaluation mode too.
+
+Early stopping (notes 004: "train the network until the loss on the validation set begins to
+increase"): with ``validation=(X_val, y_val)`` and ``early_stopping=patience``, training stops
+once the validation loss has not improved for ``patience`` epochs in a row, and the parameters
+of the epoch with the lowest validation loss are put back.
+
 Accuracy conventions (``accuracy`` and the history):
 
 - K scores (a list): the predicted class is the argmax, compared with the class index.
@@ -24,6 +33,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +43,7 @@ from nn import checks
 from nn.data import DataLoader
 from nn.interactive import HtmlProgressBar, in_notebook, interactive
 from nn.losses import binary_cross_entropy, l1_penalty, l2_penalty, mse_loss
-from nn.module import Module
+from nn.module import Module, in_mode
 from nn.optim import Optimizer
 
 Loss = Callable[[Any, Any], Value]
@@ -51,11 +61,12 @@ def is_correct(pred: Value | float | Sequence[Value], target: Any, threshold: fl
 
 
 def accuracy(model: Callable, X: Sequence, y: Sequence, threshold: float = 0.0) -> float:
-    """The fraction of examples whose label ``model`` gets right, computed without a graph.
+    """The fraction of examples whose label ``model`` gets right, computed without a graph and
+    in evaluation mode (dropout off; the model's modes are put back afterwards).
 
     ``X`` and ``y`` may be lists or NumPy arrays (see ``nn.checks``)."""
     n = checks.dataset(X, y, "accuracy's dataset")
-    with no_grad():
+    with no_grad(), in_mode(model, training=False):
         right = sum(is_correct(model(x), t, threshold) for x, t in zip(X, y))
     return right / n
 
@@ -71,13 +82,25 @@ class History:
     its own update, so the weights move while they are measured. ``test_loss`` (also the mean
     loss plus the penalty, so comparable with ``loss``) and ``test_accuracy`` are measured on the
     test split after the epoch, with the weights it ended with (empty without a test split).
-    Accuracies stay empty for regression.
+    ``val_loss`` and ``val_accuracy`` are the same on the validation split. Accuracies stay
+    empty for regression. With dropout, ``loss`` and ``accuracy`` are those of the training
+    mode's predictions (units dropped), the test and validation ones of evaluation mode.
+
+    With early stopping, ``best_epoch`` is the epoch (counted from 1, as the plots' x axis) with
+    the lowest validation loss, whose parameters the model was given back, and
+    ``stopped_epoch`` the epoch after which training stopped (``None`` when it ran every epoch).
+    A ``best_epoch`` of 0 means no epoch had a validation loss that was a number (all nan): the
+    starting parameters are put back.
     """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     test_loss: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_epoch: int | None = None
 
     @property
     def epochs(self) -> int:
@@ -93,6 +116,17 @@ class History:
             parts.append(f"test loss {_trend(self.test_loss, _number)}")
         if self.test_accuracy:
             parts.append(f"test accuracy {_trend(self.test_accuracy, _percent)}")
+        if self.val_loss:
+            parts.append(f"validation loss {_trend(self.val_loss, _number)}")
+        if self.val_accuracy:
+            parts.append(f"validation accuracy {_trend(self.val_accuracy, _percent)}")
+        if self.stopped_epoch is not None:
+            parts.append(f"stopped early after epoch {self.stopped_epoch}")
+        if self.best_epoch == 0:  # every validation loss was nan
+            parts.append("no epoch had a validation loss: the starting parameters restored")
+        elif self.best_epoch is not None:
+            parts.append(f"parameters of epoch {self.best_epoch} restored (validation loss "
+                         f"{_number(self.val_loss[self.best_epoch - 1])})")
         return f"History({self.epochs} epochs: " + ", ".join(parts) + ")"
 
 
@@ -184,9 +218,42 @@ def _threshold(loss: Loss, accuracy_mode: object) -> float | None:
                      f"{accuracy_mode!r}")
 
 
+def _split_pair(pair: object, name: str, short: str) -> tuple[Sequence, Sequence, int]:
+    """``(X, y)`` given as ``test=`` or ``validation=``, and its number of examples."""
+    try:
+        X, y = pair  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair (X_{short}, y_{short})") from None
+    return X, y, checks.dataset(X, y, f"the {name} set")
+
+
+class _EarlyStopping:
+    """Keeps the parameters of the epoch with the lowest validation loss so far, and says when
+    ``patience`` epochs in a row have not improved on it."""
+
+    def __init__(self, patience: int, params: list[Value]) -> None:
+        self.patience = patience
+        self.params = params
+        self.best_loss = math.inf
+        self.best_epoch = 0
+        self.best_data = [p.data for p in params]
+
+    def should_stop(self, epoch: int, val_loss: float) -> bool:
+        if val_loss < self.best_loss:  # nan is never an improvement
+            self.best_loss, self.best_epoch = val_loss, epoch
+            self.best_data = [p.data for p in self.params]
+        return epoch - self.best_epoch >= self.patience
+
+    def restore(self) -> None:
+        for p, data in zip(self.params, self.best_data):
+            p.data = data
+
+
 def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optimizer,
         epochs: int = 100, batch_size: int | None = None, l1: float = 0.0, l2: float = 0.0,
         test: tuple[Sequence, Sequence] | None = None,
+        validation: tuple[Sequence, Sequence] | None = None,
+        early_stopping: int | None = None,
         lr_schedule: Callable[[int], float] | None = None, accuracy: object = "auto",
         seed: int | None = None, progress: bool | None = None, compile: bool = False
         ) -> History:
@@ -198,11 +265,16 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
             ``bce_with_logits``, ``cross_entropy`` or ``mse_loss``; averaged over each batch.
         optimizer: ``nn.SGD(model.parameters(), lr=...)`` or ``nn.Adam(...)``, holding the
             parameters to train (some of the model's, e.g. only the last layer's, is fine).
-        epochs: passes over the data.
+        epochs: passes over the data (at most, with ``early_stopping``).
         batch_size: ``None`` full batch, 1 stochastic, k minibatches of k (see the module doc).
         l1, l2: regularization strengths lambda >= 0: ``l1 * sum |w| + l2 * sum w^2`` over
             every parameter (biases included) is added to each batch's loss (notes 001, 004).
         test: ``(X_test, y_test)`` to measure after each epoch.
+        validation: ``(X_val, y_val)`` to measure after each epoch, as ``test``: the set early
+            stopping watches (``nn.data.train_val_test_split`` makes the three sets).
+        early_stopping: a patience: stop once the validation loss has not improved for this
+            many epochs in a row, and give the model back the parameters of the epoch with the
+            lowest validation loss (``History.best_epoch``, ``History.stopped_epoch``).
         lr_schedule: ``epoch -> learning rate``, applied before each epoch (0-based), e.g.
             micrograd's ``lambda k: 1.0 - 0.9 * k / 100``.
         accuracy: ``"auto"`` (see the module doc), ``False`` for none, or a threshold for
@@ -216,12 +288,19 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
     """
     _check_model(model)
     n = checks.dataset(X, y, "the training set")
+    measured = []  # (X, y, n, the History's loss list, its accuracy list)
+    history = History()
     if test is not None:
-        try:
-            X_test, y_test = test
-        except (TypeError, ValueError):
-            raise ValueError("test must be a pair (X_test, y_test)") from None
-        n_test = checks.dataset(X_test, y_test, "the test set")
+        measured.append((*_split_pair(test, "test", "test"), history.test_loss,
+                         history.test_accuracy))
+    if validation is not None:
+        measured.append((*_split_pair(validation, "validation", "val"), history.val_loss,
+                         history.val_accuracy))
+    if early_stopping is not None:
+        early_stopping = checks.count(early_stopping, "early_stopping (a patience in epochs)")
+        if validation is None:
+            raise ValueError("early_stopping watches the validation loss: pass validation="
+                             "(X_val, y_val) too (nn.data.train_val_test_split makes one)")
     epochs = checks.count(epochs, "epochs")
     params = model.parameters()
     _check_optimizer(optimizer, params)
@@ -237,10 +316,11 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
     loader = DataLoader(X, y, batch_size, seed=seed)
     if loader.batch_size >= n:
         loader.shuffle = False  # one batch holds every example: no order to draw
-    history = History()
+    stopper = None if early_stopping is None else _EarlyStopping(early_stopping, params)
     step = _compiled_step(model, loss, params, l1, l2) if compile else None
     bar = _ProgressBar(epochs, progress)
-    try:
+    # Training mode while fitting; the model's own modes are put back afterwards.
+    with in_mode(model, training=True), closing(bar):
         for epoch in range(epochs):
             if lr_schedule is not None:
                 optimizer.lr = lr_schedule(epoch)
@@ -262,16 +342,20 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
             history.loss.append(total / n)
             if threshold is not None:
                 history.accuracy.append(right / n)
-            if test is not None:
-                with no_grad():
-                    test_objective, test_right = _objective(
-                        model, X_test, y_test, loss, _regularization(params, l1, l2), threshold)
-                history.test_loss.append(test_objective.data)
+            for X_m, y_m, n_m, losses, accuracies in measured:
+                with no_grad(), in_mode(model, training=False):
+                    measure, measure_right = _objective(
+                        model, X_m, y_m, loss, _regularization(params, l1, l2), threshold)
+                losses.append(measure.data)
                 if threshold is not None:
-                    history.test_accuracy.append(test_right / n_test)
+                    accuracies.append(measure_right / n_m)
             bar.update(history)
-    finally:
-        bar.close()
+            if stopper is not None and stopper.should_stop(epoch + 1, history.val_loss[-1]):
+                history.stopped_epoch = epoch + 1 if epoch + 1 < epochs else None
+                break
+    if stopper is not None:
+        stopper.restore()
+        history.best_epoch = stopper.best_epoch
     return history
 
 
@@ -320,6 +404,8 @@ class _ProgressBar:
             stats["acc"] = _percent(history.accuracy[-1])
         if history.test_accuracy:
             stats["test_acc"] = _percent(history.test_accuracy[-1])
+        if history.val_loss:
+            stats["val_loss"] = _number(history.val_loss[-1])
         if self.bar is not None:
             self.bar.set_postfix(stats, refresh=False)
             self.bar.update(1)

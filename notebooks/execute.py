@@ -9,12 +9,16 @@ executed copies, outputs included, are written to ``notebooks/executed/`` (git-i
 committed notebooks carry no outputs). Nothing is opened; the paths are printed. The exit status
 is 1 if any notebook raised an error or wrote to stderr.
 
+A notebook that needs an optional package (``REQUIRES``) is skipped, with a note saying what to
+install, where that package is missing.
+
 The test suite (tests/test_notebooks.py) runs the notebooks with the same functions.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import importlib.util
 import os
 import sys
 import tempfile
@@ -35,6 +39,8 @@ NOTEBOOKS_DIR = Path(__file__).resolve().parent
 EXECUTED_DIR = NOTEBOOKS_DIR / "executed"
 #: Seconds one cell may take. The heaviest cell (a training run) takes a few seconds.
 CELL_TIMEOUT = 120
+#: notebook -> (the optional package it imports, how to install it).
+REQUIRES = {"08_graduating_to_pytorch": ("torch", 'pip install -e ".[torch]"')}
 
 
 def notebook_paths() -> list[Path]:
@@ -98,6 +104,14 @@ def stderr_and_errors(nb: nbformat.NotebookNode) -> list[str]:
     return found
 
 
+def missing_requirement(path: Path) -> str | None:
+    """What to install to run the notebook at ``path``, or None when nothing is missing."""
+    package, install = REQUIRES.get(path.stem, (None, None))
+    if package is None or importlib.util.find_spec(package) is not None:
+        return None
+    return f"{path.name} needs {package}, which is not installed: {install}"
+
+
 def _selected(names: list[str]) -> list[Path]:
     everything = notebook_paths()
     if not names:
@@ -125,8 +139,13 @@ def _shown(path: Path) -> str:
 def main(argv: list[str]) -> int:
     paths = _selected(argv)
     EXECUTED_DIR.mkdir(exist_ok=True)
-    failed = 0
+    failed = skipped = 0
     for path in paths:
+        missing = missing_requirement(path)
+        if missing:
+            print(f"{'skip':6}           {missing}")
+            skipped += 1
+            continue
         start = time.perf_counter()
         nb, problems = execute(path, EXECUTED_DIR)
         target = EXECUTED_DIR / path.name
@@ -136,8 +155,10 @@ def main(argv: list[str]) -> int:
         for problem in problems:
             print(f"         {problem}")
         failed += bool(problems)
-    print(f"\n{len(paths) - failed} of {len(paths)} notebooks ran cleanly; the executed copies "
-          f"(with outputs) are in {_shown(EXECUTED_DIR)}/")
+    ran = len(paths) - skipped
+    print(f"\n{ran - failed} of {ran} notebooks ran cleanly"
+          + (f" ({skipped} skipped)" if skipped else "")
+          + f"; the executed copies (with outputs) are in {_shown(EXECUTED_DIR)}/")
     return 1 if failed else 0
 
 

@@ -1,8 +1,12 @@
 """Test-suite settings shared by every test file."""
 
+import importlib
 import importlib.util
 import os
+import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -43,3 +47,43 @@ def run_cells(tmp_path_factory):
         return runner.execute(folder / "cells.ipynb", cwd=folder)
 
     return run
+
+
+TORCH_MISSING = 'PyTorch is not installed (pip install -e ".[torch]")'
+
+
+def import_or_skip(module: str, reason: str) -> Any:
+    """``import module``; when it is missing, skip with ``reason`` (the calling test, or at the
+    top of a test file the whole file), or fail where ``BACKPROP_LAB_CI`` is set: ``.ci/run``
+    installs every optional tool, so there a missing one is a broken set-up."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if os.environ.get("BACKPROP_LAB_CI"):
+            pytest.fail(f"{module} is not installed, but BACKPROP_LAB_CI is set: .ci/run should "
+                        f"have installed it ({reason})", pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def pdflatex():
+    """``pdflatex(path)``: compile a .tex file beside itself and return the PDF's path, failing
+    with LaTeX's own error. Skips where pdflatex is missing; on CI (``BACKPROP_LAB_CI=1``, where
+    .ci/run installs it) that is a failure."""
+    program = shutil.which("pdflatex")
+    if program is None:
+        reason = ("pdflatex is not installed (apt-get install texlive-latex-extra "
+                  "texlive-pictures)")
+        if os.environ.get("BACKPROP_LAB_CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+    def compile_tex(path: Path) -> Path:
+        done = subprocess.run(
+            [program, "-interaction=nonstopmode", "-halt-on-error", path.name],
+            cwd=path.parent, capture_output=True, text=True, timeout=180, check=False)
+        errors = [line for line in done.stdout.splitlines() if line.startswith("!")]
+        assert done.returncode == 0, f"pdflatex failed on {path.name}: {errors}"
+        return path.with_suffix(".pdf")
+
+    return compile_tex

@@ -163,6 +163,16 @@ def test_hostile_input_is_refused_in_one_line(tmp_path, capsys, monkeypatch, arg
     pytest.param(["draw", "x", "x=1", "-o", "a.dot", "--rankdir", "RL"], "rankdir", id="rankdir"),
     pytest.param(["draw", "x", "x=1", "-o", "a.dot", "--max-nodes", "0"], "at least 1",
                  id="max-nodes"),
+    pytest.param(["draw", "x", "x=1", "-o", "a.png", "--dpi", "0"], "--dpi must be from 1 to 1200",
+                 id="dpi"),
+    pytest.param(["draw", "x", "x=1", "-o", "a.png", "--dpi", "many"], "invalid float",
+                 id="dpi-word"),
+    pytest.param(["draw", "x", "x=1", "-o", "a.png", "--theme", "neon"], "invalid choice: 'neon'",
+                 id="theme"),
+    pytest.param(["draw", "x", "x=1", "-o", "a.dot", "--steps", "s.gif", "--seconds-per-step",
+                  "0"], "--seconds-per-step must be from 0.02 to 600", id="seconds"),
+    pytest.param(["draw", "x", "x=1", "-o", "a.dot", "--steps", "s.mp4"],
+                 ".html, .htm, .gif, .apng, .webp, .pdf, .tex", id="steps-format"),
     pytest.param(["paint", "x"], "invalid choice", id="command"),
     pytest.param([], "COMMAND", id="nothing"),
 ])
@@ -220,3 +230,43 @@ def test_names_are_read_as_python_reads_identifiers(tmp_path, capsys):
     # "ﬁ" (a ligature) is the identifier "fi" to Python's parser; the command line agrees.
     assert main(["draw", "ﬁ*2", "ﬁ=1", "-o", str(tmp_path / "n.dot")]) == 0
     assert "dL/d(fi) = 2.0" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- pictures for slides -------
+
+@needs_renderer
+def test_dpi_makes_a_sharper_png(tmp_path, capsys):
+    Image = pytest.importorskip("PIL.Image")
+    assert main(["draw", *NEURON, "-o", str(tmp_path / "a.png")]) == 0
+    assert main(["draw", *NEURON, "-o", str(tmp_path / "b.png"), "--dpi", "300"]) == 0
+    with Image.open(tmp_path / "a.png") as plain, Image.open(tmp_path / "b.png") as sharp:
+        assert sharp.size[0] == pytest.approx(plain.size[0] * 300 / 96, rel=0.02)
+
+
+@needs_renderer
+@pytest.mark.parametrize("theme, background", [("dark", "#1e2127"), ("print", "#ffffff")])
+def test_theme_colours_the_picture_and_the_steps(tmp_path, capsys, theme, background):
+    assert main(["draw", *NEURON, "-o", str(tmp_path / "n.dot"), "--steps",
+                 str(tmp_path / "n.html"), "--theme", theme]) == 0
+    assert f'bgcolor="{background}"' in (tmp_path / "n.dot").read_text()
+    assert f"background: {background}" in (tmp_path / "n.html").read_text()
+
+
+@needs_renderer
+def test_steps_as_an_animation_a_pdf_and_beamer(tmp_path, capsys):
+    Image = pytest.importorskip("PIL.Image")
+    pypdf = pytest.importorskip("pypdf")
+    for steps in ("n.gif", "n.pdf", "n.tex"):
+        assert main(["draw", *NEURON, "-o", str(tmp_path / "n.svg"), "--steps",
+                     str(tmp_path / steps), "--seconds-per-step", "0.5"]) == 0
+    with Image.open(tmp_path / "n.gif") as animation:
+        assert animation.n_frames == 6 and animation.info["duration"] == 500
+    assert len(pypdf.PdfReader(tmp_path / "n.pdf").pages) == 6
+    assert r"\begin{overprint}" in (tmp_path / "n.tex").read_text()
+
+
+@needs_renderer
+def test_the_picture_as_tikz(tmp_path, capsys):
+    assert main(["draw", *NEURON, "-o", str(tmp_path / "n.tex")]) == 0
+    tex = (tmp_path / "n.tex").read_text()
+    assert r"\begin{tikzpicture}" in tex and r"\textbf{w1}" in tex

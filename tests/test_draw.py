@@ -250,7 +250,7 @@ def test_save_dot_writes_the_source(tmp_path):
 
 def test_save_with_unknown_extension_names_the_known_ones(tmp_path):
     graph = draw_dot(Value(1.0) * 2)
-    with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf, \.dot"):
+    with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf, \.tex, \.dot"):
         graph.save(tmp_path / "graph.jpg")
     assert list(tmp_path.iterdir()) == []
 

@@ -504,7 +504,7 @@ def test_the_handout_is_saved_in_every_picture_format(tmp_path, suffix):
 
 def test_saving_with_an_unknown_extension_says_which_work(tmp_path):
     y, *_ = lecture_g1_g2()
-    with pytest.raises(ValueError, match=r"use one of \.svg, \.png, \.pdf, \.dot"):
+    with pytest.raises(ValueError, match=r"use one of \.svg, \.png, \.pdf, \.tex, \.dot"):
         exercise(y).save(tmp_path / "handout.txt")
     assert not list(tmp_path.iterdir())
 

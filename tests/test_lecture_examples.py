@@ -94,3 +94,12 @@ def test_bce_through_a_sigmoid_has_gradient_y_hat_minus_y_times_x():
         L = -(y * y_hat.log() + (1 - y) * (1 - y_hat).log())
         L.backward()
         assert w.grad == pytest.approx((y_hat.data - y) * x, rel=1e-9)
+
+
+def test_logistic_regression_on_28_by_28_images_into_10_classes_has_7850_parameters():
+    # Notes 003, poll 1: 784 pixels into 10 classes, biases included: 10 * 784 + 10 (answer D).
+    import nn
+
+    model = nn.Layer(784, 10, activation="linear")
+    assert len(model.parameters()) == 10 * 784 + 10 == 7850
+    assert repr(model) == "Layer(784 -> 10, linear; 7850 parameters)"

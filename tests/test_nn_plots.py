@@ -146,3 +146,85 @@ def test_decision_boundary_into_given_axes_draws_there_and_returns_nothing(train
     ax = fig.add_subplot()
     assert plot_decision_boundary(model, X, y, ax=ax, resolution=5) is None
     assert ax.get_legend() is not None and len(fig.axes) == 1
+
+
+def _boxes(fig):
+    """The legend's box and every axes' box, in pixels, after a real draw (Agg's)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    legends = fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    return ([legend.get_window_extent(renderer) for legend in legends],
+            [ax.get_window_extent(renderer) for ax in fig.axes])
+
+
+def test_the_loss_legend_sits_outside_both_plots(trained):
+    *_, history = trained
+    legends, axes = _boxes(plot_loss(history))
+    assert len(legends) == 1 and len(axes) == 2
+    assert not any(legends[0].overlaps(box) for box in axes)
+    assert legends[0].y1 <= min(box.y0 for box in axes)  # under them
+
+
+def test_the_accuracy_curves_at_one_are_not_covered():
+    # The issue's loss.png: both accuracy curves run along 1.0, where a legend used to sit.
+    history = History(loss=[1.0, 0.5, 0.2, 0.1], accuracy=[0.5, 1.0, 1.0, 1.0],
+                      test_loss=[1.1, 0.6, 0.3, 0.2], test_accuracy=[0.5, 1.0, 1.0, 1.0])
+    fig = plot_loss(history)
+    legends, axes = _boxes(fig)
+    assert not legends[0].overlaps(axes[1])
+
+
+def test_the_decision_boundary_legend_sits_beside_the_axes(trained):
+    model, X, y, _ = trained
+    legends, (axes,) = _boxes(plot_decision_boundary(model, X, y, resolution=5))
+    assert not legends[0].overlaps(axes) and legends[0].x0 >= axes.x1
+
+
+def test_in_given_axes_matplotlib_picks_the_legends_place(trained):
+    Figure = pytest.importorskip("matplotlib.figure").Figure
+    model, X, y, history = trained
+    fig = Figure()
+    left, right = fig.subplots(1, 2)
+    plot_loss(history, ax=left)
+    plot_decision_boundary(model, X, y, ax=right, resolution=5)
+    assert left.get_legend()._loc == 0 and right.get_legend()._loc == 0  # 0 is "best"
+
+
+@pytest.mark.parametrize("dpi", [60, 240])
+def test_dpi_sets_a_saved_plots_pixels(trained, tmp_path, dpi):
+    Image = pytest.importorskip("PIL.Image")
+    *_, history = trained
+    fig = plot_loss(history, tmp_path / "loss.png", dpi=dpi)
+    width, height = fig.get_size_inches()
+    with Image.open(tmp_path / "loss.png") as picture:
+        assert picture.size == (round(width * dpi), round(height * dpi))
+
+
+def test_a_dpi_that_is_no_resolution_is_refused_before_writing(trained, tmp_path):
+    *_, history = trained
+    with pytest.raises(ValueError, match="dpi must be"):
+        plot_loss(history, tmp_path / "loss.png", dpi=0)
+    assert not (tmp_path / "loss.png").exists()
+
+
+def test_test_curves_are_dashed_so_they_differ_without_colour(trained):
+    *_, history = trained
+    for theme in ("light", "dark", "print"):
+        train, test = plot_loss(history, theme=theme).axes[0].get_lines()
+        assert (train.get_linestyle(), test.get_linestyle()) == ("-", "--")
+
+
+def test_classes_differ_by_marker_and_in_print_by_hatching(tmp_path):
+    pytest.importorskip("matplotlib")
+    X, y = data.make_blobs(30, centers=3, std=0.5, seed=0)
+    model = MLP(2, [6, 3], seed=0)
+    fig = plot_decision_boundary(model, X, y, resolution=10, theme="print")
+    ax = fig.axes[0]
+    markers = {tuple(c.get_paths()[0].vertices.round(3).flatten()) for c in ax.collections
+               if c.get_label().startswith("class")}
+    assert len(markers) == 3
+    hatches = {h for c in ax.collections for h in getattr(c, "hatches", None) or () if h}
+    assert len(hatches) == 2  # regions told apart by hatching too (the first is plain)

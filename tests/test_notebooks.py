@@ -6,10 +6,12 @@ temporary working directory, by the same code ``make notebooks`` uses (notebooks
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import import_or_skip
 
 from autograd.draw import COLORS
 
@@ -36,6 +38,8 @@ COURSE = [
     "05_k_way_classification",
     "06_checking_gradients",
     "07_backprop_by_hand",
+    "08_graduating_to_pytorch",
+    "09_beyond_the_basics",
 ]
 
 
@@ -97,6 +101,9 @@ def executed(tmp_path_factory):
     results = {}
 
     def run(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
+        package, install = runner.REQUIRES.get(path.stem, (None, None))
+        if package:
+            import_or_skip(package, f"{path.name} needs {package}, not installed ({install})")
         if path not in results:
             results[path] = runner.execute(path, cwd=tmp_path_factory.mktemp(path.stem))
         return results[path]
@@ -154,6 +161,20 @@ QUOTED = {
         "breadth-first: ['L', 'k', 'h', 'g', 'a', 'b']",
         "all right: the test passes",
         "the test fails with AssertionError: \nname  yours",
+    ],
+    "08_graduating_to_pytorch": [
+        "PyTorch agrees: True",
+        "do/dw1  ours +1.000000   PyTorch +1.000000",
+        "largest difference in the losses over 40 steps: ",
+        "hinge loss, tanh: True",
+    ],
+    "09_beyond_the_basics": [
+        "Layer(784 -> 10, linear; 7850 parameters)",  # lecture 003's poll: 10 * 784 + 10
+        "7850 = 10 * 784 + 10 = 7850",
+        "evaluation: [1.0, 2.0, 3.0, 4.0]",
+        "hidden weights' gradients: {0.0}",
+        "h1 alone, 'class 1 or not?': 67% right",
+        "predicted class at (0, 0): 1",
     ],
 }
 
@@ -249,3 +270,46 @@ def test_notebook_07_shows_every_exercise_report_and_mistake_as_a_picture(execut
     for number, output in shown:
         svg = output.data.get("image/svg+xml", "")
         assert "<svg" in svg, f"cell {number} displays no picture: {sorted(output.data)}"
+
+
+def _images(nb: nbformat.NotebookNode) -> list[int]:
+    """The cells (1-based) that display a PNG image."""
+    return [number for number, cell in enumerate(nb.cells, start=1)
+            for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
+
+
+def test_graduating_notebook_draws_both_loss_curves_and_the_pytorch_trained_boundary(executed):
+    nb, _ = executed(NOTEBOOKS / "08_graduating_to_pytorch.ipynb")
+    images = _images(nb)
+    assert len(images) == 2, f"images in cells {images}"
+    curves = nb.cells[images[0] - 1].source
+    assert "torch_losses" in curves and "after.loss" in curves
+
+
+def test_graduating_notebook_shows_losses_identical_step_by_step(executed):
+    nb, _ = executed(NOTEBOOKS / "08_graduating_to_pytorch.ipynb")
+    shown = _text_output(nb)
+    gap = shown.split("largest difference in the losses over 40 steps: ")[1].split()[0]
+    assert float(gap) < 1e-12
+
+
+def test_notebook_09_pictures_dropout_as_dropped_and_kept_units(executed):
+    nb, _ = executed(NOTEBOOKS / "09_beyond_the_basics.ipynb")
+    graphs = [output.data["image/svg+xml"] for cell in nb.cells
+              for output in cell.get("outputs", []) if "image/svg+xml" in output.get("data", {})]
+    computation, diagram = graphs
+    assert ">dropped<" in computation and ">kept<" in computation
+    assert "stroke-dasharray" in diagram  # the units dropped in that training pass
+
+
+def test_notebook_09_shows_what_its_prose_says_of_the_remedies(executed):
+    nb, _ = executed(NOTEBOOKS / "09_beyond_the_basics.ipynb")
+    shown = _text_output(nb)
+    losses = {name: float(loss) for name, loss in
+              re.findall(r"^(no regularisation|dropout 0\.1|early stopping) +test loss ([\d.]+)$",
+                         shown, re.M)}
+    assert losses["dropout 0.1"] < losses["no regularisation"]
+    assert losses["early stopping"] < losses["no regularisation"]
+    assert re.search(r"stopped after epoch \d+ and kept epoch \d+", shown)
+    errors = [float(e) for e in re.findall(r"hidden units: mean squared error ([\d.]+)", shown)]
+    assert len(errors) == 4 and errors == sorted(errors, reverse=True)

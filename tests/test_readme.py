@@ -4,6 +4,8 @@ and show the pictures they say they show."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 import textwrap
 from pathlib import Path
@@ -22,16 +24,29 @@ PROMISED = [
 ]
 
 
+#: What a block that needs PyTorch says: torch.*, import torch, to_torch, torch_gradients...
+USES_TORCH = re.compile(r"\bimport torch\b|\btorch\.|_torch\b|\btorch_")
+
+
+def _torch_installed() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
 def cells() -> list[str]:
-    """Every ```python block of the README as a cell, minus the Colab one (it needs Colab); the
-    block of plots, which the README says to run a line per cell, as one cell per line."""
+    """Every ```python block of the README as a cell, minus the Colab one (it needs Colab) and,
+    where PyTorch is not installed (the optional ``torch`` extra; CI installs it), the ones that
+    use it; the block of plots, which the README says to run a line per cell, as one cell per
+    line."""
     blocks = re.findall(r"^( *)```python\n(.*?)^\1```", README.read_text(), re.S | re.M)
+    with_torch = _torch_installed() or bool(os.environ.get("BACKPROP_LAB_CI"))
     found = []
     for _, body in blocks:
         block = textwrap.dedent(body)
         if block.startswith("nn.plot_loss"):
             found += [line.split("#")[0].strip() for line in block.splitlines() if line]
-        elif "google.colab" not in block:
+        elif "google.colab" in block or (USES_TORCH.search(block) and not with_torch):
+            continue
+        else:
             found.append(block)
     return found
 
