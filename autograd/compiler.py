@@ -65,9 +65,10 @@ def compile(fn: Callable[..., Any], has_aux: bool = False) -> CompiledStep:
     arguments, and comparisons fn makes on numbers it computed are re-checked at every call (a
     changed answer records anew). What cannot be replayed faithfully (a micrograd-style closure
     node, a ``custom_op``, a backward pass inside fn, a number turned into a plain float with
-    ``float()`` or ``math.*``, a new Value made from a plain number...) runs on the engine
-    instead, with a one-time ``CompileWarning`` saying why. Inside ``no_grad()`` or
-    ``detect_anomaly()`` a call runs on the engine too.
+    ``float()`` or ``math.*``, a new Value made from a plain number, numbers that change between
+    two recordings, as dropout's random ones...) runs on the engine instead, with a one-time
+    ``CompileWarning`` saying why. Inside ``no_grad()`` or ``detect_anomaly()`` a call runs on
+    the engine too.
     """
     if not callable(fn):
         raise TypeError(f"autograd.compile takes a function returning the loss, e.g. "
@@ -201,6 +202,7 @@ class CompiledStep:
                     f"expression (0.5 * x rather than Value(0.5) * x), or make the Value once, "
                     f"outside fn")
         elif recording.steps == previous:  # a second recording repeats the first: replay it
+            del self._previous[key]  # (the replay holds what it needs)
             self._keep(key, recording, root, results)
         elif previous is not None:
             self._settle(previous, recording.steps)
