@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import linecache
 import math
+import weakref
 from collections.abc import Callable, Sequence
 from itertools import count
 from typing import Any, NamedTuple
@@ -302,12 +303,14 @@ class _Generator:
 
     def _compile(self, source: str) -> Callable[..., Any]:
         filename = f"<autograd.compile replay {next(_files)}>"
-        # Tracebacks and debuggers show the generated lines.
+        # Tracebacks and debuggers show the generated lines, for as long as the replay lives.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         namespace = {"__name__": "autograd.compiled", "AGAIN": AGAIN, **HELPERS,
                      **self.constants}
         exec(compile(source, filename, "exec"), namespace)
-        return namespace["replay"]
+        replay = namespace.pop("replay")  # (its globals need not refer back to it)
+        weakref.finalize(replay, linecache.cache.pop, filename, None)
+        return replay
 
 
 def _known(op: str) -> bool:

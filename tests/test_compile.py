@@ -676,3 +676,16 @@ def test_random_numbers_fn_draws_are_seen_as_a_graph_that_differs_and_run_on_the
             draws.setstate(state)
             assert run_step(step, (x,), [w], [0.0]) == expected
     assert step.replays == 0 and step.records == 3
+
+
+def test_the_generated_lines_show_in_tracebacks_while_the_step_lives():
+    import linecache
+
+    w = Parameter(0.5)
+    step = autograd.compile(lambda x: (w * x).tanh())
+    step(1.0)
+    step(1.0)
+    filename = step._latest.function.__code__.co_filename
+    assert linecache.getline(filename, 1).startswith("def replay(x, p, grads):")
+    del step  # freed by reference counting: nothing refers back to the replay
+    assert filename not in linecache.cache
