@@ -49,6 +49,8 @@ __all__ = [
     "custom_op", "detect_anomaly", "dot", "enable_grad", "exp", "forward_order", "grad",
     "gradcheck", "gradients", "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu",
     "sigmoid", "sin", "sqrt", "step", "tanh", "topological_order", "value_and_grad",
+    # compiled steps
+    "CompileWarning", "CompiledStep", "compile",
     # checking against PyTorch (an optional extra, imported only when called)
     "import_torch", "torch_gradients",
     # pictures and step-through
@@ -61,3 +63,12 @@ __all__ = [
     # backprop by hand: exercises that grade themselves, and the lab of classic mistakes
     "Exercise", "Mistake", "Report", "exercise", "mistakes", "random_exercise",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The compiler loads when first asked for: most programs never compile a step.
+    if name in ("compile", "CompiledStep", "CompileWarning"):
+        from autograd import compiler
+
+        return getattr(compiler, name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -30,7 +30,7 @@ from typing import Any, Union
 
 from autograd import floatmath as fm
 from autograd.format import format_number
-from autograd.modes import ANOMALY, NO_GRAD, AnomalyError, mode
+from autograd.modes import ANOMALY, NO_GRAD, RECORD, AnomalyError, mode, recorder
 
 Number = int | float
 Operand = Union["Value", int, float]
@@ -309,7 +309,7 @@ class Value:
     __hash__ = object.__hash__
 
     def __float__(self) -> float:
-        return self.data
+        return float(self.data)
 
     def item(self) -> float:
         """The number, as in PyTorch's ``tensor.item()``."""
@@ -458,6 +458,8 @@ def _make(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
     if flags:
         if flags & ANOMALY and not math.isfinite(data):
             raise _forward_anomaly(op, parents, data)
+        if flags & RECORD:  # autograd.compile is recording: the node's number is followed
+            out.data = recorder.get().node(out, data, parents, op)
         if flags & NO_GRAD:
             out.op = ""
             out.parents = ()
@@ -476,7 +478,11 @@ def _forward_anomaly(op: str, parents: tuple, data: float) -> AnomalyError:
 
 
 def _to_float(x: object, op: str, value: Value | None = None) -> float:
-    if isinstance(x, (float, int)) or isinstance(x, Real):
+    if isinstance(x, (float, int)):
+        return float(x)
+    if isinstance(x, Real):
+        if mode.get() & RECORD:  # a number autograd.compile follows may be kept as it is
+            return recorder.get().number(x, op)
         return float(x)
     if value is None:
         raise TypeError(f"{op} takes a real number (int or float), got {type(x).__name__}")
@@ -488,8 +494,10 @@ def _operand(x: object, op: str, value: Value | None, reflected: bool = False) -
     """The other operand of ``op`` as a Value: Values pass, numbers become Constants."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, (float, int)) or isinstance(x, Real):
+    if isinstance(x, (float, int)):
         return Constant(float(x))
+    if isinstance(x, Real):
+        return Constant(x)  # converted by Value(), where autograd.compile may follow it
     name = type(x).__name__
     pair = f"{name} and Value" if reflected else f"Value and {name}"
     raise TypeError(f"cannot apply '{op}' to {pair}: expected a number or a Value")
@@ -660,6 +668,8 @@ def gradients(root: Value, create_graph: bool = False) -> dict[Value, float | Va
 def _backprop(root: Value, create_graph: bool, record: Recorder | None,
               finish: Callable[[list[Value], Saved], Any]) -> Any:
     flags = mode.get()
+    if flags & RECORD:
+        recorder.get().backward()
     if create_graph and flags & NO_GRAD:
         raise RuntimeError("backward(create_graph=True) inside no_grad(): no graph can be built "
                            "for the gradients; leave the no_grad() block first")

@@ -18,8 +18,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Mode flags; 0 (the default) records graphs and checks nothing.
 NO_GRAD = 1
 ANOMALY = 2
+#: ``autograd.compile`` is recording a step: the engine tells ``recorder`` what it does.
+RECORD = 4
 
 mode: ContextVar[int] = ContextVar("autograd_mode", default=0)
+
+#: While RECORD is set, the recording in progress (``autograd.compiler.Recording``). The engine
+#: calls three of its methods: ``node(out, data, parents, op)`` for each new node, returning the
+#: number the node keeps as its data; ``number(x, op)`` for a number that is neither a float nor
+#: an int, returning what the engine uses; and ``backward()`` when a backward pass starts.
+recorder: ContextVar[Any] = ContextVar("autograd_recorder", default=None)
 
 
 class AnomalyError(FloatingPointError):

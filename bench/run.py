@@ -3,15 +3,22 @@
     .venv/bin/python bench/run.py             # the full suite; writes bench/RESULTS.md
     .venv/bin/python bench/run.py --smoke     # tiny sizes, seconds; writes nothing
 
-Measures micrograd's demo training step, a 100,000-node chain's forward and backward passes,
-memory per node, the deepest chain that still runs backward, and the demo step on plain floats
-(the floor). Prints the table and writes it with the machine's description to ``--output``.
-micrograd is installed on first use into ``bench/.reference`` (see ``bench/reference.py``).
+Measures micrograd's demo training step (on micrograd; micrograd's code on our Value; nn; nn
+compiled; plain floats, the floor; and PyTorch when it is installed, in a process of its own), a
+100,000-node chain's forward and backward passes, memory per node, and the deepest chain that
+still runs backward. Prints the table and writes it with the machine's description to
+``--output``. micrograd is installed on first use into ``bench/.reference`` (see
+``bench/reference.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
+import os
+import struct
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import autograd  # noqa: E402
 from autograd import Value  # noqa: E402
 from autograd.files import write_atomically  # noqa: E402
 from bench import reference  # noqa: E402
@@ -44,7 +52,16 @@ from bench.report import (  # noqa: E402
     machine,
     render,
 )
-from bench.workloads import SIZES, chain, initial_weights, load_weights, train_step  # noqa: E402
+from bench.workloads import (  # noqa: E402
+    SIZES,
+    LectureMLP,
+    chain,
+    compiled_train_step,
+    hinge_loss,
+    initial_weights,
+    load_weights,
+    train_step,
+)
 from nn import MLP  # noqa: E402
 
 #: The chain's constants: x = x * A + C stays at 1.0 from x = 1.0, however long the chain.
@@ -86,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("bench: the implementations computed different numbers; results not written",
               file=sys.stderr)
         return 1
+    if not results.bitwise:
+        print("bench: the compiled step's numbers are not the engine's, bit for bit; results "
+              "not written", file=sys.stderr)
+        return 1
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(output, text)
@@ -103,16 +124,26 @@ def measure_all(theirs: type, theirs_mlp: Callable[..., Any], sizes: Sizes, roun
     points, labels = make_moons(sizes.points)
     weights = initial_weights()
     ours_model = MLP(SIZES[0], list(SIZES[1:]), seed=0)
+    compiled_model = MLP(SIZES[0], list(SIZES[1:]), seed=0)
+    lecture_model = LectureMLP(Value)
     theirs_model = theirs_mlp(SIZES[0], list(SIZES[1:]))
-    load_weights(ours_model, weights)
-    load_weights(theirs_model, weights)
+    for model in (ours_model, compiled_model, lecture_model, theirs_model):
+        load_weights(model, weights)
     floor = FloatMLP(weights)
-    demo = take_turns({
-        "ours": _demo_step(lambda k: train_step(ours_model, points, labels, Value, k), agree),
-        "micrograd": _demo_step(
-            lambda k: train_step(theirs_model, points, labels, theirs, k), agree),
-        "floats": _demo_step(lambda k: floor.train_step(points, labels, k), agree),
-    }, rounds)
+    step, compile_seconds = _compiled(compiled_model, points, labels)
+    compiled_params = compiled_model.parameters()
+    demo = take_turns({name: _demo_step(run, agree, name) for name, run in {
+        "micrograd": lambda k: train_step(theirs_model, points, labels, theirs, k),
+        "lecture": lambda k: train_step(lecture_model, points, labels, Value, k),
+        "ours": lambda k: train_step(ours_model, points, labels, Value, k),
+        "compiled": lambda k: compiled_train_step(compiled_params, step, points, labels, k),
+        "floats": lambda k: floor.train_step(points, labels, k),
+    }.items()}, rounds)
+    bitwise = _bits(compiled_model) == _bits(ours_model) and agree.same("demo loss", "ours",
+                                                                         "compiled")
+    compiled_note = step.fallback_reason or ("" if step.replays == rounds else
+                                             f"{step.replays} of {rounds} calls replayed")
+    torch = _torch_demo(sizes.points, rounds, agree)
 
     nodes = sizes.chain_nodes
     _progress(f"chain: {rounds} rounds of {nodes:,} nodes")
@@ -133,9 +164,13 @@ def measure_all(theirs: type, theirs_mlp: Callable[..., Any], sizes: Sizes, roun
     deepest["ours"] = ((sizes.deepest, True) if _runs_backward(Value, sizes.deepest)
                        else deepest_chain(Value, sizes.deepest))
 
+    if hasattr(os, "getloadavg"):
+        info["load average at end"] = f"{os.getloadavg()[0]:.1f}"
     return Results(
         smoke=smoke, rounds=rounds, points=sizes.points, chain_nodes=nodes,
         demo={name: times["step"] for name, times in demo.items()},
+        compile_seconds=compile_seconds, bitwise=bitwise, compiled_note=compiled_note,
+        torch=torch,
         chain_forward={name: times["forward"] for name, times in chains.items()},
         chain_backward={name: None if None in times["backward"] else times["backward"]
                         for name, times in chains.items()},
@@ -147,10 +182,12 @@ class Agreement:
 
     def __init__(self) -> None:
         self.seen: dict[tuple[str, int], float] = {}
+        self.by: dict[tuple[str, str], list[float]] = {}
         self.largest = 0.0
 
-    def record(self, what: str, k: int, number: float) -> None:
+    def record(self, what: str, k: int, number: float, who: str = "") -> None:
         """Record a result; results of the same ``what`` in round ``k`` must agree."""
+        self.by.setdefault((what, who), []).append(number)
         key = (what, k)
         if key in self.seen:
             first = self.seen[key]
@@ -159,14 +196,53 @@ class Agreement:
         else:
             self.seen[key] = number
 
+    def same(self, what: str, one: str, other: str) -> bool:
+        """Whether two implementations recorded the very same numbers for ``what``, bit for
+        bit, round after round."""
+        numbers = [[struct.pack("<d", x) for x in self.by.get((what, who), [])]
+                   for who in (one, other)]
+        return bool(numbers[0]) and numbers[0] == numbers[1]
 
-def _demo_step(step: Callable[[int], float], agree: Agreement
+
+def _demo_step(step: Callable[[int], float], agree: Agreement, who: str
                ) -> Callable[[int], dict[str, float]]:
     def run(k: int) -> dict[str, float]:
         loss, seconds = timed(lambda: step(k))
-        agree.record("demo loss", k, loss)
+        agree.record("demo loss", k, loss, who)
         return {"step": seconds}
     return run
+
+
+def _compiled(model: MLP, points: list, labels: list) -> tuple[autograd.CompiledStep, float]:
+    """The demo's loss compiled, and the seconds its first two calls took (they record and
+    compile it, once); their gradients are cleared."""
+    step = autograd.compile(lambda X, y: hinge_loss(model, X, y, Value))
+    seconds = 0.0
+    for _ in range(2):
+        seconds += timed(lambda: step(points, labels))[1]
+        model.zero_grad()
+    return step, seconds
+
+
+def _bits(model: MLP) -> list[bytes]:
+    return [struct.pack("<d", p.data) for p in model.parameters()]
+
+
+def _torch_demo(points: int, rounds: int, agree: Agreement) -> dict | None:
+    """The demo step on PyTorch, measured in a process of its own (``bench/torch_demo.py``);
+    ``None`` when torch is not installed, ``{"error": ...}`` when that process failed."""
+    if importlib.util.find_spec("torch") is None:
+        return None
+    _progress("demo step on PyTorch, in its own process")
+    done = subprocess.run([sys.executable, "-m", "bench.torch_demo", "--points", str(points),
+                           "--rounds", str(rounds)], capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1]}
+    result = json.loads(done.stdout)
+    for name, losses in result.pop("losses").items():
+        for k, loss in enumerate(losses):
+            agree.record("demo loss", k, loss, f"torch {name}")
+    return result
 
 
 def _chain_run(engine: type, nodes: int, agree: Agreement,

@@ -2,7 +2,7 @@
 
 Both engines have micrograd's interface (``Value``, ``+ * **``, ``relu()``, ``backward()``,
 ``model.parameters()``, ``model.zero_grad()``), so the very same code runs on each: what differs
-between the columns of the table is the engine, never the program.
+between the rows of the table is the engine (or the model code), never the program.
 """
 
 from __future__ import annotations
@@ -73,6 +73,47 @@ def train_step(model: Any, points: list[list[float]], labels: list[float],
     for p in model.parameters():
         p.data -= rate * p.grad
     return loss.data
+
+
+def compiled_train_step(params: list, step: Callable[[list, list], float],
+                        points: list[list[float]], labels: list[float], k: int) -> float:
+    """``train_step`` with forward and backward done by ``step``, the loss compiled with
+    ``autograd.compile``: the same numbers, bit for bit. ``params`` is the model's parameter
+    list, listed once, as an optimizer holds it."""
+    for p in params:
+        p.grad = 0.0
+    loss = step(points, labels)
+    rate = learning_rate(k)
+    for p in params:
+        p.data -= rate * p.grad
+    return loss
+
+
+class LectureMLP:
+    """micrograd's MLP as its README and the lecture type it, on any ``Value`` class: a neuron
+    sums ``w_i * x_i`` one node per ``*`` and per ``+`` (from its bias), then ReLU; the last
+    layer is linear. Parameters in micrograd's order, each neuron's weights, then its bias."""
+
+    def __init__(self, value: Callable[[float], Any], sizes: Sequence[int] = SIZES) -> None:
+        self.layers = [[([value(0.0) for _ in range(nin)], value(0.0)) for _ in range(nout)]
+                       for nin, nout in zip(sizes, sizes[1:])]
+
+    def __call__(self, x: list) -> Any:
+        for i, layer in enumerate(self.layers):
+            last = i == len(self.layers) - 1
+            outs = []
+            for w, b in layer:
+                act = sum((wi * xi for wi, xi in zip(w, x)), b)
+                outs.append(act if last else act.relu())
+            x = outs
+        return x[0] if len(x) == 1 else x
+
+    def parameters(self) -> list:
+        return [p for layer in self.layers for w, b in layer for p in (*w, b)]
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = 0
 
 
 def chain(x: Any, a: Any, c: Any, nodes: int) -> Any:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Iterable, Sequence
+from numbers import Integral
 
-from autograd import Value, dot, log
+from autograd import Constant, Value, dot, log
 from nn import checks
 
 Number = int | float
@@ -32,7 +33,7 @@ def _value(x: object, fn: str) -> Value:
     if isinstance(x, Value):
         return x
     if checks.is_number(x):
-        return Value(float(x))
+        return Value(x)  # Value() makes it a float (one autograd.compile follows stays one)
     raise TypeError(f"{fn} takes Values or numbers, got {type(x).__name__}")
 
 
@@ -63,8 +64,9 @@ def _scores(logits: object, fn: str, at_least: int = 1) -> list[Value]:
 
 
 def _class_index(target: object, k: int, fn: str) -> int:
-    if checks.is_number(target) and not isinstance(target, int) and float(target).is_integer():
-        target = int(target)  # 2.0, or a NumPy integer or float label
+    # (target % 1 == 0 rather than float(target).is_integer(): autograd.compile can follow it)
+    if checks.is_number(target) and not isinstance(target, Integral) and target % 1 == 0:
+        target = int(target)  # 2.0, or a NumPy float label
     try:
         index = operator.index(target)  # type: ignore[arg-type]
     except TypeError:
@@ -119,7 +121,7 @@ def mse_loss(pred: Scalar | Sequence[Scalar], target: Scalar | Sequence[Scalar])
 def _clamped_log(p: Value) -> Value:
     out = p.log()
     # nan is kept (it compares false): a diverged model must show a nan loss, not 100.
-    return Value(LOG_CLAMP) if out.data < LOG_CLAMP else out
+    return Constant(LOG_CLAMP) if out.data < LOG_CLAMP else out
 
 
 def binary_cross_entropy(prob: Scalar, target: Scalar) -> Value:
@@ -240,11 +242,13 @@ def hinge_loss(scores: Sequence[Scalar] | Scalar, target_index: int,
     the gradient is 0, as ReLU's.
     """
     if isinstance(scores, Value) or checks.is_number(scores):
-        if isinstance(target_index, bool) or target_index not in (-1, 1):
+        # |y| = 1 rather than y in (-1, 1): one question for either label, so that a compiled
+        # step (autograd.compile) holds for both
+        if not checks.is_number(target_index) or abs(target_index) != 1:
             raise ValueError(f"hinge_loss with a single score needs a label of -1 or +1, got "
                              f"{target_index!r} (for 0/1 labels pass 2 * y - 1)")
         s = _value(scores, "hinge_loss")
-        return (margin - int(target_index) * s).relu()
+        return (margin - target_index * s).relu()
     values = _scores(scores, "hinge_loss (multiclass)", 2)
     y = _class_index(target_index, len(values), "hinge_loss")
     correct = values[y]

@@ -71,6 +71,16 @@ def test_the_demo_prints_both_accuracies(tmp_path, capsys):
     assert f"wrote {tmp_path / 'model.json'}" in out
 
 
+def test_the_demo_trains_compiled_and_says_so(tmp_path, capsys):
+    demo.main(["--samples", "24", "--epochs", "4", "--out", str(tmp_path / "compiled")])
+    assert "training compiled (autograd.compile)" in capsys.readouterr().out
+    demo.main(["--samples", "24", "--epochs", "4", "--out", str(tmp_path / "engine"),
+               "--no-compile"])
+    assert "training on the engine" in capsys.readouterr().out
+    compiled, engine = (nn.load(tmp_path / name / "model.json") for name in ("compiled", "engine"))
+    assert ([p.data for p in compiled.parameters()] == [p.data for p in engine.parameters()])
+
+
 def test_the_demo_skips_plots_with_a_note_when_matplotlib_is_missing(tmp_path, monkeypatch,
                                                                      capsys):
     monkeypatch.setitem(__import__("sys").modules, "matplotlib.figure", None)
