@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib.util
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +30,7 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 from autograd.files import write_atomically
 
@@ -82,10 +81,18 @@ def execute(path: Path, cwd: Path, timeout: int = CELL_TIMEOUT
         # kernels it started itself.
         client.execute(cleanup_kc=True)
     except CellExecutionError as exc:
-        return nb, stderr_and_errors(nb) or [f"{exc.ename}: {exc.evalue}"]
+        return _as_shown(nb), stderr_and_errors(nb) or [f"{exc.ename}: {exc.evalue}"]
     except CellTimeoutError as exc:
-        return nb, stderr_and_errors(nb) + [f"a cell ran longer than {timeout} s: {exc}"]
-    return nb, stderr_and_errors(nb)
+        late = f"a cell ran longer than {timeout} s: {exc}"
+        return _as_shown(nb), stderr_and_errors(nb) + [late]
+    return _as_shown(nb), stderr_and_errors(nb)
+
+
+def _as_shown(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The outputs as Jupyter shows them: a kernel flushes printed text on a timer, so on a busy
+    machine one print can arrive as several stream outputs; Jupyter shows them as one text."""
+    CoalesceStreamsPreprocessor().preprocess(nb, {})
+    return nb
 
 
 def stderr_and_errors(nb: nbformat.NotebookNode) -> list[str]:
