@@ -14,6 +14,7 @@ import os
 import sys
 import textwrap
 import types
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,12 +81,13 @@ class ReportRow:
     hint: str
 
 
-class Pictured:
+class Pictured(ABC):
     """Shown as a picture of its graph: ``save(path)`` writes it, Jupyter displays it (with the
     text of ``str()`` for plain-text front ends)."""
 
+    @abstractmethod
     def graph(self, rankdir: str = "LR", theme: str | Theme = "light") -> Graph:
-        raise NotImplementedError
+        """The picture: each kind of report draws its own."""
 
     def save(self, path: str | os.PathLike, rankdir: str = "LR", *,
              theme: str | Theme = "light", dpi: float | None = None,

@@ -17,6 +17,7 @@ probabilities (``bce_with_logits``, ``binary_cross_entropy``) get 1/0 instead of
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from itertools import combinations
 from typing import Any
@@ -32,7 +33,7 @@ from nn.train import History, fit
 Task = Any
 
 
-class _Reduction(Module):
+class _Reduction(Module, ABC):
     """What both reductions share: the binary models, their training, their margins."""
 
     def __init__(self, make_model: Callable[[], Module]) -> None:
@@ -48,12 +49,13 @@ class _Reduction(Module):
         self.histories: list[History] = []
         self.threshold = 0.0
 
+    @abstractmethod
     def _tasks(self, classes: int) -> list[Task]:
-        raise NotImplementedError
+        """The binary tasks, one per classifier, for ``classes`` classes."""
 
+    @abstractmethod
     def _relabel(self, task: Task, label: int) -> int | None:
         """+1, -1, or None to discard the example, for the binary task ``task``."""
-        raise NotImplementedError
 
     def training_sets(self, X: Sequence, y: Sequence) -> dict[Task, tuple[list, list[int]]]:
         """The binary training set of each task, ``{task: (X_task, y_task)}`` with labels +1/-1,
@@ -174,8 +176,9 @@ class _Reduction(Module):
         scores = self(x)
         return max(range(len(scores)), key=scores.__getitem__)
 
+    @abstractmethod
     def _task_text(self, task: Task) -> str:
-        raise NotImplementedError
+        """How a task reads in the repr: "class 2 vs the rest", "1 vs 2"."""
 
     def __repr__(self) -> str:
         name = type(self).__name__
