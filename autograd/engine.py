@@ -45,7 +45,7 @@ _PLUS_MINUS = (1.0, -1.0)
 _MINUS_ONE = (-1.0,)
 _ONE = (1.0,)
 #: The local derivative of an output that does not depend on its input here: relu(x) for
-#: x <= 0 and x ** 0. Backward passes nothing back through it, whatever dL/d(output) is, as
+#: x <= 0, x ** 0 and step(x). Backward passes nothing back through it, whatever dL/d(output) is, as
 #: PyTorch's threshold_backward does: an inf or nan from above must not turn 0 * inf into nan.
 _NO_FLOW = tuple([0.0])  # built at run time: a literal (0.0,) elsewhere may be this very object
 
@@ -120,7 +120,7 @@ class Value:
         local = self.local_grads
         if local is None:
             raise _missing_backward(self)
-        if local is _NO_FLOW:  # relu(x <= 0), x ** 0: nothing flows back
+        if local is _NO_FLOW:  # relu(x <= 0), x ** 0, step: nothing flows back
             return
         g = self.grad
         for parent, d in zip(self.parents, local):
@@ -707,7 +707,7 @@ def _propagate(order: list[Value]) -> None:
                     da, db = node.local_grads
                     a.grad += da * g
                     b.grad += db * g
-                elif parents and node.local_grads is not _NO_FLOW:  # relu(x <= 0): none
+                elif parents and node.local_grads is not _NO_FLOW:  # _NO_FLOW passes none
                     for parent, d in zip(parents, node.local_grads):
                         parent.grad += d * g
             return
