@@ -14,9 +14,14 @@ from backprop_lab import check_autograd
 
 check_autograd()
 
-from autograd import mistakes
-from autograd.draw import Graph, GraphTooLargeError, draw_dot
-from autograd.engine import (
+from autograd.core.files import write_atomically
+from autograd.core.format import format_number, format_table
+from autograd.core.functional import grad, value_and_grad
+from autograd.core.functions import cos, exp, log, relu, sigmoid, sin, sqrt, step, tanh
+from autograd.core.gradcheck import GradcheckReport, gradcheck, numerical_grad
+from autograd.core.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd.core.torch_check import import_torch, torch_gradients
+from autograd.core.value import (
     Constant,
     Parameter,
     Value,
@@ -27,22 +32,17 @@ from autograd.engine import (
     gradients,
     topological_order,
 )
-from autograd.exercise import Exercise, exercise
-from autograd.files import write_atomically
-from autograd.format import format_number, format_table
-from autograd.functional import grad, value_and_grad
-from autograd.functions import cos, exp, log, relu, sigmoid, sin, sqrt, step, tanh
-from autograd.gradcheck import GradcheckReport, gradcheck, numerical_grad
-from autograd.mistakes import Mistake
-from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from autograd.names import node_names
-from autograd.random_exercise import random_exercise
-from autograd.render import GraphvizError, RendererNotFoundError, check_dpi
-from autograd.report import Report
-from autograd.themes import THEMES, Theme, get_theme
-from autograd.tikz import latex_text
-from autograd.torch_check import import_torch, torch_gradients
-from autograd.trace import Step, Trace, trace_backward
+from autograd.pictures.draw import Graph, GraphTooLargeError, draw_dot
+from autograd.pictures.names import node_names
+from autograd.pictures.render import GraphvizError, RendererNotFoundError, check_dpi
+from autograd.pictures.themes import THEMES, Theme, get_theme
+from autograd.pictures.tikz import latex_text
+from autograd.stepthrough.trace import Step, Trace, trace_backward
+from autograd.teach import mistakes
+from autograd.teach.exercise import Exercise, exercise
+from autograd.teach.mistakes import Mistake
+from autograd.teach.random_exercise import random_exercise
+from autograd.teach.report import Report
 
 __all__ = [
     "AnomalyError", "Constant", "GradcheckReport", "Parameter", "Value", "backprop", "cos",
@@ -68,7 +68,7 @@ __all__ = [
 def __getattr__(name: str) -> object:
     # The compiler loads when first asked for: most programs never compile a step.
     if name in ("compile", "CompiledStep", "CompileWarning"):
-        from autograd import compiler
+        from autograd.compiled import compiler
 
         return getattr(compiler, name)
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -29,17 +29,17 @@ from backprop_lab import check_autograd
 
 check_autograd()  # where another project's autograd/__init__.py ran first (see backprop_lab.py)
 
-from autograd.draw import MAX_NODES, RANKDIRS, GraphTooLargeError, draw_dot
-from autograd.engine import Value
+from autograd.core.files import ReadOnlyFileError, write_all_atomically
+from autograd.core.format import format_number
+from autograd.core.functions import FUNCTIONS
+from autograd.core.value import Value
 from autograd.expr import ExpressionError, parse_expression
-from autograd.files import ReadOnlyFileError, write_all_atomically
-from autograd.format import format_number
-from autograd.functions import FUNCTIONS
-from autograd.names import quoted_name
-from autograd.player import PLAYER_MAX_NODES
-from autograd.render import FORMATS, MAX_DPI, GraphvizError, RendererNotFoundError
-from autograd.themes import THEMES
-from autograd.trace import STEPS_EXTENSIONS, d_name, trace_backward
+from autograd.pictures.draw import MAX_NODES, RANKDIRS, GraphTooLargeError, draw_dot
+from autograd.pictures.names import quoted_name
+from autograd.pictures.render import FORMATS, MAX_DPI, GraphvizError, RendererNotFoundError
+from autograd.pictures.themes import THEMES
+from autograd.stepthrough.player import PLAYER_MAX_NODES
+from autograd.stepthrough.trace import STEPS_EXTENSIONS, d_name, trace_backward
 
 PROG = "python -m autograd"
 PICTURE_EXTENSIONS = (*(f".{f}" for f in FORMATS), ".tex", ".dot")

@@ -6,7 +6,7 @@ relu step sin cos sqrt``) and assignments ``name = expression``, separated by ``
 lines. The last statement is the output. Nothing is ever passed to ``eval`` or ``exec``: the
 checked tree is walked here, node by node, and every other construct is refused with an
 ``ExpressionError`` saying what and where. Names in messages beyond ASCII come with their code
-points (``autograd.names.quoted_name``): a Cyrillic ``х`` given for a Latin ``x`` shows itself.
+points (``pictures.names.quoted_name``): a Cyrillic ``х`` given for a Latin ``x`` shows itself.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from autograd.engine import Constant, Value
-from autograd.functions import FUNCTIONS
-from autograd.names import quoted_name
+from autograd.core.functions import FUNCTIONS
+from autograd.core.value import Constant, Value
+from autograd.pictures.names import quoted_name
 
 __all__ = ["MAX_DEPTH", "MAX_LENGTH", "Expression", "ExpressionError", "parse_expression"]
 

@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
 
 import autograd  # noqa: E402
 from autograd import Value  # noqa: E402
-from autograd.files import write_atomically  # noqa: E402
+from autograd.core.files import write_atomically  # noqa: E402
 from bench import reference  # noqa: E402
 from bench.floats import FloatMLP  # noqa: E402
 from bench.measure import (  # noqa: E402

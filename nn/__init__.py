@@ -20,7 +20,6 @@ from backprop_lab import check_autograd
 check_autograd()
 
 from nn import data
-from nn.diagram import draw_network
 from nn.losses import (
     bce_with_logits,
     binary_cross_entropy,
@@ -36,11 +35,12 @@ from nn.module import MLP, Dropout, Layer, Module, Neuron
 from nn.multiclass import OneVsAll, OneVsOne
 from nn.optim import SGD, Adam, Optimizer
 from nn.perceptron import Perceptron
-from nn.plots import plot_decision_boundary, plot_loss
+from nn.pictures.diagram import draw_network
+from nn.pictures.plots import plot_decision_boundary, plot_loss
+from nn.pytorch.bridge import from_torch, to_torch
+from nn.pytorch.compare import TorchComparison, compare_with_torch
 from nn.serialize import ModelFileError, load
 from nn.state import IncompatibleKeys
-from nn.torch_bridge import from_torch, to_torch
-from nn.torch_compare import TorchComparison, compare_with_torch
 from nn.train import History, accuracy, fit
 
 __all__ = [

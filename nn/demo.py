@@ -80,7 +80,7 @@ def run(samples: int = 200, epochs: int = 100, seed: int = 0, out: str = "out",
 
 def _pictures(model: MLP, X: list, y: list, history: History, out: str,
               result: DemoResult) -> None:
-    from nn.plots import plot_decision_boundary, plot_loss
+    from nn.pictures.plots import plot_decision_boundary, plot_loss
 
     def path(name: str) -> str:
         return os.path.join(out, name)
@@ -94,7 +94,7 @@ def _pictures(model: MLP, X: list, y: list, history: History, out: str,
         result.skipped.append(f"the plots: {error}")
 
     from autograd import RendererNotFoundError, draw_dot, trace_backward
-    from nn.diagram import draw_network
+    from nn.pictures.diagram import draw_network
 
     # One neuron of the first layer on the first example, one that fires (ReLU > 0), so its
     # gradients are not all zero. Gradients from training are cleared first: the picture shows

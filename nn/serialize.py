@@ -19,7 +19,7 @@ The file is a JSON object::
   and then replaces the target in one step (``os.replace``), so a crash leaves either the old
   file or the new one, never half of one.
 - Writing keeps a replaced file's permissions and writes through a symbolic link; a read-only
-  file is replaced only with ``save(path, overwrite=True)`` (see ``autograd.files``).
+  file is replaced only with ``save(path, overwrite=True)`` (see ``autograd.core.files``).
 - Reading checks everything before changing anything: a file that is not UTF-8 JSON, is cut
   short, belongs to something else, comes from a newer version, holds a number beyond a float's
   range (1e400), or describes another architecture raises ``ModelFileError`` saying which, and

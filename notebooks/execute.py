@@ -12,7 +12,7 @@ is 1 if any notebook raised an error or wrote to stderr.
 A notebook that needs an optional package (``REQUIRES``) is skipped, with a note saying what to
 install, where that package is missing.
 
-The test suite (tests/test_notebooks.py) runs the notebooks with the same functions.
+The test suite (tests/e2e/test_notebooks.py) runs the notebooks with the same functions.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
-from autograd.files import write_atomically
+from autograd.core.files import write_atomically
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent
 EXECUTED_DIR = NOTEBOOKS_DIR / "executed"

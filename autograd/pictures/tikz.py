@@ -1,0 +1,297 @@
+"""Graphs as TikZ pictures for LaTeX: Graphviz's layout, LaTeX's text.
+
+Graphviz lays the graph out (``Graph.layout()``: its ``json0`` output, positions in points); this
+module writes each node at Graphviz's position and size, each edge along Graphviz's own Bezier
+curve, and a colour legend under the picture. The words come from each node's ``tex`` attribute
+(``draw_dot`` and ``nn.draw_network`` write one: the name, data and grad as LaTeX), so the text is
+LaTeX's and the numbers are the picture's. The colours, shapes and line styles are read from the
+nodes' and edges' own DOT attributes, so every theme carries over.
+
+``tikz_document`` is a complete file for ``pdflatex`` (the ``standalone`` class); ``tikz_picture``
+the ``tikzpicture`` alone, which a Beamer slide or a paper can include after the same
+``\\usetikzlibrary`` line and colour definitions. Only the packages TikZ itself needs are used.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from autograd.pictures.themes import KINDS
+
+__all__ = ["Colours", "Layout", "latex_text", "picture_elements", "tikz_document", "tikz_picture"]
+
+#: The TikZ libraries every picture needs (arrow tips, ellipses, clipped-corner boxes).
+LIBRARIES = "arrows.meta,shapes.geometric,shapes.misc,backgrounds"
+
+_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
+            "#": r"\#", "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%",
+            "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
+            "|": r"\textbar{}"}
+# The check and cross of graded exercises, in symbols every LaTeX has.
+_MARKS = {"\u2713": r"$\surd$", "\u2717": r"$\times$"}
+# Greek capitals LaTeX has commands for; the others look like Latin letters (Alpha is A).
+_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi",
+                   "Psi", "Omega"}
+
+
+def latex_text(text: str) -> str:
+    """``text`` as LaTeX that pdflatex typesets with no package beyond the standard ones.
+
+    TeX's special characters are escaped (``x_1`` stays ``x_1`` on the page); Greek letters
+    become math symbols (``α`` is ``$\\alpha$``), check marks and crosses too; any other
+    character beyond ASCII is shown by its code point (``[U+0445]``), as pdflatex has no glyph
+    for most of them by default.
+    """
+    out = []
+    for c in text:
+        if c.isascii():
+            out.append(_SPECIAL.get(c, c) if c.isprintable() else f"[U+{ord(c):04X}]")
+        else:
+            out.append(_MARKS.get(c) or _greek(c) or f"[U+{ord(c):04X}]")
+    return "".join(out)
+
+
+def _greek(c: str) -> str | None:
+    name = unicodedata.name(c, "")
+    match = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER (\w+)", name)
+    if not match:
+        return None
+    letter = match.group(2).capitalize()
+    if match.group(1) == "SMALL":
+        letter = {"Final_sigma": "varsigma", "Omicron": "o"}.get(letter, letter.lower())
+        return None if letter == "lamda" else f"$\\{letter}$"
+    return f"$\\{letter}$" if letter in _GREEK_CAPITALS else None
+
+
+@dataclass
+class Layout:
+    """Graphviz's layout of a graph: its bounding box and attributes, nodes and edges, from
+    ``-Tjson0`` (positions in points, y upwards)."""
+
+    bounding_box: tuple[float, float, float, float]
+    graph: Mapping[str, str]
+    nodes: list[dict]
+    edges: list[dict]
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> Layout:
+        objects = {item["_gvid"]: item for item in data.get("objects", ())}
+        nodes = [item for item in objects.values() if "pos" in item and "nodes" not in item]
+        edges = []
+        for edge in data.get("edges", ()):
+            edge = dict(edge)
+            edge["tail"], edge["head"] = (objects[edge["tail"]]["name"],
+                                          objects[edge["head"]]["name"])
+            edges.append(edge)
+        box = tuple(float(v) for v in data["bb"].split(","))
+        graph = {k: v for k, v in data.items() if isinstance(v, str)}
+        return cls(box, graph, nodes, edges)  # type: ignore[arg-type]
+
+
+class Colours:
+    """``\\definecolor`` names for the ``#rrggbb`` colours a picture uses."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def __call__(self, colour: str | None, default: str = "#000000") -> str:
+        colour = (colour or default).strip()
+        if colour.lower() in ("black", "white"):
+            colour = "#000000" if colour.lower() == "black" else "#ffffff"
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+            colour = default
+        key = colour[1:].upper()
+        return self.names.setdefault(key, f"bp{key}")
+
+    def definitions(self) -> str:
+        return "\n".join(rf"\definecolor{{{name}}}{{HTML}}{{{key}}}"
+                         for key, name in self.names.items())
+
+
+def tikz_picture(layout: Layout, *, legend: bool = True,
+                 colours: Colours | None = None) -> str:
+    """The ``tikzpicture`` of ``layout``: nodes at Graphviz's positions and sizes, edges along
+    its curves, and (``legend=True``) a legend of the kinds of node drawn. ``colours`` collects
+    the colours used, for their ``\\definecolor`` lines."""
+    elements = picture_elements(layout, colours or Colours(), legend=legend)
+    return "\n".join([line for lines in elements.values() for line in lines]
+                     + [r"\end{tikzpicture}"])
+
+
+def picture_elements(layout: Layout, colours: Colours, *,
+                     legend: bool = True) -> dict[str, list[str]]:
+    """The lines of the picture of ``layout``, by element: ``"frame"`` (its opening), then
+    ``"edge <i>"`` and ``"node <name>"`` for each edge and node, and ``"legend"``. Two
+    layouts of the same graph have the same keys (Beamer overlays compare them)."""
+    background = colours(layout.graph.get("bgcolor", "#ffffff"), "#ffffff")
+    elements = {"frame": [
+        r"\begin{tikzpicture}[x=1pt, y=1pt, >={Stealth[length=5pt, width=4pt]},",
+        f"  show background rectangle, inner frame sep=6pt, "
+        f"background rectangle/.style={{fill={background}, draw=none}}]"]}
+    for i, edge in enumerate(layout.edges):
+        elements[f"edge {i}"] = _edge(edge, colours)
+    for node in layout.nodes:
+        elements[f"node {node['name']}"] = _node(node, colours)
+    if legend:
+        elements["legend"] = _legend(layout, colours)
+    return elements
+
+
+def tikz_document(layout: Layout, *, legend: bool = True) -> str:
+    """A complete LaTeX file (``standalone`` class) holding the picture of ``layout``: compile
+    it with ``pdflatex``, or copy the colour definitions and the ``tikzpicture`` into a slide."""
+    colours = Colours()
+    picture = tikz_picture(layout, legend=legend, colours=colours)
+    return "\n".join([
+        "% Made by backprop-lab: node positions and edges from Graphviz's layout.",
+        "% Compile with pdflatex; to put the picture in your own document, load tikz with",
+        f"% \\usetikzlibrary{{{LIBRARIES}}} and copy the colours and the tikzpicture.",
+        r"\documentclass[tikz, border=0pt]{standalone}",
+        rf"\usetikzlibrary{{{LIBRARIES}}}",
+        colours.definitions(),
+        r"\begin{document}",
+        picture,
+        r"\end{document}",
+        ""])
+
+
+def preamble_lines(colours: Colours) -> list[str]:
+    """What a document needs before a picture that used ``colours``."""
+    return [r"\usepackage{tikz}", rf"\usetikzlibrary{{{LIBRARIES}}}", colours.definitions()]
+
+
+def _point(text: str) -> tuple[float, float]:
+    x, y = text.split(",")[:2]
+    return float(x), float(y)
+
+
+def _f(number: float) -> str:
+    return f"{number:.2f}".rstrip("0").rstrip(".")
+
+
+def _edge(edge: Mapping[str, str], colours: Colours) -> list[str]:
+    style = edge.get("style", "")
+    if "invis" in style or "pos" not in edge:
+        return []
+    options = [f"draw={colours(edge.get('color'), '#666666')}",
+               f"line width={_f(float(edge.get('penwidth', 1)) * 0.8)}pt"]
+    if "dashed" in style:
+        options.append("dashed")
+    if "dotted" in style:
+        options.append("dotted")
+    end = None
+    points = []
+    for part in edge["pos"].split():
+        if part.startswith("e,"):
+            end = _point(part[2:])
+        elif not part.startswith("s,"):
+            points.append(_point(part))
+    if end is not None and edge.get("arrowhead", "normal") != "none":
+        options.append("->")
+    path = [f"({_f(points[0][0])}, {_f(points[0][1])})"]
+    for i in range(1, len(points) - 2, 3):
+        (ax, ay), (bx, by), (cx, cy) = points[i:i + 3]
+        path.append(f".. controls ({_f(ax)}, {_f(ay)}) and ({_f(bx)}, {_f(by)}) .. "
+                    f"({_f(cx)}, {_f(cy)})")
+    if end is not None:
+        path.append(f"-- ({_f(end[0])}, {_f(end[1])})")
+    lines = [f"\\draw[{', '.join(options)}] " + " ".join(path) + ";"]
+    if edge.get("label") and "lp" in edge:  # words on the edge, where Graphviz put them
+        x, y = _point(edge["lp"])
+        lines.append(f"\\node[font=\\sffamily\\footnotesize, "
+                     f"text={colours(edge.get('fontcolor'), '#000000')}] at ({_f(x)}, {_f(y)}) "
+                     f"{{{latex_text(edge['label'])}}};")
+    return lines
+
+
+# Graphviz's Helvetica at 11 points is about as wide as LaTeX's sans serif at 10.
+_FONT_SIZES = ((11, r"\normalsize"), (10, r"\small"), (9, r"\footnotesize"), (7, r"\scriptsize"),
+               (0, r"\tiny"))
+
+
+def _font(size: str | None) -> str:
+    points = float(size or 14)
+    return next(command for limit, command in _FONT_SIZES if points >= limit)
+
+
+def _node_options(node: Mapping[str, str], colours: Colours) -> list[str]:
+    """TikZ options for a node drawn as its DOT attributes say (shape, style, colours, size)."""
+    shape = node.get("shape", "ellipse")
+    style = node.get("style", "")
+    width, height = float(node["width"]) * 72, float(node["height"]) * 72
+    options = [f"font=\\sffamily{_font(node.get('fontsize'))}",
+               f"text={colours(node.get('fontcolor'), '#000000')}", "inner sep=1pt",
+               "align=center"]
+    if shape in ("plain", "plaintext", "none"):
+        return options
+    tikz_shape = {"box": "rectangle", "rect": "rectangle", "rectangle": "rectangle",
+                  "circle": "circle", "doublecircle": "circle"}.get(shape, "ellipse")
+    if "diagonals" in style:
+        tikz_shape = "chamfered rectangle, chamfered rectangle xsep=3pt"
+    options += [tikz_shape, f"minimum width={_f(width)}pt", f"minimum height={_f(height)}pt",
+                f"draw={colours(node.get('color'), '#000000')}",
+                f"line width={_f(float(node.get('penwidth', 1)) * 0.8)}pt"]
+    if "filled" in style:
+        options.append(f"fill={colours(node.get('fillcolor'), '#d3d3d3')}")
+    if "rounded" in style and tikz_shape == "rectangle":
+        options.append("rounded corners=3pt")
+    if "dashed" in style:
+        options.append("dashed")
+    if node.get("peripheries") == "2" or shape == "doublecircle":
+        options.append("double, double distance=1.2pt")
+    return options
+
+
+def _node(node: Mapping[str, str], colours: Colours) -> list[str]:
+    if "invis" in node.get("style", ""):
+        return []
+    x, y = _point(node["pos"])
+    text = node.get("tex")
+    if text is None:  # a graph not drawn by this library: its plain label, tags removed
+        label = node.get("label", "\\N").replace("\\N", node["name"])
+        text = latex_text(re.sub(r"<[^>]*>", " ", label).strip())
+    name = re.sub(r"[^A-Za-z0-9_]", "_", node["name"])
+    options = ", ".join(_node_options(node, colours))
+    return [f"\\node[{options}] ({name}) at ({_f(x)}, {_f(y)}) {{{text}}};"]
+
+
+def _legend(layout: Layout, colours: Colours) -> list[str]:
+    """A row of swatches under the picture: one per kind of node drawn, styled as those nodes,
+    and a line for highlighted edges when there are any."""
+    # Each kind's swatch looks like an unhighlighted node of that kind.
+    plain = next((n for n in layout.nodes if n.get("marked") != "true" and "kind" in n), {})
+    seen: dict[str, Mapping[str, str]] = {}
+    for node in sorted(layout.nodes, key=lambda n: n.get("marked") == "true"):
+        kind = node.get("kind")
+        if kind in KINDS and kind not in seen:
+            seen[kind] = node if node.get("marked") != "true" else dict(
+                node, color=plain.get("color", "#000000"), penwidth="1")
+    marked = next((edge for edge in layout.edges if edge.get("marked") == "true"), None)
+    if not seen and marked is None:
+        return []
+    x0, y0, x1, _ = layout.bounding_box
+    text_colour = colours(layout.graph.get("fontcolor"), "#000000")
+    x, y, lines = x0 + 4, y0 - 16, []
+    entries = [(kind, KINDS[kind]) for kind in KINDS if kind in seen]
+    if marked is not None:
+        entries.append(("highlight", "highlighted: backprop's paths"))
+    for kind, words in entries:
+        width = 24 + 5.2 * len(words)
+        if x + width > max(x1, 200) and x > x0 + 4:
+            x, y = x0 + 4, y - 18
+        if kind == "highlight":
+            options = [f"draw={colours(marked.get('color'))}",
+                       f"line width={_f(float(marked.get('penwidth', 1)) * 0.8)}pt"]
+            lines.append(f"\\draw[{', '.join(options)}] ({_f(x)}, {_f(y)}) -- "
+                         f"({_f(x + 14)}, {_f(y)});")
+        else:
+            swatch = dict(seen[kind], width="0.2", height="0.16")
+            options = [o for o in _node_options(swatch, colours) if not o.startswith("font")]
+            lines.append(f"\\node[{', '.join(options)}] at ({_f(x + 7)}, {_f(y)}) {{}};")
+        lines.append(f"\\node[anchor=west, font=\\sffamily\\scriptsize, text={text_colour}] "
+                     f"at ({_f(x + 17)}, {_f(y)}) {{{latex_text(words)}}};")
+        x += width
+    return lines

@@ -1,0 +1,114 @@
+"""The pictures of a backward pass, one per step, shared by every way of showing a trace: the HTML
+player, the animations (GIF, APNG, WebP), the PDF with one page per step and the Beamer slides.
+
+Frame k shows ``trace[k]``: the graph with the gradients known after that step, the current node,
+its edges and the parents it passes gradient to highlighted. Every frame is the same graph with
+boxes of the same size (each grad cell as wide as the widest number it ever shows), so Graphviz
+lays every frame out the same way: nodes never move from one frame to the next.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from autograd.core.format import format_number
+from autograd.core.value import Value
+from autograd.pictures.draw import dot_source, html_text
+from autograd.pictures.themes import Theme
+
+if TYPE_CHECKING:
+    from autograd.stepthrough.trace import Trace
+
+# Helvetica 11pt is about 6.2pt per character of "grad -0.1234"; plus the cell's padding.
+_POINTS_PER_CHAR = 6.4
+_CELL_PADDING = 8
+# A caption's lines in Helvetica 11pt (bold title): generous, so text never spills out.
+_CAPTION_POINTS_PER_CHAR = 6.8
+_CAPTION_LINE = 15
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One step's picture: ``title`` ("Step 3 of 7: n = add1 + b"), ``narration`` (its
+    chain-rule lines), ``source``, the DOT text of the graph as it stands after the step, and
+    ``grads``, the gradients known by then."""
+
+    title: str
+    narration: str
+    source: str
+    grads: dict[Value, float]
+
+
+def step_frames(trace: Trace, rankdir: str, theme: Theme, captions: bool = False) -> list[Frame]:
+    """One ``Frame`` per step of ``trace``, frame k showing ``trace[k]``.
+
+    With ``captions=True`` each picture carries its title and narration above the graph (for
+    animations and PDF pages, which have no page around them), in a box of the same size in every
+    frame so that the layout stays put.
+    """
+    nodes = list(trace.nodes)
+    history = _grads_after_each_step(trace)
+    widths = _grad_widths(nodes, history)
+    texts = []
+    for step in trace:
+        narration = str(step)
+        if step.index == 0:
+            narration += (": the output's gradient with respect to itself. Every other "
+                          "gradient is not known yet (grad ?).")
+        texts.append((f"Step {step.index} of {len(trace) - 1}: {step.formula()}", narration))
+    box = _caption_box(texts) if captions else None
+    frames = []
+    for step, grads, (title, narration) in zip(trace, history, texts):
+        current = step.node
+        source = dot_source(
+            nodes, trace.root, rankdir=rankdir, names=trace.names, data=trace.data, grads=grads,
+            params=set(trace.params), marked={current} | {u.parent for u in step.updates},
+            marked_ops={current} if step.updates else set(),
+            marked_edges={(current, i) for i in range(len(step.updates))},
+            italic=trace.made_up_names, grad_width=widths, theme=theme,
+            caption=_caption(title, narration, box) if box else "")
+        frames.append(Frame(title, narration, source, grads))
+    return frames
+
+
+def _grads_after_each_step(trace: Trace) -> list[dict[Value, float]]:
+    """The gradients known after each step (this backward pass's), step 0 knowing dL/dL = 1."""
+    grads = {trace.root: 1.0}
+    history = []
+    for step in trace:
+        for update in step.updates:
+            grads[update.parent] = update.grad_after
+        history.append(dict(grads))
+    return history
+
+
+def _grad_widths(nodes: list[Value], history: list[dict[Value, float]]) -> dict[Value, int]:
+    """Each node's grad cell wide enough for every number it shows in any frame, so that boxes
+    keep their size and the picture does not jump from frame to frame."""
+    longest = {node: len("grad ?") for node in nodes}
+    for grads in history:
+        for node, grad in grads.items():
+            longest[node] = max(longest[node], len(f"grad {format_number(grad)}"))
+    return {node: math.ceil(n * _POINTS_PER_CHAR) + _CELL_PADDING for node, n in longest.items()}
+
+
+def _caption_box(texts: list[tuple[str, str]]) -> tuple[int, int]:
+    """(width, height) in points of a caption box that holds every frame's title and lines."""
+    lines = [[title, *narration.splitlines()] for title, narration in texts]
+    longest = max(len(line) for frame in lines for line in frame)
+    most = max(len(frame) for frame in lines)
+    return (math.ceil(longest * _CAPTION_POINTS_PER_CHAR) + 8,
+            most * _CAPTION_LINE + 10)
+
+
+def _caption(title: str, narration: str, box: tuple[int, int]) -> str:
+    """The HTML-like label above a frame: the title in bold, then the narration, left-aligned,
+    in a box of the fixed size ``box``."""
+    width, height = box
+    lines = [f"<b>{html_text(title)}</b>"] + [html_text(line) for line in narration.splitlines()]
+    text = '<br align="left"/>'.join(lines) + '<br align="left"/>'
+    return (f'<table border="0" cellpadding="4"><tr><td fixedsize="true" width="{width}" '
+            f'height="{height}" align="left" valign="top" balign="left">{text}</td></tr>'
+            "</table>")

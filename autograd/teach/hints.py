@@ -1,0 +1,255 @@
+"""Why an answer is wrong: the classic backprop mistakes, recognised from the student's numbers.
+
+For a wrong dL/dx the hint recomputes x's gradient the ways students get it wrong and says which
+one the answer matches (lecture 003's rule is dL/dx = sum over the uses y of x: dL/dy * dy/dx):
+
+- an answer that follows from a wrong answer further up (the chain rule applied correctly to
+  the student's own dL/dy): the mistake is there, not here;
+- one path only, where x feeds several nodes (or one node twice, ``x * x``): the paths add up;
+- tanh' (or sigmoid') written with the input instead of the output;
+- the local derivative dy/dx alone, without the upstream gradient dL/dy;
+- the sign flipped;
+- a gradient from an earlier ``backward()`` still accumulated in ``.grad``.
+
+Each is tried with the student's own upstream answers first, then with backprop's.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+
+from autograd.core import floatmath as fm
+from autograd.core.format import format_number as num
+from autograd.core.value import Value
+from autograd.teach.report import Tolerance
+from autograd.teach.solution import Edge, Solution
+
+#: Each operation's derivative rule, as the hint for a local derivative states it (the same
+#: math as the operation's docstring in autograd/core/value.py).
+RULES = {
+    "+": "d(a + b)/da = 1 and d(a + b)/db = 1",
+    "-": "d(a - b)/da = 1 and d(a - b)/db = -1",
+    "*": "d(a * b)/da = b and d(a * b)/db = a: each factor's derivative is the other factor",
+    "/": "d(a / b)/da = 1/b and d(a / b)/db = -a/b^2",
+    "neg": "d(-a)/da = -1",
+    "**": "d(a^b)/da = b a^(b-1) and d(a^b)/db = a^b ln a",
+    "**n": "the power rule, d(x^n)/dx = n x^(n-1)",
+    "exp": "d(e^x)/dx = e^x, the output itself",
+    "log": "d(ln x)/dx = 1/x",
+    "tanh": "d tanh(x)/dx = 1 - tanh(x)^2, written with the output",
+    "sigmoid": "d s(x)/dx = s(x) (1 - s(x)), written with the output",
+    "relu": "d relu(x)/dx = 1 for x > 0, else 0",
+    "step": "the step is flat on both sides: its derivative is 0",
+    "sin": "d(sin x)/dx = cos x",
+    "cos": "d(cos x)/dx = -sin x",
+    "sqrt": "d sqrt(x)/dx = 1 / (2 sqrt(x))",
+    "abs": "d|x|/dx = sign(x)",
+    "dot": "d(w . x + b)/dw_i = x_i, d/dx_i = w_i and d/db = 1",
+}
+
+#: Derivatives written with the output o: the formula students write with the input x instead.
+_WITH_THE_OUTPUT = {
+    "tanh": ("1 - {o}²", lambda x: 1.0 - x * x),
+    "sigmoid": ("{o} (1 - {o})", lambda x: x * (1.0 - x)),
+}
+
+#: For more uses than this, only single paths are tried as "one path only" (2^n subsets).
+_MAX_SUBSET_USES = 6
+
+
+def follows_from(sol: Solution, node: Value, yours: float, given: Mapping[Value, float],
+                 tolerance: Tolerance) -> list[Value]:
+    """The wrong upstream gradients that ``yours`` follows from: when the chain rule applied to
+    the ``given`` dL/dy of the nodes y using ``node`` gives ``yours``, and some of those are
+    wrong, the mistake was made there. Empty when not."""
+    wrong = [child for child, _ in sol.uses[node]
+             if child in given and not tolerance.close(given[child], sol.grads[child])]
+    if not wrong or not tolerance.close(yours, _chain(sol, node, _upstream(sol, given))):
+        return []
+    return list(dict.fromkeys(wrong))
+
+
+def gradient_hint(sol: Solution, node: Value, yours: float | None,
+                  given: Mapping[Value, float], tolerance: Tolerance) -> str:
+    """Why ``yours`` is not dL/d(node); ``given`` holds every answer given, by Value."""
+    if yours is None:
+        return "no answer given"
+    if node is sol.root:
+        return (f"{sol.d(node)} = 1: backprop starts from the output's gradient with respect "
+                "to itself")
+    blamed = follows_from(sol, node, yours, given, tolerance)
+    if blamed:
+        theirs = ", ".join(f"{sol.names[b]} ({num(given[b])}, not {num(sol.grads[b])})"
+                           for b in blamed)
+        return f"this follows from your answer for {theirs}: correct that first"
+    expected = sol.grads[node]
+    for up in (_upstream(sol, given), _upstream(sol, {})):
+        for value, message in _gradient_mistakes(sol, node, up):
+            if tolerance.close(yours, value) and not tolerance.close(value, expected):
+                return message
+    return _near_miss(yours, expected, tolerance) or _chain_rule(sol, node)
+
+
+def local_hint(sol: Solution, edge: Edge, yours: float | None, tolerance: Tolerance) -> str:
+    """Why ``yours`` is not the local derivative on ``edge``."""
+    if yours is None:
+        return "no answer given"
+    expected = sol.local_of(edge)
+    for value, message in _local_mistakes(sol, edge):
+        if tolerance.close(yours, value) and not tolerance.close(value, expected):
+            return message
+    child, _ = edge
+    rule = RULES.get("**n" if child.op.startswith("**") and len(child.parents) == 1
+                     else child.op)
+    return (_near_miss(yours, expected, tolerance)
+            or (f"the rule for {child.op}: {rule}" if rule else
+                f"{sol.edge_name(edge)} is how much {sol.names[child]} changes per unit of "
+                f"{sol.names[sol.parent(edge)]}: see how {child.op!r} is defined"))
+
+
+# ---------------------------------------------------------------- dL/dx ------------------
+
+Upstream = Callable[[Value], float]
+
+
+def _upstream(sol: Solution, given: Mapping[Value, float]) -> Upstream:
+    """dL/dy as the student has it where given, else as backprop has it."""
+    return lambda child: given.get(child, sol.grads[child])
+
+
+def _chain(sol: Solution, node: Value, up: Upstream) -> float:
+    return sum(up(child) * sol.local_of((child, i)) for child, i in sol.uses[node])
+
+
+def _gradient_mistakes(sol: Solution, node: Value, up: Upstream) -> Iterator[tuple[float, str]]:
+    """(the number a mistake gives, what to say) for each classic mistake that applies."""
+    uses = sol.uses[node]
+    parts = [up(child) * sol.local_of((child, i)) for child, i in uses]
+    total = sum(parts)
+    name = sol.names[node]
+    if len(uses) > 1:
+        yield from _one_path(sol, node, parts)
+    for k, (child, _) in enumerate(uses):
+        if child.op in _WITH_THE_OUTPUT:
+            formula, wrong_local = _WITH_THE_OUTPUT[child.op]
+            o, x = sol.names[child], name
+            yield (total - parts[k] + up(child) * wrong_local(sol.data[node]),
+                   f"{child.op}'({x}) is {formula.format(o=o)} with the output {o} = "
+                   f"{num(sol.data[child])}, not {formula.format(o=x)} with the input {x}")
+    local = [sol.local_of(edge) for edge in uses]
+    upstream = " and ".join(dict.fromkeys(sol.d(child) for child, _ in uses))
+    if len(uses) == 1:
+        (child, i), = uses
+        yield (local[0], f"that is the local derivative {sol.edge_name((child, i))} = "
+                         f"{num(local[0])} alone; multiply it by the upstream gradient "
+                         f"{upstream} = {num(up(child))} (the chain rule)")
+    else:
+        yield (sum(local), f"that is the local derivatives alone, "
+                           f"{' + '.join(sol.edge_name(edge) for edge in uses)}; multiply each "
+                           f"by its upstream gradient ({upstream}) before adding")
+    if total != 0:
+        yield -total, _sign_flipped(sol, node)
+    held = sol.held[node]
+    if held != 0:
+        yield (total + held, f"that includes the {num(held)} left in .grad by an earlier "
+                             f"backward(): gradients accumulate across calls, so zero them "
+                             f"({sol.output}.zero_grad()) before backward()")
+    for times in (2, 3):
+        yield (times * total, f"that is {times} x {num(total)}: a gradient from an earlier "
+                              f"backward() is still accumulated in .grad; zero the gradients "
+                              f"({sol.output}.zero_grad()) before each backward()")
+
+
+def uses_text(sol: Solution, node: Value) -> str:
+    """How ``node`` is used: "x feeds 2 nodes (z1, z2)", "x is used twice by mul1"."""
+    children = list(dict.fromkeys(child for child, _ in sol.uses[node]))
+    name = sol.names[node]
+    if len(children) == 1:
+        return f"{name} is used {times(len(sol.uses[node]))} by {sol.names[children[0]]}"
+    return f"{name} feeds {len(children)} nodes ({', '.join(sol.names[c] for c in children)})"
+
+
+def times(n: int) -> str:
+    return "twice" if n == 2 else f"{n} times"
+
+
+def _one_path(sol: Solution, node: Value, parts: list[float]) -> Iterator[tuple[float, str]]:
+    """Some of the paths out of ``node`` without the others."""
+    uses = sol.uses[node]
+    n = len(uses)
+    one_child = len({child for child, _ in uses}) == 1
+    each = "edge" if one_child else "path"
+    every = "both" if n == 2 else f"all {n}"
+    sizes = range(1, n) if n <= _MAX_SUBSET_USES else (1,)
+    for size in sizes:
+        for subset in itertools.combinations(range(n), size):
+            through = " and ".join(dict.fromkeys(sol.names[uses[k][0]] for k in subset))
+            only = f"one {each} only" if one_child else f"the {each} through {through} only"
+            yield (sum(parts[k] for k in subset),
+                   f"{uses_text(sol, node)}: that is {only}; add {every} {each}s (+=): "
+                   f"{_sum(parts)} = {num(sum(parts))}")
+
+
+def _sum(terms: list[float]) -> str:
+    """``6.0 + 35.0``; ``0.13 + (-1.0)``."""
+    return " + ".join(num(t) if k == 0 or t >= 0 else f"({num(t)})" for k, t in enumerate(terms))
+
+
+def _sign_flipped(sol: Solution, node: Value) -> str:
+    for child, i in sol.uses[node]:
+        if child.op == "-" and i == 1:
+            return (f"the sign is flipped: {sol.names[node]} is subtracted in "
+                    f"{sol.names[child]}, and d(a - b)/db = -1")
+        if child.op == "neg":
+            return f"the sign is flipped: d(-a)/da = -1 in {sol.names[child]}"
+    return ("the sign is flipped: check the sign of each local derivative "
+            "(d(a - b)/db = -1, d(cos x)/dx = -sin x, d(1/x)/dx = -1/x^2)")
+
+
+def _chain_rule(sol: Solution, node: Value) -> str:
+    """The chain rule for dL/d(node), in names and in numbers."""
+    uses = sol.uses[node]
+    names = " + ".join(f"{sol.d(child)} * {sol.edge_name((child, i))}" for child, i in uses)
+    numbers = " + ".join(f"{num(sol.grads[child])} * {_factor(sol.local_of((child, i)))}"
+                         for child, i in uses)
+    return f"{sol.d(node)} = {names} = {numbers}"
+
+
+def _factor(x: float) -> str:
+    return num(x) if x >= 0 else f"({num(x)})"
+
+
+def _near_miss(yours: float, expected: float, tolerance: Tolerance) -> str:
+    allowed = max(tolerance.rtol * abs(expected), tolerance.atol)
+    if abs(yours - expected) <= 10 * allowed:
+        return (f"close, but outside the tolerance ({tolerance}): keep 3 or 4 decimals in "
+                "every step")
+    return ""
+
+
+# ---------------------------------------------------------------- local derivatives -------
+
+def _local_mistakes(sol: Solution, edge: Edge) -> Iterator[tuple[float, str]]:
+    child, i = edge
+    parent = child.parents[i]
+    x, o = sol.names[parent], sol.names[child]
+    a = sol.data[parent]
+    expected = sol.local_of(edge)
+    if child.op in _WITH_THE_OUTPUT:
+        formula, wrong_local = _WITH_THE_OUTPUT[child.op]
+        yield (wrong_local(a), f"{child.op}'({x}) is {formula.format(o=o)} with the output "
+                               f"{o} = {num(sol.data[child])}, not {formula.format(o=x)} "
+                               f"with the input {x}")
+    if child.op == "*" and len(child.parents) == 2:
+        other = child.parents[1 - i]
+        yield (a, f"d{o}/d{x} is the other factor, {sol.names[other]} = "
+                  f"{num(sol.data[other])}, not {x} itself")
+    if child.op.startswith("**") and len(child.parents) == 1:
+        n = float(child.op[2:])
+        yield (fm.power(a, n - 1), f"the power rule brings the exponent down: d(x^n)/dx = "
+                                   f"n x^(n-1) = {num(n)} * {num(a)}^{num(n - 1)}")
+        yield n * fm.power(a, n), "lower the exponent by one: d(x^n)/dx = n x^(n-1), not n x^n"
+    if expected != 0:
+        rule = RULES.get(child.op, "")
+        yield -expected, "the sign is flipped" + (f": {rule}" if rule else "")
