@@ -18,17 +18,17 @@ from typing import Any
 from autograd.core.format import format_number, format_table
 from autograd.core.functional import value_and_grad
 from autograd.core.modes import no_grad
-from autograd.core.value import Value, _to_float
+from autograd.core.value import Value, to_float
 
 
 def _evaluate(f: Callable[..., Any], args: list[float]) -> float:
     with no_grad():
         out = f(*[Value(a) for a in args])
-    return out.data if isinstance(out, Value) else _to_float(out, "the result of f")
+    return out.data if isinstance(out, Value) else to_float(out, "the result of f")
 
 
 def _numbers(args: tuple) -> list[float]:
-    return [a.data if isinstance(a, Value) else _to_float(a, "numerical_grad argument")
+    return [a.data if isinstance(a, Value) else to_float(a, "numerical_grad argument")
             for a in args]
 
 
