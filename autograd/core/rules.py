@@ -8,15 +8,17 @@ autograd's ``defvjp`` is the model)::
 
 The same rule serves three callers, each with its own ``m``:
 
-- ``FLOATS``: plain floats. ``Value.tanh()`` computes its number and its local derivatives with
-  it; ``backward()`` multiplies by those numbers (lecture 003's chain rule).
+- ``codemath.CODE`` writes its arithmetic as Python text. The engine's kernels
+  (``autograd/core/kernels.py``) are that text made into functions: ``Value.tanh()`` runs its
+  rule written out as code, as fast as if it were written by hand, and ``backward()`` multiplies
+  by the numbers it left (lecture 003's chain rule). The compiler writes its replays from the
+  same text.
 - ``VALUES``: Values. ``backward(create_graph=True)`` multiplies by the local derivatives as
   Values, so each gradient has a graph of its own and can be differentiated again: a second
   derivative is the first one differentiated, never a second formula.
-- the compiler's code namespace (``autograd.compiled``), which writes the same arithmetic as
-  Python source for a replay.
+- ``FLOATS``: plain floats, the rule read directly; the tests hold the kernels to it.
 
-All three evaluate the very same expression, so the compiled replay gives the engine's numbers
+All of them evaluate the very same expression, so the compiled replay gives the engine's numbers
 bit for bit by construction. Each record also carries what the rest of the library needs to know
 about the operation: its arity, its PyTorch counterpart (``torch_gradients``), its derivative in
 the lectures' words (the exercises' hints), and how pictures name and write it. Adding an

@@ -34,8 +34,9 @@ from autograd.core.backward import (
     topological_order,
 )
 from autograd.core.format import format_number
+from autograd.core.kernels import kernel
 from autograd.core.modes import ANOMALY, NO_GRAD, RECORD, AnomalyError, mode, recorder
-from autograd.core.rules import FLOATS, NO_FLOW, RULES, Rule, is_builtin
+from autograd.core.rules import NO_FLOW, is_builtin
 
 Number = int | float
 Operand = Union["Value", int, float]
@@ -43,9 +44,6 @@ Operand = Union["Value", int, float]
 __all__ = ["Constant", "Number", "Operand", "Parameter", "Value", "as_value", "backprop",
            "closure_local_grads", "custom_op", "dot", "forward_order", "gradients", "identity",
            "to_float", "topological_order"]
-
-_ADD, _SUB, _MUL, _DIV, _POW = RULES["+"], RULES["-"], RULES["*"], RULES["/"], RULES["**"]
-
 
 class Value:
     """One scalar in a computation graph.
@@ -156,7 +154,7 @@ class Value:
         """a + b;  d/da = 1, d/db = 1."""
         if type(other) is not Value:
             other = _operand(other, "+", self)
-        return _apply2(_ADD, self, other)
+        return _ADD(self, other)
 
     def __radd__(self, other: Operand) -> Value:
         return _operand(other, "+", self, reflected=True) + self
@@ -165,7 +163,7 @@ class Value:
         """a - b;  d/da = 1, d/db = -1."""
         if type(other) is not Value:
             other = _operand(other, "-", self)
-        return _apply2(_SUB, self, other)
+        return _SUB(self, other)
 
     def __rsub__(self, other: Operand) -> Value:
         return _operand(other, "-", self, reflected=True) - self
@@ -174,7 +172,7 @@ class Value:
         """a * b;  d/da = b, d/db = a."""
         if type(other) is not Value:
             other = _operand(other, "*", self)
-        return _apply2(_MUL, self, other)
+        return _MUL(self, other)
 
     def __rmul__(self, other: Operand) -> Value:
         return _operand(other, "*", self, reflected=True) * self
@@ -183,14 +181,14 @@ class Value:
         """a / b;  d/da = 1/b, d/db = -a/b^2."""
         if type(other) is not Value:
             other = _operand(other, "/", self)
-        return _apply2(_DIV, self, other)
+        return _DIV(self, other)
 
     def __rtruediv__(self, other: Operand) -> Value:
         return _operand(other, "/", self, reflected=True) / self
 
     def __neg__(self) -> Value:
         """-a;  d/da = -1."""
-        return _apply1(RULES["neg"], self)
+        return _NEG(self)
 
     def __pos__(self) -> Value:
         return self
@@ -200,44 +198,41 @@ class Value:
 
         For a Value b:  d/da = b a^(b-1),  d/db = a^b ln a  (0 where a = 0 and b >= 0)."""
         if isinstance(other, Value):
-            return _apply2(_POW, self, other)
+            return _POW(self, other)
         n = to_float(other, "**", self)
-        rule = RULES["**n"]
-        a = self.data
-        out = rule.forward(FLOATS, a, n)
-        return _make(out, (self,), rule.local(FLOATS, out, a, n), "**" + _exponent_text(other, n))
+        return _POWN(self, n, "**" + _exponent_text(other, n))
 
     def __rpow__(self, other: Operand) -> Value:
         return _operand(other, "**", self, reflected=True) ** self
 
     def __abs__(self) -> Value:
         """|a|;  d/da = sign(a), with |a|'(0) = 0 as in PyTorch."""
-        return _apply1(RULES["abs"], self)
+        return _ABS(self)
 
     # ---------------------------------------------------------------- functions ----------
 
     def exp(self) -> Value:
         """e^x;  d/dx e^x = e^x."""
-        return _apply1(RULES["exp"], self)
+        return _EXP(self)
 
     def log(self) -> Value:
         """ln x (natural log);  d/dx ln x = 1/x.  log(0) = -inf, log(x < 0) = nan."""
-        return _apply1(RULES["log"], self)
+        return _LOG(self)
 
     def tanh(self) -> Value:
         """tanh(x) = (e^x - e^-x) / (e^x + e^-x);  d/dx tanh(x) = 1 - tanh(x)^2."""
-        return _apply1(RULES["tanh"], self)
+        return _TANH(self)
 
     def sigmoid(self) -> Value:
         """s(x) = 1 / (1 + e^-x);  d/dx s(x) = s(x) (1 - s(x))  (lectures 000, 001, 003)."""
-        return _apply1(RULES["sigmoid"], self)
+        return _SIGMOID(self)
 
     def relu(self) -> Value:
         """ReLU(x) = max(0, x);  d/dx = 1 for x > 0, else 0 (so relu'(0) = 0).
 
         Where x <= 0 nothing flows back at all, as in PyTorch: dL/dx is 0 even when dL/d(relu) is
         inf or nan (``sqrt(relu(x))`` at x = -1 gives dx = 0, not 0 * inf = nan)."""
-        return _apply1(RULES["relu"], self)
+        return _RELU(self)
 
     def step(self) -> Value:
         """The hard threshold (Heaviside step) of notes 003: g(z) = 1 for z >= 0, else 0.
@@ -245,19 +240,19 @@ class Value:
         dg/dz = 0 everywhere (at z = 0 it jumps and has none): as autodiff sees it, nothing
         flows back, so gradient descent cannot train a step unit; the perceptron rule can,
         because it never asks for a derivative."""
-        return _apply1(RULES["step"], self)
+        return _STEP(self)
 
     def sin(self) -> Value:
         """sin x;  d/dx sin x = cos x."""
-        return _apply1(RULES["sin"], self)
+        return _SIN(self)
 
     def cos(self) -> Value:
         """cos x;  d/dx cos x = -sin x."""
-        return _apply1(RULES["cos"], self)
+        return _COS(self)
 
     def sqrt(self) -> Value:
         """sqrt(x);  d/dx sqrt(x) = 1 / (2 sqrt(x)).  sqrt(x < 0) = nan."""
-        return _apply1(RULES["sqrt"], self)
+        return _SQRT(self)
 
     # ---------------------------------------------------------------- comparisons --------
     # They compare the numbers. == and hash stay by identity, so Values can be dict keys.
@@ -377,7 +372,7 @@ def dot(a: Sequence[Operand], b: Sequence[Operand], bias: Operand | None = None)
                     y if isinstance(y, Value) else _operand(y, "dot", None))
     if bias is not None:
         parents.append(bias if isinstance(bias, Value) else _operand(bias, "dot", None))
-    return _apply(RULES["dot"], tuple(parents))
+    return kernel("dot", len(parents), _make)(tuple(parents))
 
 
 def identity(x: Value) -> Value:
@@ -387,29 +382,12 @@ def identity(x: Value) -> Value:
     that ``f(x, x)`` differentiated in its first argument gives that partial derivative, not the
     derivative through both.
     """
-    return _apply1(RULES["id"], x)
+    return _ID(x)
 
 
 # ---------------------------------------------------------------- node creation ------------
-# An operation's node: its rule's value and local derivatives, on floats (rules.FLOATS).
-
-def _apply1(rule: Rule, a: Value) -> Value:
-    x = a.data
-    out = rule.forward(FLOATS, x)
-    return _make(out, (a,), rule.local(FLOATS, out, x), rule.op)
-
-
-def _apply2(rule: Rule, a: Value, b: Value) -> Value:
-    x, y = a.data, b.data
-    out = rule.forward(FLOATS, x, y)
-    return _make(out, (a, b), rule.local(FLOATS, out, x, y), rule.op)
-
-
-def _apply(rule: Rule, parents: tuple) -> Value:
-    args = [p.data for p in parents]
-    out = rule.forward(FLOATS, *args)
-    return _make(out, parents, rule.local(FLOATS, out, *args), rule.op)
-
+# An operation's node is made by its kernel (autograd/core/kernels.py): its rule, written out as
+# Python once, which computes the value and local derivatives and calls _make.
 
 _new = object.__new__
 
@@ -522,3 +500,9 @@ def as_value(x: Operand) -> Value:
         return x
     return Value(to_float(x, "as_value"))
 
+
+_ADD, _SUB, _MUL, _DIV, _POW = (kernel(op, 2, _make) for op in ("+", "-", "*", "/", "**"))
+_NEG, _ABS, _EXP, _LOG, _TANH, _SIGMOID, _RELU, _STEP, _SIN, _COS, _SQRT, _ID = (
+    kernel(op, 1, _make) for op in ("neg", "abs", "exp", "log", "tanh", "sigmoid", "relu", "step",
+                                    "sin", "cos", "sqrt", "id"))
+_POWN = kernel("**n", 1, _make)
