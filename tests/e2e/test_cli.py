@@ -270,3 +270,23 @@ def test_the_picture_as_tikz(tmp_path, capsys):
     assert main(["draw", *NEURON, "-o", str(tmp_path / "n.tex")]) == 0
     tex = (tmp_path / "n.tex").read_text()
     assert r"\begin{tikzpicture}" in tex and r"\textbf{w1}" in tex
+
+
+# ---------------------------------------------------------------- the backprop-lab program --
+
+def test_the_backprop_lab_command_runs_the_command_line(tmp_path, capsys):
+    from backprop_lab_cli import main as backprop_lab
+
+    assert backprop_lab(["draw", "x*3", "x=2", "-o", str(tmp_path / "g.dot")]) == 0
+    assert "dL/dx = 3.0" in capsys.readouterr().out and (tmp_path / "g.dot").exists()
+
+
+def test_the_backprop_lab_command_names_another_autograd_in_one_line(tmp_path, capsys,
+                                                                     monkeypatch):
+    import backprop_lab_cli
+
+    monkeypatch.setattr(backprop_lab_cli, "autograd_clash", lambda: "HIPS autograd comes first")
+    assert backprop_lab_cli.main(["draw", "x*3", "x=2", "-o", str(tmp_path / "g.dot")]) == 1
+    assert capsys.readouterr().err == ("backprop-lab: error: backprop-lab cannot run: HIPS "
+                                       "autograd comes first\n")
+    assert not (tmp_path / "g.dot").exists()
