@@ -1,4 +1,4 @@
-"""backprop-lab's installation check, and its ``backprop-lab`` command.
+"""backprop-lab's installation check: is the ``autograd`` Python imports this project's?
 
 This project's engine is imported as ``autograd``, a name the unrelated HIPS autograd (pip's
 ``autograd``, preinstalled on Google Colab) also uses. With both installed, Python imports only
@@ -12,17 +12,19 @@ one, and which one depends on how they were installed:
 Left alone, either fails later and obscurely (``cannot import name 'Value' from 'autograd'``).
 ``import autograd``, ``import nn``, ``python -m autograd`` and ``backprop-lab`` check first and
 fail at once with an ImportError that names the clash and the fix.
+
+This module imports nothing of the project (it runs before the project's code may be imported);
+the ``backprop-lab`` command, which runs the check and then the command line, is
+``backprop_lab_cli.py``.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["autograd_clash", "check_autograd", "main"]
+__all__ = ["autograd_clash", "check_autograd"]
 
 #: This project's engine: the ``autograd`` folder beside this file, in a checkout or installed.
 OURS = Path(__file__).resolve().parent / "autograd"
@@ -61,19 +63,6 @@ def check_autograd() -> None:
         raise ImportError(f"backprop-lab cannot run: {clash}", name="autograd")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """The ``backprop-lab`` command: ``python -m autograd``'s command line (``backprop-lab draw
-    EXPR NAME=VALUE ... -o FILE``), which also reports, in one line, an ``autograd`` that is not
-    this project's, where ``python -m autograd`` would run the other project instead."""
-    clash = autograd_clash()
-    if clash is not None:
-        print(f"backprop-lab: error: backprop-lab cannot run: {clash}", file=sys.stderr)
-        return 1
-    from autograd.__main__ import main as command_line
-
-    return command_line(argv)
-
-
 def _other_distribution(site: Path) -> str | None:
     """The name and version of another installed distribution called ``autograd`` in the folder
     that holds this project's package (``autograd-1.7.0.dist-info``: "autograd 1.7.0")."""
@@ -87,6 +76,3 @@ def _other_distribution(site: Path) -> str | None:
             return name.replace("-", " ", 1)
     return None
 
-
-if __name__ == "__main__":
-    sys.exit(main())

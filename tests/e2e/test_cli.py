@@ -163,11 +163,11 @@ def test_hostile_input_is_refused_in_one_line(tmp_path, capsys, monkeypatch, arg
     pytest.param(["draw", "x", "x=1", "-o", "a.dot", "--rankdir", "RL"], "rankdir", id="rankdir"),
     pytest.param(["draw", "x", "x=1", "-o", "a.dot", "--max-nodes", "0"], "at least 1",
                  id="max-nodes"),
-    pytest.param(["draw", "x", "x=1", "-o", "a.png", "--dpi", "0"], "--dpi must be from 1 to 1200",
-                 id="dpi"),
+    pytest.param(["draw", "x", "x=1", "-o", "a.png", "--dpi", "0"],
+                 "--dpi must be a number of dots per inch from 1 to 1200", id="dpi"),
     pytest.param(["draw", "x", "x=1", "-o", "a.png", "--dpi", "many"], "invalid float",
                  id="dpi-word"),
-    pytest.param(["draw", "x", "x=1", "-o", "a.png", "--theme", "neon"], "invalid choice: 'neon'",
+    pytest.param(["draw", "x", "x=1", "-o", "a.png", "--theme", "neon"], "unknown theme 'neon'",
                  id="theme"),
     pytest.param(["draw", "x", "x=1", "-o", "a.dot", "--steps", "s.gif", "--seconds-per-step",
                   "0"], "--seconds-per-step must be from 0.02 to 600", id="seconds"),
@@ -270,3 +270,23 @@ def test_the_picture_as_tikz(tmp_path, capsys):
     assert main(["draw", *NEURON, "-o", str(tmp_path / "n.tex")]) == 0
     tex = (tmp_path / "n.tex").read_text()
     assert r"\begin{tikzpicture}" in tex and r"\textbf{w1}" in tex
+
+
+# ---------------------------------------------------------------- the backprop-lab program --
+
+def test_the_backprop_lab_command_runs_the_command_line(tmp_path, capsys):
+    from backprop_lab_cli import main as backprop_lab
+
+    assert backprop_lab(["draw", "x*3", "x=2", "-o", str(tmp_path / "g.dot")]) == 0
+    assert "dL/dx = 3.0" in capsys.readouterr().out and (tmp_path / "g.dot").exists()
+
+
+def test_the_backprop_lab_command_names_another_autograd_in_one_line(tmp_path, capsys,
+                                                                     monkeypatch):
+    import backprop_lab_cli
+
+    monkeypatch.setattr(backprop_lab_cli, "autograd_clash", lambda: "HIPS autograd comes first")
+    assert backprop_lab_cli.main(["draw", "x*3", "x=2", "-o", str(tmp_path / "g.dot")]) == 1
+    assert capsys.readouterr().err == ("backprop-lab: error: backprop-lab cannot run: HIPS "
+                                       "autograd comes first\n")
+    assert not (tmp_path / "g.dot").exists()
