@@ -34,13 +34,9 @@ COLORS = {**{kind: THEMES["light"].fills[kind] for kind in
              ("parameter", "input", "constant", "output", "value", "operation")},
           "highlight": THEMES["light"].highlight}
 
-#: How graded numbers look (exercises, the mistakes lab): a green or red fill and, so that they
-#: differ without colour too (greyscale prints, colour blindness), a mark before the name and a
-#: solid or dashed border. right? -> (fill, mark, border colour, border style, border width).
-VERDICT_LOOKS = {
-    True: ("#c7e9c0", "\u2713", "#238b45", "solid", 2),  # right: light green, a check mark
-    False: ("#fcbba1", "\u2717", "#cb181d", "dashed", 3),  # wrong: light red, a cross
-}
+#: How graded numbers look in the light theme (each theme has its own ``verdicts``):
+#: right? -> (fill, mark, border colour, border style, border width).
+VERDICT_LOOKS = THEMES["light"].verdicts
 
 RANKDIRS = ("LR", "TB")
 
@@ -218,7 +214,7 @@ def dot_source(
         cells, tex = [], []
         if name:
             tag = "i" if node in italic else "b"
-            mark = "" if verdict is None else VERDICT_LOOKS[verdict][1] + " "
+            mark = "" if verdict is None else theme.verdicts[verdict][1] + " "
             cells.append(f"<td>{mark}<{tag}>{html_text(name)}</{tag}></td>")
             tex.append(f"{latex_text(mark)}\\text{'it' if tag == 'i' else 'bf'}"
                        f"{{{latex_text(name)}}}")
@@ -243,7 +239,7 @@ def dot_source(
         if verdict is None:  # with verdicts, only graded values carry colour
             look = theme.box_attributes("value" if verdicts else kind, marked=node in marked)
         else:
-            fill, _, border, style, width = VERDICT_LOOKS[verdict]
+            fill, _, border, style, width = theme.verdicts[verdict]
             look = (f'shape=box, style="rounded,filled,{style}", fillcolor="{fill}", '
                     f'fontcolor="{theme.text_on(fill)}", color="{border}", penwidth={width}')
             if node in marked:
@@ -269,11 +265,12 @@ def dot_source(
                 look = [accent] if edge in marked_edges else []
                 text = edge_labels.get(edge, "") if edge_labels else ""
                 if edge in verdicts:
-                    _, mark, color, style, _ = VERDICT_LOOKS[verdicts[edge]]
+                    _, mark, color, style, _ = theme.verdicts[verdicts[edge]]
                     look = [f'color="{color}", style={style}, penwidth=2']
                     text = f"{mark} {text}".rstrip()
                 if text:
-                    look.append(f'label="{_quoted(text)}", fontname="Helvetica", fontsize=10')
+                    look.append(f'label="{_quoted(text)}", fontname="Helvetica", fontsize=10, '
+                                f'fontcolor="{theme.text}"')
                 attrs = f" [{', '.join(look)}]" if look else ""
                 lines.append(f"  {ids[parent]} -> {op_id}{attrs};")
     lines.append("}")
