@@ -300,7 +300,8 @@ class Exercise(Pictured):
     def table_tex(self) -> str:
         """The task and the questions as LaTeX, for the handout's ``.tex``."""
         task, questions, advice = self._lines()
-        return "\n".join([r"\begin{tabular}[t]{@{}l@{}}", rf"\textbf{{{latex_text(task)}}}\\",
+        return "\n".join([r"\sffamily", r"\begin{tabular}[t]{@{}l@{}}",
+                          rf"\textbf{{{latex_text(task)}}}\\",
                           *(latex_text(q) + r"\\" for q in questions),
                           *(latex_text(line) + r"\\" for line in advice), r"\end{tabular}"])
 

@@ -17,6 +17,7 @@ picture is shrunk to a page's width, and in ``.tex`` it is LaTeX text under the 
 
 from __future__ import annotations
 
+import math
 import os
 import textwrap
 from abc import ABC, abstractmethod
@@ -46,7 +47,7 @@ TABLE_POINTS = 11.0
 #: Lines of the table in a picture wrap at these many characters: a narrow table keeps the
 #: picture narrow, so that shrinking it to a page keeps the text large.
 HINT_WIDTH = 44
-LINE_WIDTH = 84
+LINE_WIDTH = 72
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +103,8 @@ class Pictured(ABC):
             pass
         else:
             size = max(size, 1.05 * PAGE_POINTS * (x1 - x0) / PAGE_WIDTH)
-        return self.picture(rankdir, theme, caption=f'<font point-size="{size:.1f}">'
+        # Graphviz sets text in whole points: round up
+        return self.picture(rankdir, theme, caption=f'<font point-size="{math.ceil(size)}">'
                                                     f"{self.caption(theme)}</font>")
 
     def save(self, path: str | os.PathLike, rankdir: str = "LR", *,
@@ -231,7 +233,7 @@ class Report(Pictured, BaseReport):
         head = ["", *(c for c in self.columns if c != "verdict")]
         width = len(head)
         spec = "l" * (width - 1) + "p{6.5cm}"
-        lines = [rf"\begin{{tabular}}[t]{{@{{}}{spec}@{{}}}}"]
+        lines = [r"\sffamily", rf"\begin{{tabular}}[t]{{@{{}}{spec}@{{}}}}"]
         if self.title:
             lines.append(rf"\multicolumn{{{width}}}{{@{{}}l@{{}}}}{{\textbf{{"
                          rf"{latex_text(self.title)}}}}}\\")
@@ -251,8 +253,9 @@ class Report(Pictured, BaseReport):
 
     def picture(self, rankdir: str = "LR", theme: str | Theme = "light",
                 caption: str = "") -> Graph:
-        """The graph with every graded number marked right or wrong (backprop's number shown
-        for a wrong one only with ``reveal``), and ``caption`` under it."""
+        """The graph with every graded number marked right or wrong, and ``caption`` under it.
+        Backprop's numbers for wrong answers, and the gradients not asked about, are shown only
+        with ``reveal``."""
         sol = self.solution
         verdicts: dict[Value | Edge, bool] = {}
         grad_text: dict[Value, str] = {}
@@ -264,9 +267,14 @@ class Report(Pictured, BaseReport):
                 grad_text[row.key] = f"grad {text}"
             else:
                 edge_labels[row.key] = f"{k}: {text}"
-        local = any(not isinstance(row.key, Value) for row in self.rows)
-        return draw(sol, rankdir, theme, grads=None if local else sol.grads, grad_text=grad_text,
-                    verdicts=verdicts, edge_labels=edge_labels, caption=caption, **self._marks())
+        grads = None if any(not isinstance(row.key, Value) for row in self.rows) else sol.grads
+        if grads is not None and not self.reveal:
+            # The gradients not asked about would give the asked ones away (a constant factor's
+            # gradient divided by the other factor): only dL/dL = 1, where backprop starts.
+            grad_text.update({v: "" for v in sol.nodes
+                              if v not in grad_text and v is not sol.root})
+        return draw(sol, rankdir, theme, grads=grads, grad_text=grad_text, verdicts=verdicts,
+                    edge_labels=edge_labels, caption=caption, **self._marks())
 
     def _graded(self, row: ReportRow) -> str:
         """What a graded box or edge says: backprop's number where right (or revealed), ``?``
