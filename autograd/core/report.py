@@ -34,7 +34,8 @@ from typing import Any
 
 from autograd.core.format import format_table
 
-__all__ = ["BaseReport", "is_bare_assert", "report_html"]
+__all__ = ["BaseReport", "bare_assert", "html_table", "is_bare_assert", "report_bundle",
+           "report_html"]
 
 #: The HTML table's colours. Every cell sets its own text and fill, so a notebook's dark theme
 #: never puts its light text on them: near-black text (WCAG contrast above 12:1 on each fill)

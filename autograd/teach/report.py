@@ -219,13 +219,15 @@ class Report(Pictured, BaseReport):
             cells[-1] = _lines(cells[-1], HINT_WIDTH)
             rows.append(_caption_row([html_text(c) if k < width - 1 else c
                                       for k, c in enumerate(cells)], fill, theme.text_on(fill)))
-        lines = ([f"<b>{html_text(self.title)}</b>"] if self.title else []) + [
-            _lines(self.footer(), LINE_WIDTH)]
-        spans = [f'<tr><td colspan="{width}" align="left" border="0">'
-                 f'<font color="{theme.text}">{line}</font></td></tr>' for line in lines]
-        title, footer = (spans[:1], spans[1:]) if self.title else ([], spans)
+        def spanning(text: str) -> str:  # a line across the table, on the page's background
+            return (f'<tr><td colspan="{width}" align="left" border="0">'
+                    f'<font color="{theme.text}">{text}</font></td></tr>')
+
+        if self.title:
+            rows.insert(0, spanning(f"<b>{html_text(self.title)}</b>"))
+        rows.append(spanning(_lines(self.footer(), LINE_WIDTH)))
         return ('<table border="0" cellborder="1" cellspacing="0" cellpadding="3" '
-                'color="#bdbdbd">' + "".join(title + rows + footer) + "</table>")
+                'color="#bdbdbd">' + "".join(rows) + "</table>")
 
     def table_tex(self) -> str:
         """The table as LaTeX: a check or a cross, the numbers, the hints in a wrapped
