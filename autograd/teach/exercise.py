@@ -11,10 +11,14 @@
     >>> report.wrong, report.score
     (['x'], 0.6666666666666666)
     >>> print(report.rows[0].hint)
-    x feeds 2 nodes (z1, z2): that is the path through z2 only; add both paths (+=): ...
+    x feeds 2 nodes (z1, z2): that is the path through z2 only; add both paths (+=)
+    >>> print(ex.check({"x": 35.0}, reveal=True).rows[0].hint)   # the numbers too
+    x feeds 2 nodes (z1, z2): that is the path through z2 only; add both paths (+=): 6.0 + ...
 
-The answers are worked out by backprop itself (``autograd.gradients``), so any graph can be an
-exercise, before or after ``backward()``: every ``.grad`` is left as it was.
+The report gives no right number for a wrong answer (the answer key stays with the instructor)
+unless made with ``reveal=True``. The answers are worked out by backprop itself
+(``autograd.gradients``), so any graph can be an exercise, before or after ``backward()``: every
+``.grad`` is left as it was.
 """
 
 from __future__ import annotations
