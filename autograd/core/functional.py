@@ -20,7 +20,7 @@ from numbers import Real
 from typing import Any
 
 from autograd.core.modes import enable_grad
-from autograd.core.value import Constant, Value, _to_float, gradients, identity
+from autograd.core.value import Constant, Value, gradients, identity, to_float
 
 ArgNums = int | Sequence[int]
 
@@ -62,7 +62,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
                     # A node of its own per differentiated argument: f(x, x) differentiated in
                     # its first argument is the partial derivative, not the total one.
                     args[i] = (identity(a) if isinstance(a, Value)
-                               else Value(_to_float(a, f"grad argument {i}")))
+                               else Value(to_float(a, f"grad argument {i}")))
                 for i, a in enumerate(args):
                     # Other numbers become Values too, so f can call Value methods on them.
                     if isinstance(a, (int, float)) and not isinstance(a, bool):

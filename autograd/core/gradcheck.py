@@ -13,30 +13,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from numbers import Real
 from typing import Any
 
 from autograd.core.format import format_number
 from autograd.core.functional import value_and_grad
 from autograd.core.modes import no_grad
 from autograd.core.report import BaseReport
-from autograd.core.value import Value
-
-
-def _real(x: object, what: str) -> float:
-    if isinstance(x, Real):
-        return float(x)
-    raise TypeError(f"{what} takes a real number (int or float), got {type(x).__name__}")
+from autograd.core.value import Value, to_float
 
 
 def _evaluate(f: Callable[..., Any], args: list[float]) -> float:
     with no_grad():
         out = f(*[Value(a) for a in args])
-    return out.data if isinstance(out, Value) else _real(out, "the result of f")
+    return out.data if isinstance(out, Value) else to_float(out, "the result of f")
 
 
 def _numbers(args: tuple) -> list[float]:
-    return [a.data if isinstance(a, Value) else _real(a, "numerical_grad argument")
+    return [a.data if isinstance(a, Value) else to_float(a, "numerical_grad argument")
             for a in args]
 
 

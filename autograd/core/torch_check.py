@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from autograd.core.rules import rule_of
 from autograd.core.value import Value, forward_order
 
 INSTALL_HINT = 'pip install -e ".[torch]" in a backprop-lab checkout, or pip install torch'
@@ -37,64 +38,16 @@ def import_torch(needed_by: str) -> Any:
     return torch
 
 
-def _dot(torch: Any, *p: Any) -> Any:
-    # Parents are pairs (a_i, b_i), then the bias if their number is odd (see engine.dot).
-    pairs = len(p) - len(p) % 2
-    total = (torch.dot(torch.stack(p[0:pairs:2]), torch.stack(p[1:pairs:2])) if pairs
-             else torch.zeros((), dtype=torch.float64))
-    return total + p[-1] if len(p) % 2 else total
-
-
-#: Engine op -> the same operation on PyTorch tensors: f(torch, *parents). The "**n" ops (a number
-#: exponent, written in the op's name) are handled by ``_power``.
-TORCH_OPS: dict[str, Callable[..., Any]] = {
-    "+": lambda torch, a, b: a + b,
-    "-": lambda torch, a, b: a - b,
-    "*": lambda torch, a, b: a * b,
-    "/": lambda torch, a, b: a / b,
-    "neg": lambda torch, a: -a,
-    "**": lambda torch, a, b: torch.pow(a, b),
-    "abs": lambda torch, a: torch.abs(a),
-    "exp": lambda torch, a: torch.exp(a),
-    "log": lambda torch, a: torch.log(a),
-    "tanh": lambda torch, a: torch.tanh(a),
-    "sigmoid": lambda torch, a: torch.sigmoid(a),
-    "relu": lambda torch, a: torch.relu(a),
-    # A comparison has no derivative in PyTorch: its result hangs off the graph, and every
-    # gradient through it is 0, as the engine's step passes nothing back.
-    "step": lambda torch, a: (a >= 0).to(torch.float64),
-    "sin": lambda torch, a: torch.sin(a),
-    "cos": lambda torch, a: torch.cos(a),
-    "sqrt": lambda torch, a: torch.sqrt(a),
-    "id": lambda torch, a: a.clone(),
-    "dot": _dot,
-}
-
-
-#: micrograd's names for the same operations (its ``Value`` calls ReLU "ReLU").
-MICROGRAD_NAMES = {"ReLU": "relu"}
-
-
-def _power(op: str) -> Callable[..., Any] | None:
-    """``a ** n`` for an op ``"**n"`` (``"**2"``, ``"**-0.5"``); None if ``op`` is not one."""
-    if not op.startswith("**") or op == "**":
-        return None
-    try:
-        n = float(op[2:])
-    except ValueError:
-        return None
-    return lambda torch, a: torch.pow(a, n)
-
-
 def _name(node: Value) -> str:
     return f"the operation {node.op!r}" + (f" ({node.label})" if node.label else "")
 
 
 def _rule(node: Value) -> Callable[..., Any]:
-    op = MICROGRAD_NAMES.get(node.op, node.op)
-    rule = TORCH_OPS.get(op) or _power(op)
-    if rule is not None:
-        return rule
+    """The node's operation on tensors: its rule's ``torch`` (autograd/core/rules.py)."""
+    found = rule_of(node)
+    if found is not None:
+        rule, params = found
+        return lambda torch, *parents: rule.torch(torch, *parents, *params)
     if node.local_grads is None:  # made micrograd's way, Value(data, _children, _op)
         raise ValueError(
             f"torch_gradients cannot recompute {_name(node)}: a node made micrograd's way is "
