@@ -20,6 +20,7 @@ from autograd.core.functional import grad, value_and_grad
 from autograd.core.functions import cos, exp, log, relu, sigmoid, sin, sqrt, step, tanh
 from autograd.core.gradcheck import GradcheckReport, gradcheck, numerical_grad
 from autograd.core.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd.core.report import BaseReport
 from autograd.core.torch_check import import_torch, torch_gradients
 from autograd.core.value import (
     Constant,
@@ -50,6 +51,9 @@ __all__ = [
     "custom_op", "detect_anomaly", "dot", "enable_grad", "exp", "forward_order", "grad",
     "gradcheck", "gradients", "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu",
     "sigmoid", "sin", "sqrt", "step", "tanh", "topological_order", "value_and_grad",
+    # every report of checked numbers (gradcheck, exercises, the mistakes lab, nn's PyTorch
+    # comparison) is one of these
+    "BaseReport",
     # compiled steps
     "CompileWarning", "CompiledStep", "compile",
     # checking against PyTorch (an optional extra, imported only when called)

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.core.format import format_number, format_table
+from autograd.core.format import format_number
 from autograd.core.functional import value_and_grad
 from autograd.core.modes import no_grad
+from autograd.core.report import BaseReport
 from autograd.core.value import Value, to_float
 
 
@@ -69,38 +70,31 @@ class GradcheckRow:
 
 
 @dataclass(frozen=True)
-class GradcheckReport:
+class GradcheckReport(BaseReport):
     """The result of ``gradcheck``: truthy when every input's gradients agree.
 
     Printing it gives a table with the relative error per input,
-    |a - n| / max(|a|, |n|) (lecture 001), and which inputs fail.
+    |a - n| / max(|a|, |n|) (lecture 001), and which inputs fail; ``assert report`` fails with
+    that table as its message, and Jupyter shows it as an HTML table.
     """
 
     rows: tuple[GradcheckRow, ...]
     rtol: float
     atol: float
 
-    def __bool__(self) -> bool:
-        return all(row.ok for row in self.rows)
+    columns = ("input", "analytic", "numerical", "rel. error", "")
 
     @property
     def max_relative_error(self) -> float:
         return max((row.relative_error for row in self.rows), default=0.0)
 
-    def __str__(self) -> str:
-        header = ("input", "analytic", "numerical", "rel. error", "")
-        lines = [header] + [
-            (row.name, format_number(row.analytic), format_number(row.numerical),
-             f"{row.relative_error:.2e}", "ok" if row.ok else "MISMATCH")
-            for row in self.rows
-        ]
-        text = format_table(lines)
-        verdict = "gradients agree" if self else "gradients DISAGREE"
-        text.append(f"{verdict} (rtol={self.rtol:g}, atol={self.atol:g})")
-        return "\n".join(text)
+    def cells(self, row: GradcheckRow) -> tuple[str, ...]:
+        return (row.name, format_number(row.analytic), format_number(row.numerical),
+                f"{row.relative_error:.2e}", "ok" if row.ok else "MISMATCH")
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython shows the table
-        printer.text(str(self))
+    def below(self) -> list[str]:
+        verdict = "gradients agree" if self.passed else "gradients DISAGREE"
+        return [f"{verdict} (rtol={self.rtol:g}, atol={self.atol:g})"]
 
 
 def gradcheck(f: Callable[..., Any], *args: Any, rtol: float = 1e-5, atol: float = 1e-8,

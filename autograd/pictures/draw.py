@@ -34,13 +34,9 @@ COLORS = {**{kind: THEMES["light"].fills[kind] for kind in
              ("parameter", "input", "constant", "output", "value", "operation")},
           "highlight": THEMES["light"].highlight}
 
-#: How graded numbers look (exercises, the mistakes lab): a green or red fill and, so that they
-#: differ without colour too (greyscale prints, colour blindness), a mark before the name and a
-#: solid or dashed border. right? -> (fill, mark, border colour, border style, border width).
-VERDICT_LOOKS = {
-    True: ("#c7e9c0", "\u2713", "#238b45", "solid", 2),  # right: light green, a check mark
-    False: ("#fcbba1", "\u2717", "#cb181d", "dashed", 3),  # wrong: light red, a cross
-}
+#: How graded numbers look in the light theme (each theme has its own ``verdicts``):
+#: right? -> (fill, mark, border colour, border style, border width).
+VERDICT_LOOKS = THEMES["light"].verdicts
 
 #: An edge of the graph: (the value computed, the position of the parent among its arguments).
 Edge = tuple[Value, int]
@@ -269,7 +265,7 @@ def value_node(node: Value, node_id: str, content: GraphContent, marks: Marks,
         look = theme.box_attributes("value" if marks.verdicts else kind,
                                     marked=node in marks.marked)
     else:
-        fill, _, border, style, width = VERDICT_LOOKS[verdict]
+        fill, _, border, style, width = theme.verdicts[verdict]
         look = (f'shape=box, style="rounded,filled,{style}", fillcolor="{fill}", '
                 f'fontcolor="{theme.text_on(fill)}", color="{border}", penwidth={width}')
         if node in marks.marked:
@@ -288,7 +284,7 @@ def value_cells(node: Value, kind: str, content: GraphContent, marks: Marks,
     if name:
         verdict = marks.verdicts.get(node)
         tag = "i" if node in content.italic else "b"
-        mark = "" if verdict is None else VERDICT_LOOKS[verdict][1] + " "
+        mark = "" if verdict is None else theme.verdicts[verdict][1] + " "
         cells.append(f"<td>{mark}<{tag}>{html_text(name)}</{tag}></td>")
         tex.append(f"{latex_text(mark)}\\text{'it' if tag == 'i' else 'bf'}"
                    f"{{{latex_text(name)}}}")
@@ -336,11 +332,12 @@ def parent_edge(edge: Edge, parent_id: str, op_id: str, marks: Marks, theme: The
     look = [_accent(theme)] if edge in marks.marked_edges else []
     text = marks.edge_labels.get(edge, "")
     if edge in marks.verdicts:
-        _, mark, color, style, _ = VERDICT_LOOKS[marks.verdicts[edge]]
+        _, mark, color, style, _ = theme.verdicts[marks.verdicts[edge]]
         look = [f'color="{color}", style={style}, penwidth=2']
         text = f"{mark} {text}".rstrip()
     if text:
-        look.append(f'label="{_quoted(text)}", fontname="Helvetica", fontsize=10')
+        look.append(f'label="{_quoted(text)}", fontname="Helvetica", fontsize=10, '
+                    f'fontcolor="{theme.text}"')
     attrs = f" [{', '.join(look)}]" if look else ""
     return f"  {parent_id} -> {op_id}{attrs};"
 

@@ -10,13 +10,17 @@ grey. Lines and classes in plots use the Okabe-Ito palette, the usual colour-bli
 The dark theme keeps those fills on a dark background, with light text for the plain values.
 The print theme uses greys only and tells kinds apart by shape and line: parameters have a double
 border, inputs square corners, constants a dashed border, the output clipped corners, and
-highlights are thick black lines where everything else is thin and grey.
+highlights are thick black lines where everything else is thin and grey. Graded numbers are green
+or red in the light theme, dark green or dark red under light text in the dark one, and white or
+grey in print, where a check or a cross and a solid or dashed border tell them apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from autograd.core.report import FAIL_FILL, PASS_FILL
 
 __all__ = ["KINDS", "THEMES", "Theme", "get_theme"]
 
@@ -35,6 +39,15 @@ KINDS = {
 _OKABE_ITO = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442",
               "#000000")
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+#: How graded numbers look (exercises, the mistakes lab), right and wrong: (fill, mark, border
+#: colour, border style, border width). The mark and the border style tell them apart without
+#: colour too (greyscale prints, colour blindness). The light fills are those of the reports'
+#: HTML tables.
+Verdicts = Mapping[bool, tuple[str, str, str, str, float]]
+_LIGHT_VERDICTS: Verdicts = {
+    True: (PASS_FILL, "\u2713", "#238b45", "solid", 2),  # right: light green, a check mark
+    False: (FAIL_FILL, "\u2717", "#cb181d", "dashed", 3),  # wrong: light red, a cross
+}
 _BOXES = {kind: {"shape": "box", "style": "rounded,filled"}
           for kind in ("parameter", "input", "constant", "output", "value")}
 _UNITS = {kind: {"shape": "circle", "style": "filled"}
@@ -61,6 +74,8 @@ class Theme:
         positive, negative: edge colours for positive and negative weights; ``negative_style``
             the DOT style of negative ones (dashed in print).
         grid: the grid lines of plots.
+        verdicts: how right and wrong numbers look, by ``True`` and ``False``: (fill, mark,
+            border colour, border style, border width); text on the fill is ``text_on(fill)``.
     """
 
     name: str
@@ -80,6 +95,7 @@ class Theme:
     negative: str = "#d55e00"
     negative_style: str = "solid"
     grid: str = "#b0b0b0"
+    verdicts: Verdicts = field(default_factory=lambda: _LIGHT_VERDICTS)
 
     def text_on(self, fill: str) -> str:
         """A readable text colour on ``fill``: near-black on light fills, the theme's light
@@ -136,6 +152,9 @@ THEMES = {
         highlight="#ee7733", grid="#5a5f69",
         fills={**_TOL_LIGHT, "constant": "#9a9a9a", "bias": "#9a9a9a", "value": "#343a44",
                "operation": "#4a4360", "hidden": "#343a44"},
+        # dark green and dark red under the light text, with bright borders on the dark page
+        verdicts={True: ("#1e4d2b", "\u2713", "#5fd38d", "solid", 2),
+                  False: ("#5c1e1e", "\u2717", "#ff7f6e", "dashed", 3)},
         series=("#56b4e9", "#e69f00", "#009e73", "#cc79a7", "#f0e442", "#d55e00", "#0072b2",
                 "#ffffff"),
         positive="#56b4e9", negative="#e69f00"),
@@ -154,6 +173,8 @@ THEMES = {
                "hidden": {"shape": "circle", "style": "filled"},
                "output": {"shape": "circle", "style": "filled", "peripheries": "2"},
                "bias": {"shape": "circle", "style": "filled,dashed"}},
+        verdicts={True: ("#ffffff", "\u2713", "#000000", "solid", 2),
+                  False: ("#d9d9d9", "\u2717", "#000000", "dashed", 3)},
         series=_GREYS, hatches=("", "//", "\\\\", "..", "xx", "oo", "++", "--"),
         positive="#000000", negative="#000000", negative_style="dashed", grid="#cccccc"),
 }

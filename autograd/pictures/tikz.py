@@ -140,20 +140,31 @@ def picture_elements(layout: Layout, colours: Colours, *,
     return elements
 
 
-def tikz_document(layout: Layout, *, legend: bool = True) -> str:
+def tikz_document(layout: Layout, *, legend: bool = True, below: str = "") -> str:
     """A complete LaTeX file (``standalone`` class) holding the picture of ``layout``: compile
-    it with ``pdflatex``, or copy the colour definitions and the ``tikzpicture`` into a slide."""
+    it with ``pdflatex``, or copy the colour definitions and the ``tikzpicture`` into a slide.
+
+    ``below``: LaTeX set under the picture at the text's own size (an exercise's questions, a
+    report's table), not scaled with the picture.
+    """
     colours = Colours()
     picture = tikz_picture(layout, legend=legend, colours=colours)
+    if below:
+        # One box holding the picture and the text under it: the tikz option of standalone
+        # would make a page of the picture alone.
+        head = [r"\documentclass[border=0pt]{standalone}", r"\usepackage{tikz}"]
+        body = [r"\begin{tabular}{@{}l@{}}", picture, r"\\[6pt]", below, r"\end{tabular}"]
+    else:
+        head, body = [r"\documentclass[tikz, border=0pt]{standalone}"], [picture]
     return "\n".join([
         "% Made by backprop-lab: node positions and edges from Graphviz's layout.",
         "% Compile with pdflatex; to put the picture in your own document, load tikz with",
         f"% \\usetikzlibrary{{{LIBRARIES}}} and copy the colours and the tikzpicture.",
-        r"\documentclass[tikz, border=0pt]{standalone}",
+        *head,
         rf"\usetikzlibrary{{{LIBRARIES}}}",
         colours.definitions(),
         r"\begin{document}",
-        picture,
+        *body,
         r"\end{document}",
         ""])
 

@@ -108,7 +108,7 @@ class Step:
 
     def expression(self) -> str:
         """The node's operation applied to its parents' names: ``add1 + b``, ``tanh(n)``."""
-        return _formula(printable(self.node.op), [u.name for u in self.updates])
+        return op_formula(printable(self.node.op), [u.name for u in self.updates])
 
     def formula(self) -> str:
         """How the node was computed, with names: ``n = add1 + b``, ``o = tanh(n)``; for the
@@ -266,7 +266,8 @@ def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
     return Trace(root, nodes, names, steps, params)
 
 
-def _formula(op: str, args: list[str]) -> str:
+def op_formula(op: str, args: list[str]) -> str:
+    """``op`` written with its arguments' names: ``x * w``, ``x**2``, ``tanh(n)``, ``-x``."""
     if op in ("+", "-", "*", "/", "**") and len(args) == 2:
         return f"{args[0]} {op} {args[1]}"
     if op.startswith("**") and len(args) == 1:

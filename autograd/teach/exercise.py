@@ -11,27 +11,36 @@
     >>> report.wrong, report.score
     (['x'], 0.6666666666666666)
     >>> print(report.rows[0].hint)
-    x feeds 2 nodes (z1, z2): that is the path through z2 only; add both paths (+=): ...
+    x feeds 2 nodes (z1, z2): that is the path through z2 only; add both paths (+=)
+    >>> print(ex.check({"x": 35.0}, reveal=True).rows[0].hint)   # the numbers too
+    x feeds 2 nodes (z1, z2): that is the path through z2 only; add both paths (+=): 6.0 + ...
 
-The answers are worked out by backprop itself (``autograd.gradients``), so any graph can be an
-exercise, before or after ``backward()``: every ``.grad`` is left as it was.
+The report gives no right number for a wrong answer (the answer key stays with the instructor)
+unless made with ``reveal=True``. The answers are worked out by backprop itself
+(``autograd.gradients``), so any graph can be an exercise, before or after ``backward()``: every
+``.grad`` is left as it was.
 """
 
 from __future__ import annotations
 
+import html
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from numbers import Real
 
 from autograd.core.format import format_number
+from autograd.core.report import html_table
 from autograd.core.value import Constant, Value
 from autograd.pictures.draw import html_text
 from autograd.pictures.render import Graph
 from autograd.pictures.themes import Theme
-from autograd.stepthrough.trace import _formula
+from autograd.pictures.tikz import latex_text
+from autograd.stepthrough.trace import op_formula
 from autograd.teach.hints import gradient_hint, local_hint
-from autograd.teach.report import ATOL, RTOL, Pictured, Report, ReportRow, Tolerance, draw
-from autograd.teach.solution import Edge, Solution, solve
+from autograd.teach.report import LINE_WIDTH, Pictured, Report, ReportRow, draw
+from autograd.teach.solution import ATOL, RTOL, Edge, Solution, Tolerance, solve
 
 __all__ = ["Exercise", "Question", "exercise"]
 
@@ -78,8 +87,8 @@ def exercise(root: Value, ask: Ask = None, *, rtol: float = RTOL,
 
     Returns:
         An ``Exercise``: it displays in Jupyter as the graph with its values and ``grad ?``
-        boxes plus the list of questions, prints as text, ``save("exercise.svg")`` writes the
-        handout (``.svg .png .pdf .dot``), and ``check(answers)`` grades a dict of answers.
+        boxes beside the list of questions, prints as text, ``save("exercise.svg")`` writes the
+        handout (``.svg .png .pdf .tex .dot``), and ``check(answers)`` grades a dict of answers.
     """
     sol = solve(root, "make an exercise of")
     tolerance = Tolerance(rtol, atol)
@@ -98,8 +107,9 @@ def exercise(root: Value, ask: Ask = None, *, rtol: float = RTOL,
 class Exercise(Pictured):
     """Gradients to find by hand, and the means to grade them (see ``exercise``).
 
-    ``save("exercise.svg")`` writes the handout (``.svg .png .pdf .dot``); in Jupyter it
-    displays as the handout."""
+    ``save("exercise.svg")`` writes the handout, the graph with the questions under it
+    (``.svg .png .pdf .tex .dot``); in Jupyter it displays as the graph with the questions
+    beside it."""
 
     def __init__(self, solution: Solution, questions: list[Question],
                  tolerance: Tolerance) -> None:
@@ -121,16 +131,24 @@ class Exercise(Pictured):
         """The right answers by name: for the instructor, or to check a worked solution."""
         return {q.name: q.expected for q in self.questions}
 
-    def check(self, answers: Mapping[str | Value | tuple[Value, Value], object]) -> Report:
+    def check(self, answers: Mapping[str | Value | tuple[Value, Value], object], *,
+              reveal: bool = False) -> Report:
         """Grade ``answers``: a dict from each question's name (``"x"``, or ``"dy/dx"``) or its
         Value (for ``ask="local"``, the edge's name ``"dz1/dx"`` or the pair ``(z1, x)``) to a
-        number. ``None`` (or ``...``) means not answered yet; answers about values not asked
-        are ignored.
+        number (an int, float, ``Decimal``, NumPy number or 0-d array, or a Value). ``None``
+        (or ``...``) means not answered yet; answers about values not asked are ignored.
 
         Returns a ``Report``: truthy when every answer is right, with ``.wrong``, ``.score``,
         a table with a hint for each wrong answer, and a picture. ``assert ex.check(answers)``
         fails with the table as its message.
+
+        The answer key stays with the instructor: the report says which answers are right and
+        why the others are wrong, but not what they should be. ``reveal=True`` (self-study,
+        the instructor's copy) adds backprop's number for every question, in the table, the
+        picture and the hints.
         """
+        if not isinstance(reveal, bool):
+            raise TypeError(f"reveal must be True or False, got {reveal!r}")
         given = self._read(answers)
         sol, tolerance = self.solution, self.tolerance
         by_value = {q.key: given[q.name] for q in self.questions if given.get(q.name) is not None}
@@ -141,11 +159,11 @@ class Exercise(Pictured):
             if right:
                 hint = ""
             elif isinstance(q.key, Value):
-                hint = gradient_hint(sol, q.key, yours, by_value, tolerance)
+                hint = gradient_hint(sol, q.key, yours, by_value, tolerance, reveal=reveal)
             else:
-                hint = local_hint(sol, q.key, yours, tolerance)
+                hint = local_hint(sol, q.key, yours, tolerance, reveal=reveal)
             rows.append(ReportRow(q.name, q.text, q.key, yours, q.expected, right, hint))
-        return Report(sol, rows, tolerance)
+        return Report(sol, rows, tolerance, reveal=reveal)
 
     def _read(self, answers: object) -> dict[str, float | None]:
         """The answers by question name, each a float or None; unknown names are refused."""
@@ -217,7 +235,7 @@ class Exercise(Pictured):
         for v in sol.nodes:
             value = format_number(sol.data[v])
             if v.parents:
-                formula = _formula(v.op, [sol.names[p] for p in v.parents])
+                formula = op_formula(v.op, [sol.names[p] for p in v.parents])
                 lines.append(f"  {sol.names[v]:<{width}} = {formula} = {value}")
             else:
                 kind = "a constant" if isinstance(v, Constant) else "an input"
@@ -244,9 +262,11 @@ class Exercise(Pictured):
         return (f"<Exercise: {n} {kind} of {self.solution.output}; print it "
                 "or display it to see the questions, .check(answers) to grade>")
 
-    def graph(self, rankdir: str = "LR", theme: str | Theme = "light") -> Graph:
-        """The handout: the graph with its values, ``grad ?`` where a gradient is asked, and the
-        questions under it (for ``ask="local"``, numbered edges); ``theme`` as ``draw_dot``'s."""
+    def picture(self, rankdir: str = "LR", theme: str | Theme = "light",
+                caption: str = "") -> Graph:
+        """The graph with its values and ``grad ?`` where a gradient is asked (for
+        ``ask="local"``, numbered edges), and ``caption`` under it; ``theme`` as
+        ``draw_dot``'s. ``graph()`` is the handout: the questions under the picture."""
         sol = self.solution
         asked = self._asked_values()
         grads = None
@@ -258,15 +278,36 @@ class Exercise(Pictured):
             grads = {} if sol.root in asked else {sol.root: 1.0}
             grad_text = {v: "" for v in sol.nodes if v not in asked and v is not sol.root}
         return draw(sol, rankdir, theme, grads=grads, grad_text=grad_text, edge_labels=edge_labels,
-                    caption=self._caption())
+                    caption=caption)
 
-    def _caption(self) -> str:
-        rows = [f'<tr><td align="left"><b>{html_text(self._task())}:</b></td></tr>']
-        rows += [f'<tr><td align="left">{k}. {html_text(q.text)} = ?</td></tr>'
-                 for k, q in enumerate(self.questions, start=1)]
-        rows.append(f'<tr><td align="left">'
-                    f'{html_text(f"Give 3 or 4 decimals: {self.tolerance}.")}</td></tr>')
-        return '<table border="0" cellspacing="0" cellpadding="2">' + "".join(rows) + "</table>"
+    def _lines(self) -> tuple[str, list[str], list[str]]:
+        """The task, the questions, and the advice on decimals wrapped to lines."""
+        questions = [f"{k}. {q.text} = ?" for k, q in enumerate(self.questions, start=1)]
+        advice = textwrap.wrap(f"Give 3 or 4 decimals: {self.tolerance}.", LINE_WIDTH)
+        return f"{self._task()}:", questions, advice
+
+    def caption(self, theme: Theme) -> str:
+        task, questions, advice = self._lines()
+        rows = [f"<b>{html_text(task)}</b>", *map(html_text, questions),
+                "".join(html_text(line) + '<br align="left"/>' for line in advice)]
+        return ('<table border="0" cellspacing="0" cellpadding="2">'
+                + "".join(f'<tr><td align="left"><font color="{theme.text}">{row}</font></td>'
+                          "</tr>" for row in rows) + "</table>")
+
+    def table_html(self) -> str:
+        """The questions as HTML, for Jupyter."""
+        task, questions, advice = self._lines()
+        rows = [f'<tr><td style="text-align: left; padding: 0.1em 0.6em">{html.escape(q)}'
+                "</td></tr>" for q in questions]
+        return html_table([task], rows, [" ".join(advice)], 1)
+
+    def table_tex(self) -> str:
+        """The task and the questions as LaTeX, for the handout's ``.tex``."""
+        task, questions, advice = self._lines()
+        return "\n".join([r"\sffamily", r"\begin{tabular}[t]{@{}l@{}}",
+                          rf"\textbf{{{latex_text(task)}}}\\",
+                          *(latex_text(q) + r"\\" for q in questions),
+                          *(latex_text(line) + r"\\" for line in advice), r"\end{tabular}"])
 
 
 def _asked(sol: Solution, ask: Ask) -> list[Value]:
@@ -318,11 +359,15 @@ def _items(ask: object) -> list[object]:
 
 
 def _number(name: str, answer: object) -> float | None:
+    """An answer as a float (None: not answered): any real number but a bool, a ``Decimal``,
+    a NumPy (or PyTorch) number with no dimensions, or a Value's number."""
     if answer is None or answer is Ellipsis:
         return None
     if isinstance(answer, Value):
         return answer.data
-    if isinstance(answer, Real) and not isinstance(answer, bool):
+    if isinstance(answer, (Real, Decimal)) and not isinstance(answer, bool):
         return float(answer)
+    if getattr(answer, "ndim", None) == 0 and hasattr(answer, "item"):  # a 0-d array or tensor
+        return _number(name, answer.item())
     raise TypeError(f"the answer for {name} is {answer!r} ({type(answer).__name__}): give a "
                     f"number, e.g. {{{name!r}: 0.5}}, or None for no answer yet")

@@ -30,8 +30,8 @@ from typing import Any
 from autograd.core.format import format_number as num
 from autograd.core.value import Value
 from autograd.teach.hints import follows_from, times, uses_text
-from autograd.teach.report import Report, ReportRow, Tolerance
-from autograd.teach.solution import Edge, Solution, solve
+from autograd.teach.report import Report, ReportRow
+from autograd.teach.solution import Edge, Solution, Tolerance, solve
 
 __all__ = ["MISTAKES", "Mistake", "assign_instead_of_add", "breadth_first",
            "forget_zero_grad", "non_topological_order", "set_of_parents"]
@@ -60,7 +60,8 @@ class Mistake(Report):
     def __init__(self, solution: Solution, rows: Sequence[ReportRow], title: str,
                  description: str, grads: dict[Value, float], marked: Iterable[Value] = (),
                  marked_edges: Iterable[Edge] = ()) -> None:
-        super().__init__(solution, rows, _SAME, title)
+        # backprop's numbers are what the lab teaches: always shown
+        super().__init__(solution, rows, _SAME, title, reveal=True)
         self.description = description
         self.grads = grads
         self._marked = set(marked)

@@ -11,7 +11,7 @@ import random
 
 from autograd.core.value import Value, forward_order, gradients
 from autograd.teach.exercise import Ask, Exercise, exercise
-from autograd.teach.report import ATOL, RTOL
+from autograd.teach.solution import ATOL, RTOL
 
 __all__ = ["random_exercise"]
 

@@ -1,8 +1,8 @@
 """A graph's worked solution: what backprop knows about every value, read once.
 
-Exercises grade against it and the mistakes lab compares its wrong passes with it. For every value
-v of the graph of L it holds v's name, its data, d(node)/d(parent) on every edge (the local
-derivatives) and dL/dv (lecture 003)::
+Exercises grade against it (within a ``Tolerance``) and the mistakes lab compares its wrong
+passes with it. For every value v of the graph of L it holds v's name, its data,
+d(node)/d(parent) on every edge (the local derivatives) and dL/dv (lecture 003)::
 
     dL/dL = 1;   dL/dx = sum over the uses y of x:  dL/dy * dy/dx
 
@@ -11,6 +11,7 @@ The gradients come from ``autograd.gradients``, which leaves every ``.grad`` as 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from autograd.core.value import Constant, Value, closure_local_grads, forward_order, gradients
@@ -20,8 +21,38 @@ from autograd.pictures.names import node_names
 #: Exercises and the mistakes lab draw every value: more than this is no exercise.
 MAX_NODES = 100
 
+#: Students round: right means within 1% of the expected number, or within 0.005 of it (half the
+#: last digit of an answer rounded to two decimals), whichever is larger.
+RTOL = 0.01
+ATOL = 0.005
+
 #: An edge of the graph: (the value computed, the position of the parent among its parents).
 Edge = tuple[Value, int]
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How close a number must be to backprop's: |yours - expected| <= max(rtol |expected|,
+    atol)."""
+
+    rtol: float = RTOL
+    atol: float = ATOL
+
+    def __post_init__(self) -> None:
+        for name in ("rtol", "atol"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                    math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+
+    def close(self, yours: float, expected: float) -> bool:
+        if yours == expected:  # also equal infinities
+            return True
+        return abs(yours - expected) <= max(self.rtol * abs(expected), self.atol)
+
+    def __str__(self) -> str:
+        return (f"right means within {self.rtol:.0%} of the expected value, or within "
+                f"{self.atol:g} of it for answers near zero")
 
 
 @dataclass(frozen=True, eq=False)

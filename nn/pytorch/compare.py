@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd import Value, dot, format_number, format_table, gradients, import_torch
+from autograd import BaseReport, Value, dot, format_number, gradients, import_torch
 from nn import checks
 from nn.losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.module import Module, in_mode
@@ -94,12 +94,13 @@ class GradientRow:
 
 
 @dataclass(frozen=True)
-class TorchComparison:
+class TorchComparison(BaseReport):
     """What ``compare_with_torch`` found: truthy when the outputs, the loss and every gradient
     agree within the tolerance (|ours - PyTorch's| <= atol + rtol |PyTorch's|).
 
     ``print(report)`` shows the loss on both sides and a table of every parameter's gradient,
-    ours, PyTorch's and the difference.
+    ours, PyTorch's and the difference; ``assert report`` fails with it as its message, and
+    Jupyter shows it as an HTML table.
     """
 
     loss: float
@@ -109,6 +110,8 @@ class TorchComparison:
     rows: tuple[GradientRow, ...]
     rtol: float
     atol: float
+
+    columns = ("parameter", "in PyTorch", "our gradient", "PyTorch's", "difference", "")
 
     @property
     def loss_difference(self) -> float:
@@ -122,30 +125,24 @@ class TorchComparison:
     def max_gradient_difference(self) -> float:
         return max((row.difference for row in self.rows), default=0.0)
 
-    def __bool__(self) -> bool:
+    @property
+    def passed(self) -> bool:
         return self.outputs_ok and self.loss_ok and all(row.ok for row in self.rows)
 
-    def __str__(self) -> str:
-        header = ("parameter", "in PyTorch", "our gradient", "PyTorch's", "difference", "")
-        lines = [header] + [
-            (row.name, row.torch_name, format_number(row.ours), format_number(row.torch),
-             f"{row.difference:.1e}", "ok" if row.ok else "MISMATCH")
-            for row in self.rows
-        ]
-        table = format_table(lines)
-        verdict = "PyTorch agrees" if self else "PyTorch DISAGREES"
-        return "\n".join([
-            f"loss: ours {self.loss!r}, PyTorch's {self.torch_loss!r}, difference "
-            f"{self.loss_difference:.1e}" + ("" if self.loss_ok else "  MISMATCH"),
-            f"outputs: largest difference {self.max_output_difference:.1e}"
-            + ("" if self.outputs_ok else "  MISMATCH"),
-            *table,
-            f"{verdict}: {len(self.rows)} gradients, largest difference "
-            f"{self.max_gradient_difference:.1e} (rtol={self.rtol:g}, atol={self.atol:g})",
-        ])
+    def cells(self, row: GradientRow) -> tuple[str, ...]:
+        return (row.name, row.torch_name, format_number(row.ours), format_number(row.torch),
+                f"{row.difference:.1e}", "ok" if row.ok else "MISMATCH")
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython shows the table
-        printer.text(str(self))
+    def above(self) -> list[str]:
+        return [f"loss: ours {self.loss!r}, PyTorch's {self.torch_loss!r}, difference "
+                f"{self.loss_difference:.1e}" + ("" if self.loss_ok else "  MISMATCH"),
+                f"outputs: largest difference {self.max_output_difference:.1e}"
+                + ("" if self.outputs_ok else "  MISMATCH")]
+
+    def below(self) -> list[str]:
+        verdict = "PyTorch agrees" if self.passed else "PyTorch DISAGREES"
+        return [f"{verdict}: {len(self.rows)} gradients, largest difference "
+                f"{self.max_gradient_difference:.1e} (rtol={self.rtol:g}, atol={self.atol:g})"]
 
 
 def _close(ours: float, theirs: float, rtol: float, atol: float) -> bool:

@@ -151,11 +151,13 @@ QUOTED = {
     "06_checking_gradients": ["MISMATCH", "fixed passes at 20 of 20 points", "f''(2) = 12.0"],
     "07_backprop_by_hand": [
         "x feeds 2 nodes (z1, z2): that is the path through z2 only",
-        "x     41.0   41.0      right",
+        "x     41.0   right",
+        "x     35.0   41.0      wrong",  # revealed: the expected column and the paths' shares
+        "add both paths (+=): 6.0 + 35.0 = 41.0",
         "3 of 3 right (score 1.00)",
-        "this follows from your answer for z1",
+        "this follows from your wrong answer for z1",
         "tanh'(n) is 1 - o² with the output o = 0.7071, not 1 - n² with the input n",
-        "dmul1/dw1 is the other factor, x1 = 2.0",
+        "dmul1/dw1 is the other factor, x1, not w1 itself",
         "p = [0.13, 0.87, 0.0]",
         "s_car   -0.869     0.869      wrong    the sign is flipped",
         "breadth-first: ['L', 'k', 'h', 'g', 'a', 'b']",
@@ -270,6 +272,34 @@ def test_notebook_07_shows_every_exercise_report_and_mistake_as_a_picture(execut
     for number, output in shown:
         svg = output.data.get("image/svg+xml", "")
         assert "<svg" in svg, f"cell {number} displays no picture: {sorted(output.data)}"
+
+
+def test_notebook_07_keeps_the_answer_key_unless_revealed(executed):
+    nb, _ = executed(NOTEBOOKS / "07_backprop_by_hand.ipynb")
+    printed = {cell.source: "".join(o.text for o in cell.outputs if o.output_type == "stream")
+               for cell in nb.cells if cell.cell_type == "code"}
+    try_it = next(text for source, text in printed.items()
+                  if "answers = {name: None for name in ex.answer_key()}" in source)
+    assert "name  yours      verdict  hint" in try_it and "expected  verdict" not in try_it
+    assert set(re.findall(r"-?\d+\.\d+", try_it.split("\n", 2)[2])) <= {"0.00", "0.005"}
+    revealed = next(text for source, text in printed.items() if "reveal=True" in source)
+    assert revealed.startswith("name  yours  expected  verdict  hint")
+    graded = [text for source, text in printed.items() if "assert ex.check" in source][-1]
+    assert "the test fails with AssertionError" in graded and "expected  verdict" not in graded
+
+
+def test_notebook_07_shows_report_tables_as_html_beside_the_picture(executed):
+    nb, _ = executed(NOTEBOOKS / "07_backprop_by_hand.ipynb")
+    results = [output.data for cell in nb.cells for output in cell.get("outputs", [])
+               if output.output_type == "execute_result" and "mistakes." in cell.source
+               or output.output_type == "execute_result" and cell.source.endswith("report")]
+    assert len(results) == 5  # the report and the four mistakes
+    for data in results:
+        html = data["text/html"]
+        table = html[html.index("<table"):]
+        assert html.index("<svg") < html.index("<table") and "font-size: inherit" in table
+        assert "<svg" not in table
+        assert "verdict" in table and "verdict" not in data["image/svg+xml"]
 
 
 def _images(nb: nbformat.NotebookNode) -> list[int]:

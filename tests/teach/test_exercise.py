@@ -240,7 +240,7 @@ def test_the_tolerance_can_be_set_and_is_stated_in_the_table():
 
 def test_the_report_prints_a_table_of_name_yours_expected_verdict_hint():
     y, x, z1, z2 = lecture_g1_g2()
-    text = str(exercise(y, ask=[x, z1]).check({"x": 6, "z1": 2}))
+    text = str(exercise(y, ask=[x, z1]).check({"x": 6, "z1": 2}, reveal=True))
     lines = text.splitlines()
     assert lines[0].split() == ["name", "yours", "expected", "verdict", "hint"]
     assert re.match(r"x\s+6\.0\s+41\.0\s+wrong\s+x feeds 2 nodes", lines[1])
@@ -421,7 +421,7 @@ def test_the_local_handout_numbers_the_edges_asked():
 
 def test_the_report_picture_marks_right_and_wrong_by_colour_mark_and_border():
     y, x, z1, _ = lecture_g1_g2()
-    source = exercise(y, ask=[x, z1]).check({"x": 6, "z1": 2}).graph().source
+    source = exercise(y, ask=[x, z1]).check({"x": 6, "z1": 2}, reveal=True).graph().source
     wrong = re.search(r"^  v\d+ \[(.*<b>x</b>.*)\];$", source, re.M).group(1)
     right = re.search(r"^  v\d+ \[(.*<b>z1</b>.*)\];$", source, re.M).group(1)
     assert f'fillcolor="{WRONG_FILL}"' in wrong and "dashed" in wrong and "\u2717" in wrong
@@ -434,7 +434,8 @@ def test_the_local_report_picture_marks_the_edges():
     x = Value(3.0, label="x")
     y = x * x
     y.label = "y"
-    source = exercise(y, ask="local").check({"dy/dx#1": 3, "dy/dx#2": 9}).graph().source
+    source = exercise(y, ask="local").check({"dy/dx#1": 3, "dy/dx#2": 9},
+                                            reveal=True).graph().source
     edges = re.findall(r"^  v0 -> v1_op \[(.*)\];$", source, re.M)
     assert len(edges) == 2
     assert "\u2713 1: 3.0" in edges[0] and "solid" in edges[0]
@@ -442,23 +443,27 @@ def test_the_local_report_picture_marks_the_edges():
 
 
 @needs_renderer
-def test_an_exercise_displays_as_an_svg_with_the_text_beside_it():
+def test_an_exercise_displays_as_an_svg_with_the_questions_beside_it_as_html():
     y, *_ = lecture_g1_g2()
     ex = exercise(y)
     bundle = ex._repr_mimebundle_()
     assert _svg_root(bundle["image/svg+xml"]) is not None
-    assert "dy/dx = ?" in bundle["image/svg+xml"]
+    assert "dy/dx = ?" not in bundle["image/svg+xml"]  # the questions are HTML, not picture
+    table = bundle["text/html"][bundle["text/html"].index("<table"):]
+    assert "5. dy/dx = ?" in table and "<svg" not in table
     assert bundle["text/plain"] == str(ex)
 
 
 @needs_renderer
-def test_a_report_displays_as_an_svg_with_the_table_as_text():
+def test_a_report_displays_as_an_svg_with_the_table_beside_it_as_html():
     y, x, *_ = lecture_g1_g2()
     report = exercise(y, ask=[x]).check({"x": 6})
     bundle = report._repr_mimebundle_()
     svg = bundle["image/svg+xml"]
     assert _svg_root(svg) is not None
-    assert "x feeds 2 nodes" in svg
+    assert "x feeds 2 nodes" not in svg  # the table is HTML, at the notebook's font size
+    html = bundle["text/html"]
+    assert html.index("<svg") < html.index("<table") and "x feeds 2 nodes" in html
     assert bundle["text/plain"] == str(report)
 
 

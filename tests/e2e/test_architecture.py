@@ -1,4 +1,10 @@
-"""Dependencies of the pictures, the step-through and the command line point one way.
+"""The architecture, held by the import graph: dependencies point one way.
+
+The layers, from the bottom: ``autograd.core`` (Value, rules, backward, modes...) imports
+nothing above it; ``autograd.compiled`` and ``autograd.pictures`` build on the core alone; the
+step-through (``autograd.stepthrough``) on the core and the pictures; teaching
+(``autograd.teach``) on those three; ``nn`` on ``autograd``'s public top-level names only. No
+module imports a module that imports it back, and no module takes another's private name.
 
 Read from the source, as a reader sees it: every import counts, at the top of a module, inside a
 function (a lazy import is still a dependency) or under ``TYPE_CHECKING`` (a type is one too).
@@ -11,9 +17,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The modules this file holds to the rules: pictures, the step-through, the command line and
-#: the installation check it runs first.
-CHECKED = ("autograd.pictures.", "autograd.stepthrough.", "autograd.__main__", "backprop_lab")
+#: Each layer and the layers it may import (its own included).
+LAYERS = {
+    "autograd.core.": ("autograd.core.",),
+    "autograd.compiled.": ("autograd.core.", "autograd.compiled."),
+    "autograd.pictures.": ("autograd.core.", "autograd.pictures."),
+    "autograd.stepthrough.": ("autograd.core.", "autograd.pictures.", "autograd.stepthrough."),
+    "autograd.teach.": ("autograd.core.", "autograd.pictures.", "autograd.stepthrough.",
+                        "autograd.teach."),
+}
 
 
 def _module_name(path: Path) -> str:
@@ -45,7 +57,7 @@ GRAPH = {name: {module for module, _ in _imports(name)} - {name} for name in MOD
 
 
 def _checked(name: str) -> bool:
-    return name.startswith(CHECKED)
+    return True
 
 
 def _reaches(start: str, goal: str) -> bool:
@@ -62,9 +74,11 @@ def _reaches(start: str, goal: str) -> bool:
 
 def test_the_modules_checked_are_found():
     names = [name for name in MODULES if _checked(name)]
-    for expected in ("autograd.pictures.draw", "autograd.pictures.options",
-                     "autograd.stepthrough.trace", "autograd.stepthrough.output",
-                     "autograd.__main__", "backprop_lab", "backprop_lab_cli"):
+    for expected in ("autograd.core.value", "autograd.core.rules", "autograd.core.backward",
+                     "autograd.compiled.compiler", "autograd.pictures.draw",
+                     "autograd.pictures.options", "autograd.stepthrough.trace",
+                     "autograd.stepthrough.output", "autograd.teach.exercise", "nn.module",
+                     "nn.train", "autograd.__main__", "backprop_lab", "backprop_lab_cli"):
         assert expected in names
     assert "autograd.stepthrough.player" in GRAPH["autograd.stepthrough.output"]
 
@@ -83,16 +97,23 @@ def test_no_private_name_crosses_into_or_out_of_the_module(name):
     given = [other for other in MODULES if other != name
              if any(module == name and what.startswith("_") and not what.startswith("__")
                     for module, what in _imports(other))
-             and other != "autograd.teach.exercise"]  # trace._formula: renamed by teach's work
+             ]
     assert not given, f"{given} import private names of {name}"
 
 
 @pytest.mark.parametrize("name", [name for name in MODULES
-                                  if name.startswith("autograd.pictures.")])
-def test_pictures_build_on_the_core_alone(name):
-    above = [module for module in GRAPH[name]
-             if not module.startswith(("autograd.core.", "autograd.pictures."))]
+                                  if name.startswith(tuple(LAYERS))])
+def test_each_layer_imports_only_the_layers_below_it(name):
+    layer = next(prefix for prefix in LAYERS if name.startswith(prefix))
+    above = [module for module in GRAPH[name] if not module.startswith(LAYERS[layer])]
     assert not above, f"{name} imports {above}"
+
+
+@pytest.mark.parametrize("name", [name for name in MODULES if name.startswith("nn")])
+def test_nn_uses_autograd_through_its_public_face_only(name):
+    inner = [module for module in GRAPH[name] if module.startswith("autograd")
+             and module != "autograd"]
+    assert not inner, f"{name} imports {inner}: use the names autograd exports"
 
 
 @pytest.mark.parametrize("name", ["autograd.stepthrough.frames", "autograd.stepthrough.player",
