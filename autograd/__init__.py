@@ -34,7 +34,8 @@ from autograd.core.value import (
 )
 from autograd.pictures.draw import Graph, GraphTooLargeError, draw_dot
 from autograd.pictures.names import node_names
-from autograd.pictures.render import GraphvizError, RendererNotFoundError, check_dpi
+from autograd.pictures.options import check_dpi
+from autograd.pictures.render import GraphvizError, RendererNotFoundError
 from autograd.pictures.themes import THEMES, Theme, get_theme
 from autograd.pictures.tikz import latex_text
 from autograd.stepthrough.trace import Step, Trace, trace_backward

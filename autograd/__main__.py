@@ -17,6 +17,7 @@ cannot show them, and with their code points in messages where they go beyond AS
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import keyword
 import math
 import sys
@@ -34,12 +35,24 @@ from autograd.core.format import format_number
 from autograd.core.functions import FUNCTIONS
 from autograd.core.value import Value
 from autograd.expr import ExpressionError, parse_expression
-from autograd.pictures.draw import MAX_NODES, RANKDIRS, GraphTooLargeError, draw_dot
-from autograd.pictures.names import quoted_name
-from autograd.pictures.render import FORMATS, MAX_DPI, GraphvizError, RendererNotFoundError
+from autograd.pictures.draw import GraphTooLargeError, draw_dot
+from autograd.pictures.names import d_name, quoted_name
+from autograd.pictures.options import (
+    MAX_NODES,
+    RANKDIRS,
+    SECONDS_PER_STEP,
+    PictureOptionError,
+    PictureOptions,
+)
+from autograd.pictures.render import FORMATS, GraphvizError, RendererNotFoundError
 from autograd.pictures.themes import THEMES
-from autograd.stepthrough.player import PLAYER_MAX_NODES
-from autograd.stepthrough.trace import STEPS_EXTENSIONS, d_name, trace_backward
+from autograd.stepthrough.output import (
+    PLAYER_MAX_NODES,
+    STEPS_EXTENSIONS,
+    steps_contents,
+    steps_extension,
+)
+from autograd.stepthrough.trace import trace_backward
 
 PROG = "python -m autograd"
 PICTURE_EXTENSIONS = (*(f".{f}" for f in FORMATS), ".tex", ".dot")
@@ -78,16 +91,19 @@ def _parser() -> argparse.ArgumentParser:
     draw.add_argument("--steps", metavar="FILE",
                       help="also write backward step by step: .html (a player), .gif, .apng or "
                            ".webp (an animation), .pdf (a page per step) or .tex (Beamer)")
-    draw.add_argument("--rankdir", choices=RANKDIRS, default="LR",
+    # Options are checked by autograd.pictures.options, as every picture's are (one message
+    # per mistake), not by argparse's choices.
+    draw.add_argument("--rankdir", default="LR", metavar="{" + ",".join(RANKDIRS) + "}",
                       help="LR: inputs on the left (default); TB: inputs on top")
     draw.add_argument("--dpi", type=float, metavar="N",
                       help="resolution of PNG pictures and animations in dots per inch "
                            "(default 96; 300 for sharp slides)")
-    draw.add_argument("--theme", choices=tuple(THEMES), default="light",
+    draw.add_argument("--theme", default="light", metavar="{" + ",".join(THEMES) + "}",
                       help="light (default), dark (for dark slides) or print (greyscale, kinds "
                            "told apart by shape)")
     draw.add_argument("--seconds-per-step", type=float, default=2.0, metavar="S",
-                      help="how long an animation shows each step (default 2)")
+                      help="how long an animation shows each step (default 2; from "
+                           f"{SECONDS_PER_STEP[0]:g} to {SECONDS_PER_STEP[1]:g})")
     draw.add_argument("--overwrite", action="store_true",
                       help="also replace output files that are read-only")
     draw.add_argument("--max-nodes", type=int, metavar="N",
@@ -142,13 +158,7 @@ def _draw(args: argparse.Namespace) -> int:
     if steps is not None and steps.suffix.lower() not in STEPS_EXTENSIONS:
         raise Refusal(f"--steps writes the steps as {', '.join(STEPS_EXTENSIONS)}: give a name "
                       f"ending in one of those, not {str(steps)!r}")
-    if args.max_nodes is not None and args.max_nodes < 1:
-        raise Refusal(f"--max-nodes must be at least 1, got {args.max_nodes}")
-    if args.dpi is not None and not 1 <= args.dpi <= MAX_DPI:
-        raise Refusal(f"--dpi must be from 1 to {MAX_DPI} dots per inch, got {args.dpi:g}")
-    if not 0.02 <= args.seconds_per_step <= 600:
-        raise Refusal(f"--seconds-per-step must be from 0.02 to 600, got "
-                      f"{args.seconds_per_step:g}")
+    options = _options(args)
     inputs = {name: Value(number, label=name) for name, number in _variables(args.variables)}
     try:
         root = parse_expression(args.expression).evaluate(inputs)
@@ -156,13 +166,14 @@ def _draw(args: argparse.Namespace) -> int:
         raise Refusal(str(error)) from None
     trace = trace_backward(root)
     try:  # both size checks before anything is written
-        graph = draw_dot(root, rankdir=args.rankdir, max_nodes=args.max_nodes or MAX_NODES,
-                         theme=args.theme)
-        files = [(output, graph.file_contents(output, dpi=args.dpi))]
+        graph = draw_dot(root, rankdir=options.rankdir, max_nodes=options.max_nodes,
+                         theme=options.theme)
+        files = [(output, graph.file_contents(output, dpi=options.dpi))]
         if steps is not None:
-            files.append((steps, trace.file_contents(
-                steps, args.rankdir, max_nodes=args.max_nodes or PLAYER_MAX_NODES,
-                theme=args.theme, dpi=args.dpi, seconds_per_step=args.seconds_per_step)))
+            steps_options = options
+            if args.max_nodes is None:  # the step pictures' own limit
+                steps_options = dataclasses.replace(options, max_nodes=PLAYER_MAX_NODES)
+            files.append((steps, steps_contents(trace, steps_extension(steps), steps_options)))
     except GraphTooLargeError as error:
         raise Refusal(f"{error} (option --max-nodes)") from None
     try:
@@ -177,6 +188,20 @@ def _draw(args: argparse.Namespace) -> int:
     _say(f"wrote {' and '.join(map(str, written))}: {out} = {format_number(root.data)}{grads}",
          sys.stdout)
     return 0
+
+
+def _options(args: argparse.Namespace) -> PictureOptions:
+    """The picture options given, checked as every picture's are; a mistake is refused with the
+    same message as in Python, the option spelled as on the command line (``--max-nodes``)."""
+    try:
+        return PictureOptions(
+            theme=args.theme, rankdir=args.rankdir, dpi=args.dpi,
+            max_nodes=MAX_NODES if args.max_nodes is None else args.max_nodes,
+            seconds_per_step=args.seconds_per_step)
+    except PictureOptionError as error:
+        raise Refusal(error.named("--" + error.option.replace("_", "-"))) from None
+    except ValueError as error:  # an unknown theme: the message lists the themes
+        raise Refusal(str(error)) from None
 
 
 def _variables(items: Sequence[str]) -> list[tuple[str, float]]:

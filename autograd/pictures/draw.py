@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 
 from autograd.core.format import format_number
 from autograd.core.value import Constant, Parameter, Value, forward_order
 from autograd.pictures.names import made_up, name_nodes, printable
+from autograd.pictures.options import MAX_NODES, RANKDIRS, PictureOptions
 from autograd.pictures.render import Graph, GraphvizError, RendererNotFoundError
-from autograd.pictures.themes import THEMES, Theme, get_theme
+from autograd.pictures.themes import THEMES, Theme
 from autograd.pictures.tikz import latex_text
 
-__all__ = ["COLORS", "MAX_NODES", "Graph", "GraphTooLargeError", "GraphvizError",
-           "RendererNotFoundError", "draw_dot"]
-
-#: Above this many values a picture is unreadable and slow to lay out; ``max_nodes`` overrides.
-MAX_NODES = 500
+__all__ = ["COLORS", "MAX_NODES", "RANKDIRS", "Graph", "GraphContent", "GraphTooLargeError",
+           "GraphvizError", "Marks", "RendererNotFoundError", "dot_source", "draw_dot"]
 
 #: The default (light) theme's fill colours by kind of node, and the colour of highlighted nodes
 #: and edges: parameters blue (what training changes), inputs yellow (the data fed in),
@@ -42,7 +42,8 @@ VERDICT_LOOKS = {
     False: ("#fcbba1", "\u2717", "#cb181d", "dashed", 3),  # wrong: light red, a cross
 }
 
-RANKDIRS = ("LR", "TB")
+#: An edge of the graph: (the value computed, the position of the parent among its arguments).
+Edge = tuple[Value, int]
 
 
 class GraphTooLargeError(ValueError):
@@ -115,26 +116,19 @@ def draw_dot(
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value (the output), got {type(root).__name__}")
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), "
-                         f"got {rankdir!r}")
-    look = get_theme(theme)
-    nodes = graph_nodes(root, max_nodes, "draw")
+    options = PictureOptions(theme=theme, rankdir=rankdir, max_nodes=max_nodes)
+    nodes = graph_nodes(root, options.max_nodes, "draw")
     members = set(nodes)
     marked = _members(highlight, members, "highlight")
     sources = _members(highlight_paths_from, members, "highlight_paths_from")
     on_path = _on_paths(nodes, sources)
     path_ops = {n for n in on_path if any(p in on_path for p in n.parents)}
     path_edges = {(n, i) for n in path_ops for i, p in enumerate(n.parents) if p in on_path}
-    return Graph(dot_source(
-        nodes, root, rankdir=rankdir,
-        names=name_nodes(nodes, root),
-        data={n: n.data for n in nodes},
-        grads={n: n.grad for n in nodes} if show_grad else None,
-        params=set(value_list(params, "params")),
-        marked=marked | on_path, marked_ops=path_ops, marked_edges=path_edges,
-        italic=made_up(nodes), theme=look,
-    ), format)
+    content = GraphContent(nodes, root, name_nodes(nodes, root), {n: n.data for n in nodes},
+                           params=set(value_list(params, "params")), italic=made_up(nodes))
+    marks = Marks(grads={n: n.grad for n in nodes} if show_grad else None,
+                  marked=marked | on_path, marked_ops=path_ops, marked_edges=path_edges)
+    return Graph(dot_source(content, marks, options), format)
 
 
 def graph_nodes(root: Value, max_nodes: int, what: str) -> list[Value]:
@@ -146,9 +140,8 @@ def graph_nodes(root: Value, max_nodes: int, what: str) -> list[Value]:
 
 
 def check_size(nodes: Sequence[Value], max_nodes: int, what: str) -> None:
-    """Refuse a graph of more than ``max_nodes`` values with a message saying what to do."""
-    if type(max_nodes) is not int or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    """Refuse a graph of more than ``max_nodes`` values (a checked ``PictureOptions.max_nodes``)
+    with a message saying what to do."""
     if len(nodes) > max_nodes:
         operations = sum(1 for n in nodes if n.parents)
         raise GraphTooLargeError(
@@ -158,126 +151,203 @@ def check_size(nodes: Sequence[Value], max_nodes: int, what: str) -> None:
             f"the loss on a single example, or pass max_nodes={len(nodes)} to draw it anyway")
 
 
-def dot_source(
-    nodes: list[Value],
-    root: Value,
-    *,
-    rankdir: str,
-    names: Mapping[Value, str],
-    data: Mapping[Value, float],
-    grads: Mapping[Value, float] | None,
-    params: set[Value],
-    marked: set[Value] = frozenset(),
-    marked_ops: set[Value] = frozenset(),
-    marked_edges: set[tuple[Value, int]] = frozenset(),
-    italic: set[Value] = frozenset(),
-    grad_width: Mapping[Value, int] | None = None,
-    theme: Theme = THEMES["light"],
-    grad_text: Mapping[Value, str] | None = None,
-    verdicts: Mapping[Value | tuple[Value, int], bool] | None = None,
-    edge_labels: Mapping[tuple[Value, int], str] | None = None,
-    caption: str = "",
-) -> str:
-    """The DOT text for ``nodes`` (inputs first), shared by ``draw_dot`` and the step player.
+@dataclass(frozen=True, eq=False)
+class GraphContent:
+    """What every picture of one graph writes in its boxes, whatever it marks on them.
 
-    ``grads`` maps a node to the gradient to show (a node missing from it shows ``grad ?``: not
-    known yet); None hides the grad column. ``marked`` are highlighted values, ``marked_ops``
-    the values whose operation node (and its edge to them) is highlighted, ``marked_edges`` the
-    highlighted (child, parent position) edges. ``italic`` names are made up, not labels.
-    ``grad_width`` gives the grad cell a minimum width in points, so the boxes keep their size
-    (and the layout its shape) while the numbers in them change from frame to frame.
-    ``grad_text`` replaces a node's grad cell with text of its own ("" leaves the cell out).
-    ``verdicts`` marks graded values and (child, parent position) edges right (True) or wrong
-    (False): green or red, and also a check or a cross and a solid or dashed border, so they
-    differ in greyscale too; with verdicts, values not graded are drawn white. ``edge_labels``
-    writes text on edges; ``caption`` is an HTML-like label (a ``<table>``) set under the graph.
-    ``theme`` gives the colours, and in print the shapes (``autograd.pictures.themes``).
-
-    Every node also carries its text as LaTeX (``tex``) and its kind (``kind``), and every
-    highlighted node and edge ``marked="true"``: Graphviz ignores them, the TikZ writer reads
-    them.
+    Attributes:
+        nodes: every value, inputs first (``forward_order``).
+        root: the output.
+        names: each value's name (``autograd.node_names``; a value missing from it shows none).
+        data: each value's number.
+        params: more values to colour as parameters besides ``Parameter`` instances.
+        italic: values whose names are made up, not labels: set in italics.
     """
-    ids = {node: f"v{i}" for i, node in enumerate(nodes)}
-    accent = f'color="{theme.highlight}", penwidth={theme.highlight_width - 0.5:g}, marked="true"'
+
+    nodes: Sequence[Value]
+    root: Value
+    names: Mapping[Value, str]
+    data: Mapping[Value, float]
+    params: AbstractSet[Value] = frozenset()
+    italic: AbstractSet[Value] = frozenset()
+
+    def kind(self, node: Value) -> str:
+        """The kind of value box (``autograd.pictures.themes.KINDS``) ``node`` is drawn as."""
+        if node is self.root:
+            return "output"
+        if isinstance(node, Constant):
+            return "constant"
+        if node.parents:
+            return "value"
+        return "parameter" if isinstance(node, Parameter) or node in self.params else "input"
+
+
+@dataclass(frozen=True, eq=False)
+class Marks:
+    """What one picture marks on its graph: gradients, highlights, grades, words.
+
+    Attributes:
+        grads: the gradient to show for each value; a value missing from it shows ``grad ?``
+            (not known yet); None hides the grad column.
+        grad_width: a minimum width in points of each grad cell, so that the boxes keep their
+            size (and the layout its shape) while the numbers in them change from frame to frame.
+        grad_text: words of its own in place of a value's grad cell ("" leaves the cell out).
+        marked: highlighted values.
+        marked_ops: values whose operation node, and its edge to them, are highlighted.
+        marked_edges: highlighted edges, as (child, parent position).
+        verdicts: graded values and (child, parent position) edges, right (True) or wrong
+            (False): green or red, and also a check or a cross and a solid or dashed border, so
+            that they differ in greyscale too; with verdicts, values not graded are drawn white.
+        edge_labels: words on edges, by (child, parent position).
+        caption: an HTML-like label (a ``<table>``) set under the graph.
+    """
+
+    grads: Mapping[Value, float | Value] | None = None
+    grad_width: Mapping[Value, int] | None = None
+    grad_text: Mapping[Value, str] | None = None
+    marked: AbstractSet[Value] = frozenset()
+    marked_ops: AbstractSet[Value] = frozenset()
+    marked_edges: AbstractSet[Edge] = frozenset()
+    verdicts: Mapping[Value | Edge, bool] = field(default_factory=dict)
+    edge_labels: Mapping[Edge, str] = field(default_factory=dict)
+    caption: str = ""
+
+
+def dot_source(content: GraphContent, marks: Marks, options: PictureOptions) -> str:
+    """The DOT text of ``content`` with ``marks``, in ``options``' theme and direction: shared
+    by ``draw_dot``, the step player's frames and the exercises' and reports' pictures.
+
+    Each value is a box (``value_node``); each value computed by an operation also gets the
+    operation's oval and the edge from it (``operation_node``), and one edge into the oval per
+    use of a parent (``parent_edge``). Every node also carries its text as LaTeX (``tex``) and
+    its kind (``kind``), and every highlighted node and edge ``marked="true"``: Graphviz ignores
+    them, the TikZ writer reads them.
+    """
+    ids = {node: f"v{i}" for i, node in enumerate(content.nodes)}
+    lines = graph_attributes(options, marks.caption)
+    for node in content.nodes:
+        lines.append(value_node(node, ids[node], content, marks, options.theme))
+        if node.parents:
+            op_id = f"{ids[node]}_op"
+            lines += operation_node(node, op_id, ids[node], node in marks.marked_ops,
+                                    options.theme)
+            lines += [parent_edge((node, i), ids[parent], op_id, marks, options.theme)
+                      for i, parent in enumerate(node.parents)]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def graph_attributes(options: PictureOptions, caption: str = "") -> list[str]:
+    """The graph's opening: direction, background, fonts, the default look of nodes and edges,
+    and the caption under the graph when there is one."""
+    theme = options.theme
     lines = [
         "digraph backprop {",
         # margin=0: a PDF's page is the picture, its background colour to the edge
-        f'  graph [rankdir={rankdir}, bgcolor="{theme.background}", margin=0, nodesep=0.25, '
-        f'ranksep=0.35, fontname="Helvetica", fontsize=11, fontcolor="{theme.text}"];',
+        f'  graph [rankdir={options.rankdir}, bgcolor="{theme.background}", margin=0, '
+        f'nodesep=0.25, ranksep=0.35, fontname="Helvetica", fontsize=11, '
+        f'fontcolor="{theme.text}"];',
         f'  node [fontname="Helvetica", fontsize=11, color="{theme.line}"];',
         f'  edge [color="{theme.line}", arrowsize=0.6];',
     ]
     if caption:
         lines.append(f'  graph [labelloc=b, labeljust=l, fontname="Helvetica", fontsize=11, '
                      f"label=<{caption}>];")
-    verdicts = verdicts or {}
-    for node in nodes:
-        kind = _kind(node, root, params)
-        name = names.get(node, "")
-        verdict = verdicts.get(node)
-        cells, tex = [], []
-        if name:
-            tag = "i" if node in italic else "b"
-            mark = "" if verdict is None else VERDICT_LOOKS[verdict][1] + " "
-            cells.append(f"<td>{mark}<{tag}>{html_text(name)}</{tag}></td>")
-            tex.append(f"{latex_text(mark)}\\text{'it' if tag == 'i' else 'bf'}"
-                       f"{{{latex_text(name)}}}")
-        cells.append(f"<td>data {format_number(data[node])}</td>")
-        tex.append(f"data {_tex_number(data[node])}")
-        if grads is not None:
-            width = f' width="{grad_width[node]}"' if grad_width else ""
-            if grad_text is not None and node in grad_text:
-                if grad_text[node]:  # "" leaves the cell out
-                    cells.append(f"<td{width}>{html_text(grad_text[node])}</td>")
-                    tex.append(latex_text(grad_text[node]))
-            elif node in grads:
-                grad = _number(grads[node])
-                cells.append(f"<td{width}>grad {format_number(grad)}</td>")
-                tex.append(f"grad {_tex_number(grad)}")
-            else:
-                muted = theme.muted_on(theme.fills[kind])
-                cells.append(f'<td{width}><font color="{muted}">grad ?</font></td>')
-                tex.append("grad~?")
-        label = ('<table border="0" cellborder="0" cellspacing="0" cellpadding="3"><tr>'
-                 + "<vr/>".join(cells) + "</tr></table>")
-        if verdict is None:  # with verdicts, only graded values carry colour
-            look = theme.box_attributes("value" if verdicts else kind, marked=node in marked)
-        else:
-            fill, _, border, style, width = VERDICT_LOOKS[verdict]
-            look = (f'shape=box, style="rounded,filled,{style}", fillcolor="{fill}", '
-                    f'fontcolor="{theme.text_on(fill)}", color="{border}", penwidth={width}')
-            if node in marked:
-                look += f", {accent}"
-        lines.append(f'  {ids[node]} [{look}, tex="{tex_attribute(TEX_SEPARATOR.join(tex))}", '
-                     f"label=<{label}>];")
-        if node.parents:
-            op_id = f"{ids[node]}_op"
-            fill = theme.fills["operation"]
-            op_look = (f'shape=ellipse, style=filled, fillcolor="{fill}", '
-                       f'fontcolor="{theme.text_on(fill)}", kind="operation", '
-                       f'fontsize=10, width=0.3, height=0.25, margin="0.04,0.02"')
-            edge_look = ""
-            if node in marked_ops:
-                op_look += f", {accent}"
-                edge_look = f" [{accent}]"
-            op = printable(node.op)
-            lines.append(f'  {op_id} [{op_look}, tex="{tex_attribute(latex_text(op))}", '
-                         f'label="{_quoted(op)}"];')
-            lines.append(f"  {op_id} -> {ids[node]}{edge_look};")
-            for i, parent in enumerate(node.parents):
-                edge = (node, i)
-                look = [accent] if edge in marked_edges else []
-                text = edge_labels.get(edge, "") if edge_labels else ""
-                if edge in verdicts:
-                    _, mark, color, style, _ = VERDICT_LOOKS[verdicts[edge]]
-                    look = [f'color="{color}", style={style}, penwidth=2']
-                    text = f"{mark} {text}".rstrip()
-                if text:
-                    look.append(f'label="{_quoted(text)}", fontname="Helvetica", fontsize=10')
-                attrs = f" [{', '.join(look)}]" if look else ""
-                lines.append(f"  {ids[parent]} -> {op_id}{attrs};")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def value_node(node: Value, node_id: str, content: GraphContent, marks: Marks,
+               theme: Theme) -> str:
+    """A value's box: ``name | data | grad`` cells (``value_cells``), in the look of its kind,
+    or green or red when it is graded, with the highlight border when it is marked."""
+    kind = content.kind(node)
+    verdict = marks.verdicts.get(node)
+    cells, tex = value_cells(node, kind, content, marks, theme)
+    label = ('<table border="0" cellborder="0" cellspacing="0" cellpadding="3"><tr>'
+             + "<vr/>".join(cells) + "</tr></table>")
+    if verdict is None:  # with verdicts, only graded values carry colour
+        look = theme.box_attributes("value" if marks.verdicts else kind,
+                                    marked=node in marks.marked)
+    else:
+        fill, _, border, style, width = VERDICT_LOOKS[verdict]
+        look = (f'shape=box, style="rounded,filled,{style}", fillcolor="{fill}", '
+                f'fontcolor="{theme.text_on(fill)}", color="{border}", penwidth={width}')
+        if node in marks.marked:
+            look += f", {_accent(theme)}"
+    return (f'  {node_id} [{look}, tex="{tex_attribute(TEX_SEPARATOR.join(tex))}", '
+            f"label=<{label}>];")
+
+
+def value_cells(node: Value, kind: str, content: GraphContent, marks: Marks,
+                theme: Theme) -> tuple[list[str], list[str]]:
+    """A value box's cells as HTML-like ``<td>``s and the same text as LaTeX: its name (italic
+    if made up, bold if a label, after a check or a cross if graded), its data, and its grad
+    (a number, ``grad ?`` while not known, words of its own, or no cell)."""
+    cells, tex = [], []
+    name = content.names.get(node, "")
+    if name:
+        verdict = marks.verdicts.get(node)
+        tag = "i" if node in content.italic else "b"
+        mark = "" if verdict is None else VERDICT_LOOKS[verdict][1] + " "
+        cells.append(f"<td>{mark}<{tag}>{html_text(name)}</{tag}></td>")
+        tex.append(f"{latex_text(mark)}\\text{'it' if tag == 'i' else 'bf'}"
+                   f"{{{latex_text(name)}}}")
+    cells.append(f"<td>data {format_number(content.data[node])}</td>")
+    tex.append(f"data {_tex_number(content.data[node])}")
+    if marks.grads is None:
+        return cells, tex
+    width = f' width="{marks.grad_width[node]}"' if marks.grad_width else ""
+    if marks.grad_text is not None and node in marks.grad_text:
+        if marks.grad_text[node]:  # "" leaves the cell out
+            cells.append(f"<td{width}>{html_text(marks.grad_text[node])}</td>")
+            tex.append(latex_text(marks.grad_text[node]))
+    elif node in marks.grads:
+        grad = _number(marks.grads[node])
+        cells.append(f"<td{width}>grad {format_number(grad)}</td>")
+        tex.append(f"grad {_tex_number(grad)}")
+    else:
+        muted = theme.muted_on(theme.fills[kind])
+        cells.append(f'<td{width}><font color="{muted}">grad ?</font></td>')
+        tex.append("grad~?")
+    return cells, tex
+
+
+def operation_node(node: Value, op_id: str, node_id: str, marked: bool,
+                   theme: Theme) -> list[str]:
+    """The small oval of the operation that computed ``node`` (``+``, ``tanh``, ``**2``...),
+    and its edge to ``node``'s box; both highlighted when ``marked``."""
+    fill = theme.fills["operation"]
+    look = (f'shape=ellipse, style=filled, fillcolor="{fill}", '
+            f'fontcolor="{theme.text_on(fill)}", kind="operation", '
+            f'fontsize=10, width=0.3, height=0.25, margin="0.04,0.02"')
+    edge_look = ""
+    if marked:
+        look += f", {_accent(theme)}"
+        edge_look = f" [{_accent(theme)}]"
+    op = printable(node.op)
+    return [f'  {op_id} [{look}, tex="{tex_attribute(latex_text(op))}", label="{_quoted(op)}"];',
+            f"  {op_id} -> {node_id}{edge_look};"]
+
+
+def parent_edge(edge: Edge, parent_id: str, op_id: str, marks: Marks, theme: Theme) -> str:
+    """The edge of one use of a parent, into the operation's oval: plain, highlighted (in
+    ``marked_edges``) or graded (in ``verdicts``: green or red, solid or dashed, with a check or
+    a cross before its words), with its words from ``edge_labels``."""
+    look = [_accent(theme)] if edge in marks.marked_edges else []
+    text = marks.edge_labels.get(edge, "")
+    if edge in marks.verdicts:
+        _, mark, color, style, _ = VERDICT_LOOKS[marks.verdicts[edge]]
+        look = [f'color="{color}", style={style}, penwidth=2']
+        text = f"{mark} {text}".rstrip()
+    if text:
+        look.append(f'label="{_quoted(text)}", fontname="Helvetica", fontsize=10')
+    attrs = f" [{', '.join(look)}]" if look else ""
+    return f"  {parent_id} -> {op_id}{attrs};"
+
+
+def _accent(theme: Theme) -> str:
+    """The highlight of an edge or an operation: the theme's colour, a thicker line."""
+    return f'color="{theme.highlight}", penwidth={theme.highlight_width - 0.5:g}, marked="true"'
 
 
 #: Between the cells (name, data, grad) of a value box in LaTeX: a thin rule, as in the picture.
@@ -287,16 +357,6 @@ TEX_SEPARATOR = r"\enspace\vrule\enspace "
 def _tex_number(x: float) -> str:
     text = format_number(x)
     return {"inf": r"$\infty$", "-inf": r"$-\infty$", "nan": "NaN"}.get(text, f"${text}$")
-
-
-def _kind(node: Value, root: Value, params: set[Value]) -> str:
-    if node is root:
-        return "output"
-    if isinstance(node, Constant):
-        return "constant"
-    if node.parents:
-        return "value"
-    return "parameter" if isinstance(node, Parameter) or node in params else "input"
 
 
 def _on_paths(nodes: list[Value], sources: set[Value]) -> set[Value]:

@@ -16,7 +16,6 @@ make: ``.format``, ``.render("gout")`` (writes ``gout`` and ``gout.svg``) and ``
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import shutil
@@ -27,6 +26,7 @@ import warnings
 from pathlib import Path
 
 from autograd.core.files import write_all_atomically, write_atomically
+from autograd.pictures.options import check_dpi
 from autograd.pictures.tikz import Layout, tikz_document
 
 #: Image formats a ``Graph`` produces, which are also the extensions ``Graph.save`` knows
@@ -37,8 +37,6 @@ DEFAULT_FILENAME = "graph.gv"
 INSTALL_HINT = 'pip install "backprop-lab[viz]"'
 #: Formats whose size is in pixels, which ``dpi`` scales (Graphviz's default is 96 dpi).
 RASTER_FORMATS = ("png",)
-#: The sharpest pictures asked for: 1200 dpi is a photo-setter's; more only makes huge files.
-MAX_DPI = 1200
 
 # The fd swap below is process-wide: one layout at a time.
 _LAYOUT_LOCK = threading.Lock()
@@ -73,18 +71,6 @@ def check_format(format: object) -> str:
         raise ValueError(f"cannot draw a {format!r} picture: choose a format among "
                          f"{', '.join(repr(f) for f in FORMATS)}")
     return format  # type: ignore[return-value]
-
-
-def check_dpi(dpi: object) -> float | None:
-    """``dpi`` if it is None or a number of dots per inch from 1 to ``MAX_DPI``; else a
-    ``ValueError`` saying what to give."""
-    if dpi is None:
-        return None
-    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not math.isfinite(dpi) \
-            or not 1 <= dpi <= MAX_DPI:
-        raise ValueError(f"dpi must be a number of dots per inch from 1 to {MAX_DPI} (300 is "
-                         f"sharp on a slide or in print), got {dpi!r}")
-    return float(dpi)
 
 
 def render(source: str, format: str = "svg", *, dpi: float | None = None) -> bytes:

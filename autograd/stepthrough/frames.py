@@ -10,16 +10,15 @@ lays every frame out the same way: nodes never move from one frame to the next.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from autograd.core.format import format_number
 from autograd.core.value import Value
-from autograd.pictures.draw import dot_source, html_text
-from autograd.pictures.themes import Theme
-
-if TYPE_CHECKING:
-    from autograd.stepthrough.trace import Trace
+from autograd.pictures.draw import GraphContent, Marks, dot_source, html_text
+from autograd.pictures.options import PictureOptions
 
 # Helvetica 11pt is about 6.2pt per character of "grad -0.1234"; plus the cell's padding.
 _POINTS_PER_CHAR = 6.4
@@ -27,6 +26,55 @@ _CELL_PADDING = 8
 # A caption's lines in Helvetica 11pt (bold title): generous, so text never spills out.
 _CAPTION_POINTS_PER_CHAR = 6.8
 _CAPTION_LINE = 15
+
+
+class RecordedUpdate(Protocol):
+    """One ``+=`` of a step, as the pictures read it (``autograd.stepthrough.trace.ParentUpdate``
+    is one)."""
+
+    @property
+    def parent(self) -> Value: ...
+
+    @property
+    def grad_after(self) -> float: ...
+
+
+class RecordedStep(Protocol):
+    """One step, as the pictures read it (``autograd.Step`` is one)."""
+
+    @property
+    def index(self) -> int: ...
+
+    @property
+    def node(self) -> Value: ...
+
+    @property
+    def updates(self) -> Sequence[RecordedUpdate]: ...
+
+    def formula(self) -> str: ...
+
+
+class RecordedPass(Protocol):
+    """A backward pass, as the pictures read it: ``autograd.Trace`` is one.
+
+    The pictures name this protocol rather than the ``Trace`` class, so that dependencies point
+    one way: ``trace`` hands itself to its pictures (``stepthrough.output``), and they never
+    import it back.
+    """
+
+    root: Value
+    nodes: Sequence[Value]
+    names: Mapping[Value, str]
+    data: Mapping[Value, float]
+    params: AbstractSet[Value]
+    made_up_names: AbstractSet[Value]
+
+    @property
+    def output(self) -> str: ...
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[RecordedStep]: ...
 
 
 @dataclass(frozen=True)
@@ -41,8 +89,10 @@ class Frame:
     grads: dict[Value, float]
 
 
-def step_frames(trace: Trace, rankdir: str, theme: Theme, captions: bool = False) -> list[Frame]:
-    """One ``Frame`` per step of ``trace``, frame k showing ``trace[k]``.
+def step_frames(trace: RecordedPass, options: PictureOptions,
+                captions: bool = False) -> list[Frame]:
+    """One ``Frame`` per step of ``trace``, frame k showing ``trace[k]``, in ``options``' theme
+    and direction.
 
     With ``captions=True`` each picture carries its title and narration above the graph (for
     animations and PDF pages, which have no page around them), in a box of the same size in every
@@ -59,21 +109,21 @@ def step_frames(trace: Trace, rankdir: str, theme: Theme, captions: bool = False
                           "gradient is not known yet (grad ?).")
         texts.append((f"Step {step.index} of {len(trace) - 1}: {step.formula()}", narration))
     box = _caption_box(texts) if captions else None
+    content = GraphContent(nodes, trace.root, trace.names, trace.data, params=trace.params,
+                           italic=trace.made_up_names)
     frames = []
     for step, grads, (title, narration) in zip(trace, history, texts):
         current = step.node
-        source = dot_source(
-            nodes, trace.root, rankdir=rankdir, names=trace.names, data=trace.data, grads=grads,
-            params=set(trace.params), marked={current} | {u.parent for u in step.updates},
-            marked_ops={current} if step.updates else set(),
-            marked_edges={(current, i) for i in range(len(step.updates))},
-            italic=trace.made_up_names, grad_width=widths, theme=theme,
-            caption=_caption(title, narration, box) if box else "")
-        frames.append(Frame(title, narration, source, grads))
+        marks = Marks(grads=grads, grad_width=widths,
+                      marked={current} | {u.parent for u in step.updates},
+                      marked_ops={current} if step.updates else set(),
+                      marked_edges={(current, i) for i in range(len(step.updates))},
+                      caption=_caption(title, narration, box) if box else "")
+        frames.append(Frame(title, narration, dot_source(content, marks, options), grads))
     return frames
 
 
-def _grads_after_each_step(trace: Trace) -> list[dict[Value, float]]:
+def _grads_after_each_step(trace: RecordedPass) -> list[dict[Value, float]]:
     """The gradients known after each step (this backward pass's), step 0 knowing dL/dL = 1."""
     grads = {trace.root: 1.0}
     history = []

@@ -11,18 +11,15 @@ from __future__ import annotations
 import hashlib
 import html
 import itertools
-from typing import TYPE_CHECKING
 
 from autograd.core.format import format_number
 from autograd.core.value import Value
-from autograd.pictures.draw import RANKDIRS, GraphTooLargeError, check_size
+from autograd.pictures.draw import GraphTooLargeError, check_size
 from autograd.pictures.names import d_name
+from autograd.pictures.options import PictureOptions
 from autograd.pictures.render import INSTALL_HINT, available_renderer, inline_svg, render
-from autograd.pictures.themes import THEMES, Theme
-from autograd.stepthrough.frames import step_frames
-
-if TYPE_CHECKING:
-    from autograd.stepthrough.trace import Trace
+from autograd.pictures.themes import Theme
+from autograd.stepthrough.frames import RecordedPass, step_frames
 
 #: Default size limit: one picture per step makes the page grow as the square of the graph.
 PLAYER_MAX_NODES = 100
@@ -30,13 +27,12 @@ PLAYER_MAX_NODES = 100
 _players = itertools.count(1)
 
 
-def player_html(trace: Trace, *, rankdir: str = "LR", max_nodes: int = PLAYER_MAX_NODES,
-                page: bool = False, theme: Theme = THEMES["light"]) -> str:
+def player_html(trace: RecordedPass, options: PictureOptions, *, page: bool = False) -> str:
     """The player for ``trace``: a whole page (``page=True``) or a fragment for Jupyter."""
-    check_rankdir(rankdir)
-    check_size(trace.nodes, max_nodes, "make a step player for")
+    check_size(trace.nodes, options.max_nodes, "make a step player for")
+    theme = options.theme
     pictures = available_renderer() is not None
-    body = _player(trace, _frames(trace, rankdir, pictures, theme), pictures, theme)
+    body = _player(trace, _frames(trace, options, pictures), pictures, theme)
     if not page:
         return body
     title = html.escape(f"backward from {trace.output}, step by step")
@@ -45,16 +41,11 @@ def player_html(trace: Trace, *, rankdir: str = "LR", max_nodes: int = PLAYER_MA
             f"\n{body}\n</body>\n</html>\n")
 
 
-def check_rankdir(rankdir: object) -> None:
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
-
-
-def player_html_or_message(trace: Trace) -> str:
+def player_html_or_message(trace: RecordedPass) -> str:
     """The player fragment, or a short HTML message saying why not: never raises (an exception
     while displaying fails a notebook cell)."""
     try:
-        return player_html(trace)
+        return player_html(trace, PictureOptions(max_nodes=PLAYER_MAX_NODES))
     except GraphTooLargeError as error:
         why = str(error)
     except Exception as error:
@@ -64,13 +55,13 @@ def player_html_or_message(trace: Trace) -> str:
             "max_nodes=...)</code> writes the player anyway.</p>")
 
 
-def _frames(trace: Trace, rankdir: str, pictures: bool,
-            theme: Theme) -> list[tuple[str, str, str]]:
+def _frames(trace: RecordedPass, options: PictureOptions,
+            pictures: bool) -> list[tuple[str, str, str]]:
     """(title, narration, picture HTML) per frame, frame k showing ``trace[k]``: the start
     (dL/dL = 1), then one frame per step. The picture is an inline SVG, or with
     ``pictures=False`` a table of the gradients."""
     frames = []
-    for step, frame in zip(trace, step_frames(trace, rankdir, theme)):
+    for step, frame in zip(trace, step_frames(trace, options)):
         if pictures:
             picture = inline_svg(render(frame.source, "svg").decode("utf-8"))
         else:
@@ -80,7 +71,7 @@ def _frames(trace: Trace, rankdir: str, pictures: bool,
     return frames
 
 
-def _text_picture(trace: Trace, grads: dict[Value, float], marked: set[Value]) -> str:
+def _text_picture(trace: RecordedPass, grads: dict[Value, float], marked: set[Value]) -> str:
     """Without Graphviz: the gradients known so far as a table (marked rows flagged)."""
     rows = [("value", "data", "grad", "")]
     for node in trace.nodes:
@@ -93,7 +84,7 @@ def _text_picture(trace: Trace, grads: dict[Value, float], marked: set[Value]) -
     return f'<pre class="bp-table">{html.escape(text)}</pre>'
 
 
-def _player(trace: Trace, frames: list[tuple[str, str, str]], pictures: bool,
+def _player(trace: RecordedPass, frames: list[tuple[str, str, str]], pictures: bool,
             theme: Theme) -> str:
     out = d_name(trace.output)
     parts = []

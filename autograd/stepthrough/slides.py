@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import io
 from itertools import groupby
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from autograd.pictures.options import PictureOptions
 from autograd.pictures.render import INSTALL_HINT, layout, render
-from autograd.pictures.themes import Theme
 from autograd.pictures.tikz import Colours, latex_text, picture_elements, preamble_lines
-from autograd.stepthrough.frames import step_frames
-
-if TYPE_CHECKING:
-    from autograd.stepthrough.trace import Trace
+from autograd.stepthrough.frames import RecordedPass, step_frames
 
 __all__ = ["ANIMATIONS", "SLIDE_EXTENSIONS", "animation", "beamer", "pdf_pages"]
 
@@ -37,24 +34,23 @@ ANIMATIONS = {".gif": "GIF", ".apng": "PNG", ".webp": "WEBP"}
 SLIDE_EXTENSIONS = (*ANIMATIONS, ".pdf", ".tex")
 
 
-def animation(trace: Trace, extension: str, *, rankdir: str, theme: Theme,
-              dpi: float | None, seconds_per_step: float) -> bytes:
-    """The animated picture (GIF, APNG or WebP by ``extension``): one frame per step, each
-    shown ``seconds_per_step`` seconds, looping for ever."""
+def animation(trace: RecordedPass, extension: str, options: PictureOptions) -> bytes:
+    """The animated picture (GIF, APNG or WebP by ``extension``): one frame per step at
+    ``options.dpi``, each shown ``options.seconds_per_step`` seconds, looping for ever."""
     Image = _pillow()
     frames = []
-    for frame in step_frames(trace, rankdir, theme, captions=True):
-        with Image.open(io.BytesIO(render(frame.source, "png", dpi=dpi))) as picture:
+    for frame in step_frames(trace, options, captions=True):
+        with Image.open(io.BytesIO(render(frame.source, "png", dpi=options.dpi))) as picture:
             frames.append(picture.convert("RGB"))
     buffer = io.BytesIO()
-    options = {"lossless": True} if extension == ".webp" else {}
+    lossless = {"lossless": True} if extension == ".webp" else {}
     frames[0].save(buffer, format=ANIMATIONS[extension], save_all=True,
-                   append_images=frames[1:], duration=round(seconds_per_step * 1000), loop=0,
-                   **options)
+                   append_images=frames[1:], duration=round(options.seconds_per_step * 1000),
+                   loop=0, **lossless)
     return buffer.getvalue()
 
 
-def pdf_pages(trace: Trace, *, rankdir: str, theme: Theme) -> bytes:
+def pdf_pages(trace: RecordedPass, options: PictureOptions) -> bytes:
     """One PDF page per step, each a vector picture of that step (with its narration)."""
     try:
         from pypdf import PdfReader, PdfWriter
@@ -62,17 +58,17 @@ def pdf_pages(trace: Trace, *, rankdir: str, theme: Theme) -> bytes:
         raise ImportError(f"a PDF of the steps needs pypdf: {INSTALL_HINT} (or pip install "
                           "pypdf)") from None
     writer = PdfWriter()
-    for frame in step_frames(trace, rankdir, theme, captions=True):
+    for frame in step_frames(trace, options, captions=True):
         writer.append(PdfReader(io.BytesIO(render(frame.source, "pdf"))))
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
 
 
-def beamer(trace: Trace, *, rankdir: str, theme: Theme) -> str:
+def beamer(trace: RecordedPass, options: PictureOptions) -> str:
     """A Beamer document: one frame, one overlay per step (``pdflatex`` compiles it; copy the
     frame into a talk of your own with the preamble's ``\\usetikzlibrary`` and colours)."""
-    frames = step_frames(trace, rankdir, theme)
+    frames = step_frames(trace, options)
     layouts = [layout(frame.source) for frame in frames]
     colours = Colours()
     elements = [picture_elements(laid_out, colours) for laid_out in layouts]

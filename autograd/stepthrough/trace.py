@@ -22,22 +22,19 @@ from typing import TextIO, overload
 from autograd.core.files import write_atomically
 from autograd.core.format import format_number
 from autograd.core.value import Value, backprop
-from autograd.pictures.draw import check_size, value_list
+from autograd.pictures.draw import value_list
 from autograd.pictures.names import d_name, made_up, name_nodes, printable
-from autograd.pictures.render import check_dpi
-from autograd.pictures.themes import Theme, get_theme
-from autograd.stepthrough.player import (
+from autograd.pictures.options import PictureOptions
+from autograd.pictures.themes import Theme
+from autograd.stepthrough.output import (
     PLAYER_MAX_NODES,
-    check_rankdir,
-    player_html,
-    player_html_or_message,
+    display_html,
+    page_html,
+    steps_contents,
+    steps_extension,
 )
-from autograd.stepthrough.slides import ANIMATIONS, SLIDE_EXTENSIONS, animation, beamer, pdf_pages
 
-__all__ = ["ParentUpdate", "STEPS_EXTENSIONS", "Step", "Trace", "trace_backward"]
-
-#: What ``Trace.save`` writes: the HTML player, animations, a PDF of pages, Beamer slides.
-STEPS_EXTENSIONS = (".html", ".htm", *SLIDE_EXTENSIONS)
+__all__ = ["ParentUpdate", "Step", "Trace", "trace_backward"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,8 +190,7 @@ class Trace(Sequence[Step]):
     def to_html(self, rankdir: str = "LR", max_nodes: int | None = None, *,
                 theme: str | Theme = "light") -> str:
         """The step player as a complete HTML page (see ``save``)."""
-        return player_html(self, rankdir=rankdir, page=True, theme=get_theme(theme),
-                           max_nodes=PLAYER_MAX_NODES if max_nodes is None else max_nodes)
+        return page_html(self, _options(theme, rankdir, max_nodes))
 
     def save(self, path: str | os.PathLike, rankdir: str = "LR",
              max_nodes: int | None = None, *, theme: str | Theme = "light",
@@ -229,30 +225,20 @@ class Trace(Sequence[Step]):
                       max_nodes: int | None = None, *, theme: str | Theme = "light",
                       dpi: float | None = None, seconds_per_step: float = 2.0) -> bytes:
         """The bytes ``save(path, ...)`` writes (the format from ``path``'s extension)."""
-        extension = Path(path).suffix.lower()
-        if extension not in STEPS_EXTENSIONS:
-            raise ValueError(f"cannot save the steps as {os.fspath(path)!r}: use a name ending "
-                             f"in {', '.join(STEPS_EXTENSIONS)}")
-        look = get_theme(theme)
-        check_rankdir(rankdir)
-        check_dpi(dpi)
-        if isinstance(seconds_per_step, bool) or not isinstance(seconds_per_step, (int, float)) \
-                or not 0.02 <= seconds_per_step <= 600:
-            raise ValueError(f"seconds_per_step must be a number of seconds from 0.02 to 600, "
-                             f"got {seconds_per_step!r}")
-        if extension in (".html", ".htm"):
-            return self.to_html(rankdir, max_nodes, theme=look).encode("utf-8")
-        check_size(self.nodes, PLAYER_MAX_NODES if max_nodes is None else max_nodes,
-                   "draw every step of")
-        if extension in ANIMATIONS:
-            return animation(self, extension, rankdir=rankdir, theme=look, dpi=dpi,
-                             seconds_per_step=seconds_per_step)
-        if extension == ".pdf":
-            return pdf_pages(self, rankdir=rankdir, theme=look)
-        return beamer(self, rankdir=rankdir, theme=look).encode("utf-8")
+        extension = steps_extension(path)
+        return steps_contents(self, extension, _options(theme, rankdir, max_nodes, dpi=dpi,
+                                                        seconds_per_step=seconds_per_step))
 
     def _repr_html_(self) -> str:
-        return player_html_or_message(self)
+        return display_html(self)
+
+
+def _options(theme: str | Theme, rankdir: str, max_nodes: int | None, *,
+             dpi: float | None = None, seconds_per_step: float = 2.0) -> PictureOptions:
+    """The checked options of a trace's pictures; ``max_nodes=None`` is the step pictures' own
+    limit, ``PLAYER_MAX_NODES``."""
+    return PictureOptions(theme=theme, rankdir=rankdir, dpi=dpi, seconds_per_step=seconds_per_step,
+                          max_nodes=PLAYER_MAX_NODES if max_nodes is None else max_nodes)
 
 
 def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:

@@ -22,10 +22,11 @@ from typing import Any
 
 from autograd.core.format import format_number
 from autograd.core.value import Parameter, Value
-from autograd.pictures.draw import VERDICT_LOOKS, dot_source, html_text
+from autograd.pictures.draw import VERDICT_LOOKS, GraphContent, Marks, dot_source, html_text
 from autograd.pictures.names import made_up
+from autograd.pictures.options import PictureOptions
 from autograd.pictures.render import Graph
-from autograd.pictures.themes import Theme, get_theme
+from autograd.pictures.themes import Theme
 from autograd.teach.solution import Edge, Solution
 
 #: Students round: right means within 1% of the expected number, or within 0.005 of it (half the
@@ -107,11 +108,12 @@ class Pictured(ABC):
 
 def draw(sol: Solution, rankdir: str, theme: str | Theme, **marks: Any) -> Graph:
     """The graph of ``sol`` with its names and data in ``theme``, and the ``marks``
-    ``dot_source`` takes (grads, verdicts, grad_text, edge_labels, caption...)."""
-    return Graph(dot_source(
-        list(sol.nodes), sol.root, rankdir=rankdir, names=sol.names, data=sol.data,
-        params={v for v in sol.nodes if isinstance(v, Parameter)},
-        italic=made_up(list(sol.nodes)), theme=get_theme(theme), **marks))
+    (``autograd.pictures.draw.Marks``: grads, verdicts, grad_text, edge_labels, caption...)."""
+    options = PictureOptions(theme=theme, rankdir=rankdir)
+    content = GraphContent(list(sol.nodes), sol.root, sol.names, sol.data,
+                           params={v for v in sol.nodes if isinstance(v, Parameter)},
+                           italic=made_up(list(sol.nodes)))
+    return Graph(dot_source(content, Marks(**marks), options))
 
 
 class Report(Pictured):

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import nn
 from autograd import Parameter, Value, draw_dot, trace_backward
+from autograd.pictures.options import PictureOptions
 from autograd.pictures.render import RendererNotFoundError, available_renderer, layout, render
 from autograd.pictures.themes import THEMES
 from autograd.pictures.tikz import latex_text
@@ -183,7 +184,7 @@ def test_an_animation_takes_the_dpi(tmp_path):
 @pytest.mark.parametrize("theme", THEMES)
 def test_nodes_never_move_between_frames(theme):
     o, _ = lecture_neuron()
-    frames = step_frames(trace_backward(o), "LR", THEMES[theme], captions=True)
+    frames = step_frames(trace_backward(o), PictureOptions(theme=theme), captions=True)
     positions = [{(n["name"], n["pos"], n["width"], n["height"]) for n in layout(f.source).nodes}
                  for f in frames]
     assert all(p == positions[0] for p in positions)
@@ -195,7 +196,7 @@ def test_nodes_never_move_between_frames(theme):
 def test_each_frame_shows_its_step(tmp_path):
     o, _ = lecture_neuron()
     trace = trace_backward(o)
-    frames = step_frames(trace, "LR", THEMES["light"], captions=True)
+    frames = step_frames(trace, PictureOptions(), captions=True)
     assert "Step 5 of 5: mul1 = x1 * w1" in frames[5].source
     assert "dL/dw1 += dL/d(mul1) * d(mul1)/dw1 = 0.5 * 2.0 = 1.0" in frames[5].source
     with Image.open(trace.save(tmp_path / "s.gif")) as animation:  # frames differ
