@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from autograd.pictures.themes import KINDS
@@ -203,17 +203,17 @@ def preamble_lines(colours: Colours) -> list[str]:
             *colours.definitions().splitlines()]
 
 
-def preamble_block(colours: Colours, extra: tuple[str, ...] = ()) -> list[str]:
-    """The header's ``% preamble:`` ... ``% end preamble`` block: ``preamble_lines`` (and
-    ``extra``), each after ``% ``."""
-    return ["% preamble:", *(f"% {line}" for line in (*extra, *preamble_lines(colours))),
-            "% end preamble"]
+def preamble_block(colours: Colours) -> list[str]:
+    """The header's ``% preamble:`` ... ``% end preamble`` block: ``preamble_lines``, each
+    after ``% ``."""
+    return ["% preamble:", *(f"% {line}" for line in preamble_lines(colours)), "% end preamble"]
 
 
-def standalone_opening(colours: Colours, document_class: str = "standalone",
-                       extra: tuple[str, ...] = ()) -> list[str]:
+def standalone_opening(colours: Colours,
+                       opening: Sequence[str] = (r"\documentclass{standalone}",)) -> list[str]:
     """The lines that make a file compile on its own, skipped when it is ``\\input``: the
-    class, the preamble, ``\\begin{document}``; and ``\\backproplabend``, which ends the
+    class (``opening``: the ``\\documentclass`` line and any settings of a document of its own),
+    the preamble, ``\\begin{document}``; and ``\\backproplabend``, which ends the
     document at the file's end only then (input, it swallows its argument).
 
     LaTeX turns ``\\documentclass`` into an error message once a class is loaded: while it is
@@ -221,8 +221,7 @@ def standalone_opening(colours: Colours, document_class: str = "standalone",
     natural size (``\\backproplabfit`` does nothing)."""
     return [
         r"\expandafter\ifx\csname @twoclasseserror\endcsname\documentclass\else",
-        rf"\documentclass{{{document_class}}}",
-        *extra,
+        *opening,
         *preamble_lines(colours),
         r"\newcommand\backproplabfit[1]{#1}",
         r"\let\backproplabend\end",
