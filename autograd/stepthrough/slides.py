@@ -23,7 +23,13 @@ from typing import Any
 
 from autograd.pictures.draw import GraphTooLargeError
 from autograd.pictures.options import PictureOptions
-from autograd.pictures.render import INSTALL_HINT, layout, render
+from autograd.pictures.render import (
+    INSTALL_HINT,
+    check_raster_size,
+    layout,
+    render,
+    render_checked_png,
+)
 from autograd.pictures.tikz import (
     Colours,
     how_to_use,
@@ -58,8 +64,11 @@ def animation(trace: RecordedPass, extension: str, options: PictureOptions) -> b
     ``options.dpi``, each shown ``options.seconds_per_step`` seconds, looping for ever."""
     Image = _pillow()
     frames = []
-    for frame in step_frames(trace, options, captions=True):
-        with Image.open(io.BytesIO(render(frame.source, "png", dpi=options.dpi))) as picture:
+    steps = step_frames(trace, options, captions=True)
+    # Every frame has the first one's layout: one check covers them all, before any drawing.
+    check_raster_size(steps[0].source, options.dpi, len(steps), "an animation")
+    for frame in steps:
+        with Image.open(io.BytesIO(render_checked_png(frame.source, options.dpi))) as picture:
             frames.append(picture.convert("RGB"))
     buffer = io.BytesIO()
     lossless = {"lossless": True} if extension == ".webp" else {}
