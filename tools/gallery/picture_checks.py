@@ -350,25 +350,28 @@ def figure_problems(fig: object, greys_only: bool = False) -> list[str]:
     """The same checks for a matplotlib figure: each visible text's contrast against the axes,
     legend or figure behind it, overlaps between texts, texts beyond the figure's edge; in
     print, every colour of every artist a grey."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.colors import to_hex, to_rgba
     from matplotlib.legend import Legend
     from matplotlib.text import Text as MplText
 
-    canvas = fig.canvas
+    canvas = FigureCanvasAgg(fig)  # figures made without pyplot have no renderer of their own
     canvas.draw()
     renderer = canvas.get_renderer()
     page = to_hex(fig.get_facecolor())
     width, height = canvas.get_width_height()
+    undrawn = _undrawn_tick_labels(fig)
     texts = []
     for artist in fig.findobj(MplText):
-        if not artist.get_visible() or not artist.get_text().strip():
+        if not artist.get_visible() or not artist.get_text().strip() or id(artist) in undrawn:
             continue
         box = artist.get_window_extent(renderer)
         if box.width == 0:
             continue
         behind = page
         axes = artist.axes
-        if axes is not None and axes.get_window_extent(renderer).contains(*box.center) \
+        centre = ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
+        if axes is not None and axes.get_window_extent(renderer).contains(*centre) \
                 and axes.patch.get_visible():
             behind = blend((to_hex(axes.get_facecolor()), to_rgba(axes.get_facecolor())[3]),
                            behind)
@@ -394,6 +397,20 @@ def figure_problems(fig: object, greys_only: bool = False) -> list[str]:
         problems += [f"{c} is not a grey (the print theme uses greys only)"
                      for c in sorted(_figure_colours(fig)) if not is_grey(c)]
     return problems
+
+
+def _undrawn_tick_labels(fig: object) -> set[int]:
+    """The tick labels matplotlib keeps but does not draw: those of ticks beyond the axes'
+    limits."""
+    hidden = set()
+    for axes in fig.axes:
+        for axis in (axes.xaxis, axes.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            slack = (high - low) * 1e-9
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - slack <= tick.get_loc() <= high + slack:
+                    hidden |= {id(tick.label1), id(tick.label2)}
+    return hidden
 
 
 def _parents(artist: object) -> list[object]:
