@@ -57,4 +57,4 @@ $(VENV)/.installed-torch: pyproject.toml
 	@touch $@
 
 clean:
-	rm -rf $(VENV) out build dist gallery .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) out build dist .pytest_cache .hypothesis .ruff_cache
