@@ -8,9 +8,10 @@ per step, every frame laid out the same way, so nodes never move):
   frame as a PNG (at ``dpi``) and Pillow puts them together.
 - ``.pdf``: one page per step, for Beamer's ``\\includegraphics[page=k]`` and for print.
   Graphviz draws each page as vector PDF and pypdf binds them into one file.
-- ``.tex``: a Beamer document whose one frame steps through the pass, one overlay (slide) per
-  step: a TikZ picture with Graphviz's layout, each node's text and highlight changing from
-  overlay to overlay, the step's narration under it.
+- ``.tex``: a Beamer frame that steps through the pass, one overlay (slide) per step: a TikZ
+  picture with Graphviz's layout, each node's text and highlight changing from overlay to
+  overlay, the step's narration under it. ``pdflatex`` compiles the file as it is, or a talk
+  ``\\input``s it after copying the header's preamble block (see ``autograd.pictures.tikz``).
 
 The animations and the PDF pages carry each step's title and chain-rule lines above the graph.
 """
