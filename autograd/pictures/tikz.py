@@ -170,21 +170,30 @@ def picture_elements(layout: Layout, colours: Colours, *,
     return elements
 
 
-def tikz_document(layout: Layout, *, legend: bool = True) -> str:
+def tikz_document(layout: Layout, *, legend: bool = True, below: str = "") -> str:
     """The picture of ``layout`` as a LaTeX file that ``pdflatex`` compiles on its own (a page
     the size of the picture) and that a document of your own ``\\input``s after copying the
-    lines of its ``% preamble:`` block (see this module's docstring)."""
+    lines of its ``% preamble:`` block (see this module's docstring).
+
+    ``below``: LaTeX set under the picture at the text's own size (an exercise's questions, a
+    report's table), not shrunk with the picture.
+    """
     colours = Colours()
     picture = tikz_picture(layout, legend=legend, colours=colours)
+    # On a page of its own, varwidth lets the page hold paragraphs (the picture, then the text
+    # under it) and still be as narrow as they are.
+    opening = r"\documentclass[varwidth=\maxdimen]{standalone}" if below else \
+        r"\documentclass{standalone}"
     return "\n".join([
         "% Made by backprop-lab: node positions and edges from Graphviz's layout.",
         *how_to_use("\\input this file where the picture goes (it shrinks to the text width)"),
         *preamble_block(colours),
-        *standalone_opening(colours),
+        *standalone_opening(colours, (opening,)),
         rf"\providecommand\backproplabfit[1]{{\par\noindent\adjustbox{{max width=\linewidth, "
         rf"max totalheight={MAX_HEIGHT}}}{{#1}}\par}}",
         r"\backproplabfit{%",
         picture + "}",
+        *([r"\par\medskip\noindent", below, r"\par"] if below else []),
         r"\backproplabend{document}",
         ""])
 

@@ -202,3 +202,23 @@ def test_a_nine_operation_graphs_text_is_not_a_quarter_of_the_body(tmp_path, pdf
     steps = trace_backward(nine_operations()).save(tmp_path / "steps.tex")
     size, _ = text_on_a_slide(pdflatex(steps), 2)
     assert size >= 4.2
+
+
+@needs_renderer
+def test_text_below_the_picture_keeps_its_size_alone_and_input(tmp_path, pdflatex):
+    # An exercise's questions or a report's table go under the picture, unshrunk.
+    from autograd.pictures.tikz import tikz_document
+
+    o = readme_neuron()
+    o.backward()
+    below = r"\begin{tabular}{@{}ll@{}}1. & dL/dw1 = ?\end{tabular}"
+    path = tmp_path / "handout.tex"
+    path.write_text(tikz_document(draw_dot(o).layout(), below=below))
+    assert "dL/dw1" in pypdf.PdfReader(pdflatex(path)).pages[0].extract_text()
+    tex = document(tmp_path, "in-article", "article", [preamble(path.read_text())],
+                   r"\input{handout.tex}")
+    page = pypdf.PdfReader(pdflatex(tex)).pages[0]
+    sizes = []
+    page.extract_text(visitor_text=lambda text, cm, tm, font, size: sizes.append(
+        size * abs(tm[0] * cm[0] + tm[1] * cm[2])) if "dL/dw1" in text else None)
+    assert sizes and min(sizes) >= 9.5  # the article's 10pt, not shrunk with the picture
