@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test lint bench notebooks torch clean
+.PHONY: demo test lint bench notebooks torch clean gallery
 
 demo: $(VENV)/.installed-demo
 	$(PY) -m nn.demo
@@ -23,6 +23,11 @@ bench: $(VENV)/.installed-dev
 
 notebooks: $(VENV)/.installed-dev
 	$(PY) notebooks/execute.py
+
+# Every picture kind in every theme and format, machine-checked, in gallery/ (open
+# gallery/index.html); tools/gallery/build.py --help for its options.
+gallery: $(VENV)/.installed-dev
+	$(PY) tools/gallery/build.py
 
 # Which extras each stamp installs: the demo draws pictures and plots; dev is everything.
 EXTRAS_demo := viz,notebooks

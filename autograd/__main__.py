@@ -43,6 +43,7 @@ from autograd.pictures.options import (
     SECONDS_PER_STEP,
     PictureOptionError,
     PictureOptions,
+    PictureTooLargeError,
 )
 from autograd.pictures.render import FORMATS, GraphvizError, RendererNotFoundError
 from autograd.pictures.themes import THEMES
@@ -158,6 +159,10 @@ def _draw(args: argparse.Namespace) -> int:
     if steps is not None and steps.suffix.lower() not in STEPS_EXTENSIONS:
         raise Refusal(f"--steps writes the steps as {', '.join(STEPS_EXTENSIONS)}: give a name "
                       f"ending in one of those, not {str(steps)!r}")
+    if steps is not None and _same_file(output, steps):
+        raise Refusal(f"-o and --steps both name {str(output)!r}: the steps would replace the "
+                      f"picture; give the steps a name of their own, such as "
+                      f"{str(output.with_name(output.stem + '-steps' + steps.suffix))!r}")
     options = _options(args)
     inputs = {name: Value(number, label=name) for name, number in _variables(args.variables)}
     try:
@@ -176,6 +181,8 @@ def _draw(args: argparse.Namespace) -> int:
             files.append((steps, steps_contents(trace, steps_extension(steps), steps_options)))
     except GraphTooLargeError as error:
         raise Refusal(f"{error} (option --max-nodes)") from None
+    except PictureTooLargeError as error:
+        raise Refusal(f"{error} (option --dpi)") from None
     try:
         written = write_all_atomically(files, overwrite=args.overwrite)
     except ReadOnlyFileError as error:
@@ -188,6 +195,17 @@ def _draw(args: argparse.Namespace) -> int:
     _say(f"wrote {' and '.join(map(str, written))}: {out} = {format_number(root.data)}{grads}",
          sys.stdout)
     return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (``n.pdf`` and ``./n.pdf``; on a case-insensitive
+    file system ``N.pdf`` too, where it exists)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def _options(args: argparse.Namespace) -> PictureOptions:

@@ -196,6 +196,8 @@ class Marks:
             that they differ in greyscale too; with verdicts, values not graded are drawn white.
         edge_labels: words on edges, by (child, parent position).
         caption: an HTML-like label (a ``<table>``) set under the graph.
+        stacked: each value box's cells one over another (name, then data, then grad) rather
+            than side by side: narrower boxes, for the short wide frames of slides.
     """
 
     grads: Mapping[Value, float | Value] | None = None
@@ -207,6 +209,7 @@ class Marks:
     verdicts: Mapping[Value | Edge, bool] = field(default_factory=dict)
     edge_labels: Mapping[Edge, str] = field(default_factory=dict)
     caption: str = ""
+    stacked: bool = False
 
 
 def dot_source(content: GraphContent, marks: Marks, options: PictureOptions) -> str:
@@ -259,8 +262,10 @@ def value_node(node: Value, node_id: str, content: GraphContent, marks: Marks,
     kind = content.kind(node)
     verdict = marks.verdicts.get(node)
     cells, tex = value_cells(node, kind, content, marks, theme)
-    label = ('<table border="0" cellborder="0" cellspacing="0" cellpadding="3"><tr>'
-             + "<vr/>".join(cells) + "</tr></table>")
+    between, tex_between, padding = (("</tr><hr/><tr>", r"\\", 1) if marks.stacked
+                                     else ("<vr/>", TEX_SEPARATOR, 3))
+    label = (f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{padding}"><tr>'
+             + between.join(cells) + "</tr></table>")
     if verdict is None:  # with verdicts, only graded values carry colour
         look = theme.box_attributes("value" if marks.verdicts else kind,
                                     marked=node in marks.marked)
@@ -270,7 +275,7 @@ def value_node(node: Value, node_id: str, content: GraphContent, marks: Marks,
                 f'fontcolor="{theme.text_on(fill)}", color="{border}", penwidth={width}')
         if node in marks.marked:
             look += f", {_accent(theme)}"
-    return (f'  {node_id} [{look}, tex="{tex_attribute(TEX_SEPARATOR.join(tex))}", '
+    return (f'  {node_id} [{look}, tex="{tex_attribute(tex_between.join(tex))}", '
             f"label=<{label}>];")
 
 

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 from autograd.pictures.themes import THEMES, Theme, get_theme
 
-__all__ = ["MAX_DPI", "MAX_NODES", "RANKDIRS", "PictureOptionError", "PictureOptions",
-           "check_dpi", "check_max_nodes", "check_rankdir", "check_seconds_per_step"]
+__all__ = ["MAX_ANIMATION_PIXELS", "MAX_DPI", "MAX_NODES", "MAX_PNG_PIXELS", "MAX_SIDE_PIXELS",
+           "RANKDIRS", "PictureOptionError", "PictureOptions", "PictureTooLargeError",
+           "check_dpi", "check_max_nodes", "check_pixel_budget", "check_rankdir",
+           "check_seconds_per_step", "pixel_size"]
 
 #: Graphviz's two directions: ``"LR"`` inputs on the left, ``"TB"`` inputs on top.
 RANKDIRS = ("LR", "TB")
@@ -25,6 +27,15 @@ RANKDIRS = ("LR", "TB")
 MAX_DPI = 1200
 #: Above this many values a picture is unreadable and slow to lay out; ``max_nodes`` overrides.
 MAX_NODES = 500
+#: Graphviz's resolution when none is asked for, in dots per inch.
+DEFAULT_DPI = 96
+#: The most pixels one PNG may have: 50 megapixels is 200 MB in memory while it is drawn.
+MAX_PNG_PIXELS = 50_000_000
+#: The most pixels all the frames of one animation may have together (Pillow holds them all).
+MAX_ANIMATION_PIXELS = 100_000_000
+#: The longest side of a bitmap Graphviz draws (cairo's limit): beyond it Graphviz shrinks the
+#: picture on its own, and the dpi asked for would not be the dpi given.
+MAX_SIDE_PIXELS = 32_767
 #: How long an animation may show each step, in seconds: from a blink (GIF's timer counts
 #: hundredths, and browsers slow anything shorter) to ten minutes.
 SECONDS_PER_STEP = (0.02, 600)
@@ -78,6 +89,48 @@ def check_seconds_per_step(seconds: object, option: str = "seconds_per_step") ->
     if not _is_number(seconds) or not low <= seconds <= high:  # type: ignore[operator]
         raise PictureOptionError(option, f"from {low:g} to {high:g} seconds", seconds)
     return float(seconds)  # type: ignore[arg-type]
+
+
+class PictureTooLargeError(ValueError):
+    """A bitmap (a PNG, an animation) would have more pixels than its budget at the dpi asked
+    for: refused before any drawing, with the dpi that fits (``fitting_dpi``, 0 if none)."""
+
+    def __init__(self, message: str, fitting_dpi: int) -> None:
+        super().__init__(message)
+        self.fitting_dpi = fitting_dpi
+
+
+def pixel_size(width_points: float, height_points: float,
+               dpi: float | None) -> tuple[int, int]:
+    """The pixels (width, height) of a picture of that many points at ``dpi`` (None: 96)."""
+    scale = (dpi or DEFAULT_DPI) / 72
+    return math.ceil(width_points * scale), math.ceil(height_points * scale)
+
+
+def check_pixel_budget(width_points: float, height_points: float, dpi: float | None,
+                       frames: int = 1, what: str = "a PNG") -> None:
+    """Refuse (``PictureTooLargeError``) a bitmap of ``width_points`` x ``height_points`` at
+    ``dpi``, ``frames`` times over, that would exceed its budget: ``MAX_PNG_PIXELS`` for one
+    picture, ``MAX_ANIMATION_PIXELS`` for all of an animation's frames, and
+    ``MAX_SIDE_PIXELS`` a side (past which Graphviz would quietly lower the dpi). The message
+    says which dpi fits."""
+    given = dpi or DEFAULT_DPI
+    width, height = pixel_size(width_points, height_points, given)
+    total = width * height * frames
+    budget = MAX_ANIMATION_PIXELS if frames > 1 else MAX_PNG_PIXELS
+    if total <= budget and max(width, height) <= MAX_SIDE_PIXELS:
+        return
+    shrink = min(math.sqrt(budget / total), MAX_SIDE_PIXELS / max(width, height))
+    fitting = math.floor(given * shrink * 0.999)
+    size = f"{width:,} x {height:,} pixels" + (f" x {frames} frames" if frames > 1 else "")
+    why = (f"{total / 1e6:,.0f} megapixels, more than the {budget / 1e6:.0f} it may have"
+           if total > budget else
+           f"wider or taller than Graphviz's {MAX_SIDE_PIXELS:,} pixels")
+    instead = (f"{fitting} dpi or less fits" if fitting >= 1 else "no dpi fits")
+    raise PictureTooLargeError(
+        f"{what} of this picture at {given:g} dpi would be {size} ({why}): {instead}; for a "
+        f"sharp picture at any size save it as .svg or .pdf"
+        + (" (a page per step)" if frames > 1 else ""), max(fitting, 0))
 
 
 def _is_number(x: object) -> bool:

@@ -26,7 +26,7 @@ import warnings
 from pathlib import Path
 
 from autograd.core.files import write_all_atomically, write_atomically
-from autograd.pictures.options import check_dpi
+from autograd.pictures.options import check_dpi, check_pixel_budget
 from autograd.pictures.tikz import Layout, tikz_document
 
 #: Image formats a ``Graph`` produces, which are also the extensions ``Graph.save`` knows
@@ -78,12 +78,35 @@ def render(source: str, format: str = "svg", *, dpi: float | None = None) -> byt
 
     ``dpi`` sets a PNG's resolution (Graphviz's default is 96 dots per inch, so ``dpi=300``
     makes it 3.125 times as wide and high); vector formats (svg, pdf) are the same at any dpi.
+    A PNG larger than its pixel budget is refused before it is drawn
+    (``autograd.pictures.options.check_pixel_budget``), with the dpi that fits.
     """
     check_format(format)
     dpi = check_dpi(dpi)
-    if dpi is not None and format in RASTER_FORMATS:
-        source = _with_graph_attribute(source, f"dpi={dpi:g}")
+    if format in RASTER_FORMATS:
+        check_raster_size(source, dpi)
+        return render_checked_png(source, dpi)
     return _run(source, format)
+
+
+def render_checked_png(source: str, dpi: float | None) -> bytes:
+    """A PNG of ``source`` at ``dpi`` (already checked, its size within budget: see
+    ``check_raster_size``), as an animation draws its frames after one check of them all."""
+    if dpi is not None:
+        source = _with_graph_attribute(source, f"dpi={dpi:g}")
+    return _run(source, "png")
+
+
+def check_raster_size(source: str, dpi: float | None, frames: int = 1,
+                      what: str = "a PNG") -> None:
+    """Lay ``source`` out and refuse (``PictureTooLargeError``) a bitmap of it at ``dpi``
+    (``frames`` of them, for an animation) larger than its pixel budget, before it is drawn:
+    the dpi asked for is then the dpi given, as Graphviz never has to shrink it."""
+    laid_out = layout(source)
+    x0, y0, x1, y1 = laid_out.bounding_box
+    # Graphviz pads a bitmap on every side (4 points unless the graph says), and rounds up.
+    around = 2 * float(laid_out.graph.get("pad", 0.0555)) * 72 + 12
+    check_pixel_budget(x1 - x0 + around, y1 - y0 + around, dpi, frames, what)
 
 
 def layout(source: str) -> Layout:

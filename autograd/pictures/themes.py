@@ -103,8 +103,10 @@ class Theme:
         return "#111111" if luminance(fill) > 0.3 else self.text
 
     def muted_on(self, fill: str) -> str:
-        """Secondary text (``grad ?``) on ``fill``: grey, dark or light as the fill needs."""
-        return "#595959" if luminance(fill) > 0.3 else self.muted
+        """Secondary text (``grad ?``) on ``fill``: the palest grey that still reads on it
+        (WCAG contrast 4.5:1), dark on light fills, light on dark ones."""
+        greys = _DARK_GREYS if luminance(fill) > 0.3 else (self.muted, *_LIGHT_GREYS)
+        return next((g for g in greys if contrast(g, fill) >= 4.5), greys[-1])
 
     def box_attributes(self, kind: str, marked: bool = False) -> str:
         """DOT attributes of a value box of ``kind`` (shape, style, peripheries, colours),
@@ -126,6 +128,17 @@ class Theme:
             parts.append(f'color="{self.line}"')
         parts.append(f'kind="{kind}"')
         return ", ".join(parts)
+
+
+# Secondary text from most to least muted: on light fills, on dark ones.
+_DARK_GREYS = ("#595959", "#4a4a4a", "#3a3a3a", "#2a2a2a", "#111111")
+_LIGHT_GREYS = ("#b0b0b0", "#c8c8c8", "#e0e0e0", "#ffffff")
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2's contrast ratio of two ``#rrggbb`` colours, from 1 to 21."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 def luminance(colour: str) -> float:

@@ -7,16 +7,25 @@ curve, and a colour legend under the picture. The words come from each node's ``
 LaTeX's and the numbers are the picture's. The colours, shapes and line styles are read from the
 nodes' and edges' own DOT attributes, so every theme carries over.
 
-``tikz_document`` is a complete file for ``pdflatex`` (the ``standalone`` class); ``tikz_picture``
-the ``tikzpicture`` alone, which a Beamer slide or a paper can include after the same
-``\\usetikzlibrary`` line and colour definitions. Only the packages TikZ itself needs are used.
+``tikz_document`` is a file that works two ways. ``pdflatex`` compiles it as it is (the
+``standalone`` class: a page the size of the picture). And a document of your own takes it with
+``\\input``: its header holds a block between a line ``% preamble:`` and a line
+``% end preamble``, the preamble lines the picture needs (tikz, its libraries, adjustbox, the
+colours), one per line after ``% ``; copy them into your preamble (``article``, ``beamer``, any
+class) and ``\\input{graph.tex}`` where the picture goes. There it shrinks to the text width
+(and to 0.8 of the text height, which in Beamer is the frame's) when it is larger. The file
+tells the two cases apart by whether ``\\documentclass`` has been used already.
+
+TeX's lengths stop at 16383.99 points: a picture larger than ``MAX_EXTENT`` (a chain of 90
+values is 17,000 points wide) is written at a smaller scale, positions, nodes, text and lines
+alike, so it compiles and then shrinks to the page as any other.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from autograd.pictures.themes import KINDS
@@ -25,6 +34,12 @@ __all__ = ["Colours", "Layout", "latex_text", "picture_elements", "tikz_document
 
 #: The TikZ libraries every picture needs (arrow tips, ellipses, clipped-corner boxes).
 LIBRARIES = "arrows.meta,shapes.geometric,shapes.misc,backgrounds"
+#: The largest width or height, in points, written as it is: beyond it a picture is scaled down,
+#: half TeX's largest length (16383.99pt), as TikZ adds to positions as it goes.
+MAX_EXTENT = 8000.0
+#: How large an ``\\input`` picture may be: the line's width, and this much of the text height
+#: (in Beamer the frame's), so a tall picture leaves room for a frame title.
+MAX_HEIGHT = r"0.8\textheight"
 
 _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
             "#": r"\#", "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%",
@@ -121,74 +136,125 @@ def tikz_picture(layout: Layout, *, legend: bool = True,
                      + [r"\end{tikzpicture}"])
 
 
+def picture_scale(layout: Layout) -> float:
+    """1, or the factor that brings a picture larger than ``MAX_EXTENT`` points down to it."""
+    x0, y0, x1, y1 = layout.bounding_box
+    extent = max(x1 - x0, y1 - y0 + 40)  # the legend's rows go under the picture
+    return 1.0 if extent <= MAX_EXTENT else MAX_EXTENT / extent
+
+
 def picture_elements(layout: Layout, colours: Colours, *,
                      legend: bool = True) -> dict[str, list[str]]:
     """The lines of the picture of ``layout``, by element: ``"frame"`` (its opening), then
     ``"edge <i>"`` and ``"node <name>"`` for each edge and node, and ``"legend"``. Two
-    layouts of the same graph have the same keys (Beamer overlays compare them)."""
+    layouts of the same graph have the same keys (Beamer overlays compare them). A layout
+    larger than ``MAX_EXTENT`` is drawn smaller (``picture_scale``): positions, nodes (with
+    their text) and lines alike."""
+    scale = picture_scale(layout)
     background = colours(layout.graph.get("bgcolor", "#ffffff"), "#ffffff")
-    elements = {"frame": [
-        r"\begin{tikzpicture}[x=1pt, y=1pt, >={Stealth[length=5pt, width=4pt]},",
-        f"  show background rectangle, inner frame sep=6pt, "
-        f"background rectangle/.style={{fill={background}, draw=none}}]"]}
+    frame = [
+        f"\\begin{{tikzpicture}}[x=1pt, y=1pt, "
+        f">={{Stealth[length={_f(5 * scale, 3)}pt, width={_f(4 * scale, 3)}pt]}},",
+        f"  show background rectangle, inner frame sep={_f(6 * scale, 3)}pt, "
+        f"background rectangle/.style={{fill={background}, draw=none}}"]
+    if scale != 1:
+        frame[-1] += f", every node/.append style={{scale={_f(scale, 4)}}}"
+    frame[-1] += "]"
+    elements = {"frame": frame}
     for i, edge in enumerate(layout.edges):
-        elements[f"edge {i}"] = _edge(edge, colours)
+        elements[f"edge {i}"] = _edge(edge, colours, scale)
     for node in layout.nodes:
-        elements[f"node {node['name']}"] = _node(node, colours)
+        elements[f"node {node['name']}"] = _node(node, colours, scale)
     if legend:
-        elements["legend"] = _legend(layout, colours)
+        elements["legend"] = _legend(layout, colours, scale)
     return elements
 
 
 def tikz_document(layout: Layout, *, legend: bool = True, below: str = "") -> str:
-    """A complete LaTeX file (``standalone`` class) holding the picture of ``layout``: compile
-    it with ``pdflatex``, or copy the colour definitions and the ``tikzpicture`` into a slide.
+    """The picture of ``layout`` as a LaTeX file that ``pdflatex`` compiles on its own (a page
+    the size of the picture) and that a document of your own ``\\input``s after copying the
+    lines of its ``% preamble:`` block (see this module's docstring).
 
     ``below``: LaTeX set under the picture at the text's own size (an exercise's questions, a
-    report's table), not scaled with the picture.
+    report's table), not shrunk with the picture.
     """
     colours = Colours()
     picture = tikz_picture(layout, legend=legend, colours=colours)
-    if below:
-        # One box holding the picture and the text under it: the tikz option of standalone
-        # would make a page of the picture alone.
-        head = [r"\documentclass[border=0pt]{standalone}", r"\usepackage{tikz}"]
-        body = [r"\begin{tabular}{@{}l@{}}", picture, r"\\[6pt]", below, r"\end{tabular}"]
-    else:
-        head, body = [r"\documentclass[tikz, border=0pt]{standalone}"], [picture]
+    # On a page of its own, varwidth lets the page hold paragraphs (the picture, then the text
+    # under it) and still be as narrow as they are.
+    opening = r"\documentclass[varwidth=\maxdimen]{standalone}" if below else \
+        r"\documentclass{standalone}"
     return "\n".join([
         "% Made by backprop-lab: node positions and edges from Graphviz's layout.",
-        "% Compile with pdflatex; to put the picture in your own document, load tikz with",
-        f"% \\usetikzlibrary{{{LIBRARIES}}} and copy the colours and the tikzpicture.",
-        *head,
-        rf"\usetikzlibrary{{{LIBRARIES}}}",
-        colours.definitions(),
-        r"\begin{document}",
-        *body,
-        r"\end{document}",
+        *how_to_use("\\input this file where the picture goes (it shrinks to the text width)"),
+        *preamble_block(colours),
+        *standalone_opening(colours, (opening,)),
+        rf"\providecommand\backproplabfit[1]{{\par\noindent\adjustbox{{max width=\linewidth, "
+        rf"max totalheight={MAX_HEIGHT}}}{{#1}}\par}}",
+        r"\backproplabfit{%",
+        picture + "}",
+        *([r"\par\medskip\noindent", below, r"\par"] if below else []),
+        r"\backproplabend{document}",
         ""])
 
 
+def how_to_use(where: str) -> list[str]:
+    """The header's comment lines: compile the file, or copy the preamble block and ``where``."""
+    return ["% Compile it with pdflatex as it is. In a document of your own (article, beamer,",
+            "% ...): copy the lines of the preamble block below into your preamble, each",
+            "% without its '% '.", f"% Then {where}."]
+
+
 def preamble_lines(colours: Colours) -> list[str]:
-    """What a document needs before a picture that used ``colours``."""
-    return [r"\usepackage{tikz}", rf"\usetikzlibrary{{{LIBRARIES}}}", colours.definitions()]
+    """What a document needs before a picture that used ``colours``: TikZ and its libraries,
+    adjustbox (which fits the picture to the page) and the colours, one line each."""
+    return [r"\usepackage{tikz}", rf"\usetikzlibrary{{{LIBRARIES}}}", r"\usepackage{adjustbox}",
+            *colours.definitions().splitlines()]
 
 
-def _point(text: str) -> tuple[float, float]:
+def preamble_block(colours: Colours) -> list[str]:
+    """The header's ``% preamble:`` ... ``% end preamble`` block: ``preamble_lines``, each
+    after ``% ``."""
+    return ["% preamble:", *(f"% {line}" for line in preamble_lines(colours)), "% end preamble"]
+
+
+def standalone_opening(colours: Colours,
+                       opening: Sequence[str] = (r"\documentclass{standalone}",)) -> list[str]:
+    """The lines that make a file compile on its own, skipped when it is ``\\input``: the
+    class (``opening``: the ``\\documentclass`` line and any settings of a document of its own),
+    the preamble, ``\\begin{document}``; and ``\\backproplabend``, which ends the
+    document at the file's end only then (input, it swallows its argument).
+
+    LaTeX turns ``\\documentclass`` into an error message once a class is loaded: while it is
+    not that, the file is being compiled on its own. On a page of its own a picture keeps its
+    natural size (``\\backproplabfit`` does nothing)."""
+    return [
+        r"\expandafter\ifx\csname @twoclasseserror\endcsname\documentclass\else",
+        *opening,
+        *preamble_lines(colours),
+        r"\newcommand\backproplabfit[1]{#1}",
+        r"\let\backproplabend\end",
+        r"\begin{document}",
+        r"\fi",
+        r"\providecommand\backproplabend[1]{}"]
+
+
+def _point(text: str, scale: float = 1.0) -> tuple[float, float]:
     x, y = text.split(",")[:2]
-    return float(x), float(y)
+    return float(x) * scale, float(y) * scale
 
 
-def _f(number: float) -> str:
-    return f"{number:.2f}".rstrip("0").rstrip(".")
+def _f(number: float, digits: int = 2) -> str:
+    text = f"{number:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
-def _edge(edge: Mapping[str, str], colours: Colours) -> list[str]:
+def _edge(edge: Mapping[str, str], colours: Colours, scale: float = 1.0) -> list[str]:
     style = edge.get("style", "")
     if "invis" in style or "pos" not in edge:
         return []
     options = [f"draw={colours(edge.get('color'), '#666666')}",
-               f"line width={_f(float(edge.get('penwidth', 1)) * 0.8)}pt"]
+               f"line width={_f(float(edge.get('penwidth', 1)) * 0.8 * scale, 3)}pt"]
     if "dashed" in style:
         options.append("dashed")
     if "dotted" in style:
@@ -197,9 +263,9 @@ def _edge(edge: Mapping[str, str], colours: Colours) -> list[str]:
     points = []
     for part in edge["pos"].split():
         if part.startswith("e,"):
-            end = _point(part[2:])
+            end = _point(part[2:], scale)
         elif not part.startswith("s,"):
-            points.append(_point(part))
+            points.append(_point(part, scale))
     if end is not None and edge.get("arrowhead", "normal") != "none":
         options.append("->")
     path = [f"({_f(points[0][0])}, {_f(points[0][1])})"]
@@ -211,7 +277,7 @@ def _edge(edge: Mapping[str, str], colours: Colours) -> list[str]:
         path.append(f"-- ({_f(end[0])}, {_f(end[1])})")
     lines = [f"\\draw[{', '.join(options)}] " + " ".join(path) + ";"]
     if edge.get("label") and "lp" in edge:  # words on the edge, where Graphviz put them
-        x, y = _point(edge["lp"])
+        x, y = _point(edge["lp"], scale)
         lines.append(f"\\node[font=\\sffamily\\footnotesize, "
                      f"text={colours(edge.get('fontcolor'), '#000000')}] at ({_f(x)}, {_f(y)}) "
                      f"{{{latex_text(edge['label'])}}};")
@@ -256,10 +322,10 @@ def _node_options(node: Mapping[str, str], colours: Colours) -> list[str]:
     return options
 
 
-def _node(node: Mapping[str, str], colours: Colours) -> list[str]:
+def _node(node: Mapping[str, str], colours: Colours, scale: float = 1.0) -> list[str]:
     if "invis" in node.get("style", ""):
         return []
-    x, y = _point(node["pos"])
+    x, y = _point(node["pos"], scale)
     text = node.get("tex")
     if text is None:  # a graph not drawn by this library: its plain label, tags removed
         label = node.get("label", "\\N").replace("\\N", node["name"])
@@ -269,7 +335,7 @@ def _node(node: Mapping[str, str], colours: Colours) -> list[str]:
     return [f"\\node[{options}] ({name}) at ({_f(x)}, {_f(y)}) {{{text}}};"]
 
 
-def _legend(layout: Layout, colours: Colours) -> list[str]:
+def _legend(layout: Layout, colours: Colours, scale: float = 1.0) -> list[str]:
     """A row of swatches under the picture: one per kind of node drawn, styled as those nodes,
     and a line for highlighted edges when there are any."""
     # Each kind's swatch looks like an unhighlighted node of that kind.
@@ -295,14 +361,15 @@ def _legend(layout: Layout, colours: Colours) -> list[str]:
             x, y = x0 + 4, y - 18
         if kind == "highlight":
             options = [f"draw={colours(marked.get('color'))}",
-                       f"line width={_f(float(marked.get('penwidth', 1)) * 0.8)}pt"]
-            lines.append(f"\\draw[{', '.join(options)}] ({_f(x)}, {_f(y)}) -- "
-                         f"({_f(x + 14)}, {_f(y)});")
+                       f"line width={_f(float(marked.get('penwidth', 1)) * 0.8 * scale, 3)}pt"]
+            lines.append(f"\\draw[{', '.join(options)}] ({_f(x * scale)}, {_f(y * scale)}) -- "
+                         f"({_f((x + 14) * scale)}, {_f(y * scale)});")
         else:
             swatch = dict(seen[kind], width="0.2", height="0.16")
             options = [o for o in _node_options(swatch, colours) if not o.startswith("font")]
-            lines.append(f"\\node[{', '.join(options)}] at ({_f(x + 7)}, {_f(y)}) {{}};")
+            lines.append(f"\\node[{', '.join(options)}] at ({_f((x + 7) * scale)}, "
+                         f"{_f(y * scale)}) {{}};")
         lines.append(f"\\node[anchor=west, font=\\sffamily\\scriptsize, text={text_colour}] "
-                     f"at ({_f(x + 17)}, {_f(y)}) {{{latex_text(words)}}};")
+                     f"at ({_f((x + 17) * scale)}, {_f(y * scale)}) {{{latex_text(words)}}};")
         x += width
     return lines

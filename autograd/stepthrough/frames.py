@@ -89,14 +89,15 @@ class Frame:
     grads: dict[Value, float]
 
 
-def step_frames(trace: RecordedPass, options: PictureOptions,
-                captions: bool = False) -> list[Frame]:
+def step_frames(trace: RecordedPass, options: PictureOptions, captions: bool = False,
+                stacked: bool = False) -> list[Frame]:
     """One ``Frame`` per step of ``trace``, frame k showing ``trace[k]``, in ``options``' theme
     and direction.
 
     With ``captions=True`` each picture carries its title and narration above the graph (for
     animations and PDF pages, which have no page around them), in a box of the same size in every
-    frame so that the layout stays put.
+    frame so that the layout stays put. ``stacked=True`` sets each box's name, data and grad
+    one over another (``Marks.stacked``), for slides.
     """
     nodes = list(trace.nodes)
     history = _grads_after_each_step(trace)
@@ -118,7 +119,8 @@ def step_frames(trace: RecordedPass, options: PictureOptions,
                       marked={current} | {u.parent for u in step.updates},
                       marked_ops={current} if step.updates else set(),
                       marked_edges={(current, i) for i in range(len(step.updates))},
-                      caption=_caption(title, narration, box) if box else "")
+                      caption=_caption(title, narration, box) if box else "",
+                      stacked=stacked)
         frames.append(Frame(title, narration, dot_source(content, marks, options), grads))
     return frames
 

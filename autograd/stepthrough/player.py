@@ -109,13 +109,17 @@ def _player(trace: RecordedPass, frames: list[tuple[str, str, str]], pictures: b
         "parents it passes gradient to; grad ? is not known yet.")
     # The controls are display: flex only while not [hidden]: an unconditional display rule
     # would beat the hidden attribute and show dead buttons where the script does not run.
+    # The narration's <pre> and the words set their own background and colour: a page's theme
+    # (JupyterLab's dark one) styles every pre and p, a dark band or pale words in a light card.
     return f"""<div class="bp-steps" id="{pid}" tabindex="0">
 <style>
 #{pid} {{font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
   background: {theme.background}; color: {theme.text};}}
 #{pid} .bp-frame {{margin: 0.6em 0; padding: 0.5em; border: 1px solid {theme.grid};
   border-radius: 6px;}}
-#{pid} .bp-say, #{pid} .bp-table {{margin: 0.3em 0; font-size: 0.9em; white-space: pre-wrap;}}
+#{pid} .bp-say, #{pid} .bp-table {{margin: 0.3em 0; padding: 0; border: 0; font-size: 0.9em;
+  white-space: pre-wrap; background: transparent; color: inherit;}}
+#{pid} .bp-intro, #{pid} figcaption, #{pid} .bp-where {{color: inherit;}}
 #{pid} .bp-picture svg {{max-width: 100%; height: auto;}}
 #{pid} .bp-controls:not([hidden]) {{display: flex; gap: 0.6em; align-items: center;}}
 #{pid} .bp-controls input {{flex: 1; max-width: 24em;}}

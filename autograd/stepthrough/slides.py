@@ -8,9 +8,10 @@ per step, every frame laid out the same way, so nodes never move):
   frame as a PNG (at ``dpi``) and Pillow puts them together.
 - ``.pdf``: one page per step, for Beamer's ``\\includegraphics[page=k]`` and for print.
   Graphviz draws each page as vector PDF and pypdf binds them into one file.
-- ``.tex``: a Beamer document whose one frame steps through the pass, one overlay (slide) per
-  step: a TikZ picture with Graphviz's layout, each node's text and highlight changing from
-  overlay to overlay, the step's narration under it.
+- ``.tex``: a Beamer frame that steps through the pass, one overlay (slide) per step: a TikZ
+  picture with Graphviz's layout, each node's text and highlight changing from overlay to
+  overlay, the step's narration under it. ``pdflatex`` compiles the file as it is, or a talk
+  ``\\input``s it after copying the header's preamble block (see ``autograd.pictures.tikz``).
 
 The animations and the PDF pages carry each step's title and chain-rule lines above the graph.
 """
@@ -21,17 +22,42 @@ import io
 from itertools import groupby
 from typing import Any
 
+from autograd.pictures.draw import GraphTooLargeError
 from autograd.pictures.options import PictureOptions
-from autograd.pictures.render import INSTALL_HINT, layout, render
-from autograd.pictures.tikz import Colours, latex_text, picture_elements, preamble_lines
+from autograd.pictures.render import (
+    INSTALL_HINT,
+    check_raster_size,
+    layout,
+    render,
+    render_checked_png,
+)
+from autograd.pictures.tikz import (
+    Colours,
+    how_to_use,
+    latex_text,
+    picture_elements,
+    preamble_block,
+    standalone_opening,
+)
 from autograd.stepthrough.frames import RecordedPass, step_frames
 
-__all__ = ["ANIMATIONS", "SLIDE_EXTENSIONS", "animation", "beamer", "pdf_pages"]
+__all__ = ["ANIMATIONS", "BEAMER_MAX_NODES", "SLIDE_EXTENSIONS", "animation", "beamer",
+           "check_beamer_size", "pdf_pages"]
 
 #: Animation formats by extension, as Pillow names them.
 ANIMATIONS = {".gif": "GIF", ".apng": "PNG", ".webp": "WEBP"}
 #: Every format ``Trace.save`` writes besides the HTML player.
 SLIDE_EXTENSIONS = (*ANIMATIONS, ".pdf", ".tex")
+#: The largest graph, in values, whose steps make Beamer slides: beyond it a slide's text is too
+#: small to read (and the deck has as many slides as values).
+BEAMER_MAX_NODES = 40
+# Heights in points a Beamer frame gives to other things than the picture: its title, and each
+# line of narration (\footnotesize under an 11pt body).
+_FRAME_TITLE = 30
+_NARRATION_LINE = 11
+# Graphviz's spacing on a slide, in inches (pictures elsewhere use 0.35 between ranks, 0.25
+# between nodes).
+_SLIDE_SPACING = "ranksep=0.2, nodesep=0.12"
 
 
 def animation(trace: RecordedPass, extension: str, options: PictureOptions) -> bytes:
@@ -39,8 +65,11 @@ def animation(trace: RecordedPass, extension: str, options: PictureOptions) -> b
     ``options.dpi``, each shown ``options.seconds_per_step`` seconds, looping for ever."""
     Image = _pillow()
     frames = []
-    for frame in step_frames(trace, options, captions=True):
-        with Image.open(io.BytesIO(render(frame.source, "png", dpi=options.dpi))) as picture:
+    steps = step_frames(trace, options, captions=True)
+    # Every frame has the first one's layout: one check covers them all, before any drawing.
+    check_raster_size(steps[0].source, options.dpi, len(steps), "an animation")
+    for frame in steps:
+        with Image.open(io.BytesIO(render_checked_png(frame.source, options.dpi))) as picture:
             frames.append(picture.convert("RGB"))
     buffer = io.BytesIO()
     lossless = {"lossless": True} if extension == ".webp" else {}
@@ -66,12 +95,21 @@ def pdf_pages(trace: RecordedPass, options: PictureOptions) -> bytes:
 
 
 def beamer(trace: RecordedPass, options: PictureOptions) -> str:
-    """A Beamer document: one frame, one overlay per step (``pdflatex`` compiles it; copy the
-    frame into a talk of your own with the preamble's ``\\usetikzlibrary`` and colours)."""
-    frames = step_frames(trace, options)
-    layouts = [layout(frame.source) for frame in frames]
+    """A Beamer frame with one overlay per step, as a file that ``pdflatex`` compiles on its own
+    (a 16:9 deck of one frame) and that a talk of your own ``\\input``s between its frames after
+    copying the header's ``% preamble:`` block into its preamble (see
+    ``autograd.pictures.tikz``).
+
+    The picture takes the frame's width and all of its height that the step's narration leaves:
+    value boxes stack their name, data and grad (narrower boxes for a wide, short frame) and the
+    colour legend is left out. Graphs of more than ``BEAMER_MAX_NODES`` values are refused with
+    what to make instead: their text would be too small to read on a slide.
+    """
+    check_beamer_size(trace)
+    frames = step_frames(trace, options, stacked=True)
+    layouts = [layout(_closer(frame.source)) for frame in frames]
     colours = Colours()
-    elements = [picture_elements(laid_out, colours) for laid_out in layouts]
+    elements = [picture_elements(laid_out, colours, legend=False) for laid_out in layouts]
     head = elements[0]["frame"]
     body = []
     for key in elements[0]:
@@ -81,29 +119,49 @@ def beamer(trace: RecordedPass, options: PictureOptions) -> str:
     picture = "\n".join([*head, *body, r"\end{tikzpicture}"])
     captions = "\n".join(
         f"\\onslide<{k + 1}>\\textbf{{{latex_text(frame.title)}}}\\par\n"
-        + "\\\\\n".join(f"\\texttt{{{latex_text(line)}}}" for line in frame.narration.splitlines())
+        + "\\\\\n".join(f"\\texttt{{{latex_text(line)}}}"
+                         for line in frame.narration.splitlines())
         for k, frame in enumerate(frames))
+    lines = max(1 + len(frame.narration.splitlines()) for frame in frames)
+    # What the picture leaves: the frame's title and the narration's lines at \footnotesize.
+    room = _FRAME_TITLE + lines * _NARRATION_LINE
     title = latex_text(f"Backward from {trace.output}, step by step")
     return "\n".join([
         "% Made by backprop-lab: one overlay per step of backward; node positions from Graphviz.",
-        "% Compile with pdflatex. In a talk of your own: the \\usetikzlibrary and \\definecolor",
-        "% lines go in the preamble, the frame where it belongs.",
-        r"\documentclass[aspectratio=169]{beamer}",
-        r"\usepackage{adjustbox}",
-        *preamble_lines(colours),
-        r"\setbeamertemplate{navigation symbols}{}",
-        r"\begin{document}",
+        *how_to_use("\\input this file between two frames of your talk"),
+        *preamble_block(colours),
+        *standalone_opening(colours, (r"\documentclass[aspectratio=169]{beamer}",
+                                      r"\setbeamertemplate{navigation symbols}{}")),
         rf"\begin{{frame}}{{{title}}}",
         r"\centering",
-        r"\adjustbox{max width=\linewidth, max totalheight=0.55\textheight}{%",
+        rf"\adjustbox{{max width=\linewidth, max totalheight=\dimexpr\textheight-{room}pt\relax}}"
+        "{%",
         picture + "}",
-        r"\par\medskip\raggedright\footnotesize",
+        r"\par\smallskip\raggedright\footnotesize",
         r"\begin{overprint}",
         captions,
         r"\end{overprint}",
         r"\end{frame}",
-        r"\end{document}",
+        r"\backproplabend{document}",
         ""])
+
+
+def _closer(source: str) -> str:
+    """DOT text ``source`` with its ranks and nodes closer together (a slide has no room to
+    spare): a graph attribute set at the end wins over the one at the start."""
+    return source.rstrip().removesuffix("}") + f"  graph [{_SLIDE_SPACING}];\n}}\n"
+
+
+def check_beamer_size(trace: RecordedPass) -> None:
+    """Refuse, before any layout, a trace whose graph is too large for a slide."""
+    count = len(trace.nodes)
+    if count > BEAMER_MAX_NODES:
+        raise GraphTooLargeError(
+            f"cannot make Beamer slides of this backward pass: its graph has {count} values "
+            f"({count} steps, a slide each), and on a slide more than {BEAMER_MAX_NODES} values "
+            "are too small to read. Step through a smaller piece (one neuron, the loss on one "
+            "example), or save these steps as .html (a player that zooms) or .pdf (a page per "
+            "step, which \\includegraphics[page=k] puts on a slide)")
 
 
 def _overlays(versions: list[list[str]]) -> list[str]:

@@ -45,13 +45,14 @@ WIDE_LAYER = 6
 WEIGHTS = ("auto", "names", "values", None)
 
 # Sizes in points: a unit's diameter, the least distance between units' centres, the space kept
-# around labels, a label's height (8-point text on its chip) and Helvetica's widest average
-# character at 8 and 11 points (estimates on the safe side: Graphviz measures the real text).
-_UNIT = 43.2
+# around labels, a label's height (8-point text on its chip, with room for the superscript) and
+# Helvetica's widest average character at 8 and 11 points (estimates on the safe side: Graphviz
+# measures the real text).
+_UNIT = 46.8  # room for a number such as -0.3693 inside a highlighted (thick) circle
 _BIAS_UNIT = 28.8
 _PITCH = _UNIT + 12
 _GAP = 6.0
-_LABEL_HEIGHT = 15.0
+_LABEL_HEIGHT = 20.0
 _CHAR_8PT = 5.0
 _CHAR_11PT = 6.6
 
@@ -372,7 +373,7 @@ def _source(columns: list[_Column], edges: list[_Edge], weights: str | None,
             html, tex = unit.label, unit.tex
             if unit.value is not None:
                 number = format_number(unit.value)
-                html += f'<br/><font point-size="9">{number}</font>'
+                html = _name_over_number(html, number)
                 tex += f"\\\\[-2pt]{{\\scriptsize ${number}$}}"
             size = f", width={_BIAS_UNIT / 72:.2f}" if unit.kind == "bias" else ""
             attributes = (_dropped_attributes(look) if unit.dropped
@@ -400,6 +401,22 @@ def _source(columns: list[_Column], edges: list[_Edge], weights: str | None,
     return "\n".join(lines) + "\n"
 
 
+def _name_over_number(name: str, number: str) -> str:
+    """A unit's name over its value, as an HTML-like label.
+
+    Graphviz gives a line with a subscript or superscript no more height than a plain one, so
+    with a bare ``<br/>`` the subscript of x_1 would sit on the number under it: the name and
+    the number are rows of a table with a small gap between them, and the indices are a size
+    smaller than the letter (as in print), which keeps the three lines inside the circle.
+    """
+    small = name.replace("<sub>", '<sub><font point-size="8">').replace(
+        "</sub>", "</font></sub>").replace("<sup>", '<sup><font point-size="8">').replace(
+        "</sup>", "</font></sup>")
+    return ('<table border="0" cellspacing="0" cellpadding="0">'
+            f'<tr><td>{small}</td></tr><tr><td height="2"></td></tr>'
+            f'<tr><td><font point-size="9">{number}</font></td></tr></table>')
+
+
 def _dropped_attributes(look: Theme) -> str:
     """A unit dropout dropped: dashed and muted on the page's colour, in every theme."""
     return (f'shape="circle", style="filled,dashed", fillcolor="{look.background}", '
@@ -419,8 +436,10 @@ def _label(index: int, edge: _Edge, weights: str, marked: bool, look: Theme, at:
     fill = look.fills["parameter"] if parameter else look.background
     border = (f'color="{look.highlight}", penwidth={look.highlight_width - 1:g}, marked="true"'
               if marked else f'color="{fill}"')
+    # margin: a superscript rises above the line height Graphviz reserves; the vertical margin
+    # keeps w_jk^(l)'s (l) inside the chip and its highlight border.
     return (f'  "w {index}" [shape=box, style="rounded,filled", fixedsize=false, width=0, '
-            f'height=0, margin="0.03,0.01", fontsize=8, fillcolor="{fill}", '
+            f'height=0, margin="0.03,0.06", fontsize=8, fillcolor="{fill}", '
             f'fontcolor="{look.text_on(fill)}", {border}, tooltip="{edge.name}", '
             f'{"kind=parameter, " if parameter else ""}'
             f'label=<{html}>, tex="{tex}", {at}];')

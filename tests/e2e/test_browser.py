@@ -213,6 +213,44 @@ def test_a_screenshot_of_the_player_without_scripts_starts_with_the_first_frames
     assert "previous" not in driver.find_element(By.TAG_NAME, "body").text
 
 
+# JupyterLab's dark theme styles every <pre> of an output dark, and its text light.
+DARK_NOTEBOOK_CSS = """body {background: #111111; color: #d4d4d4;}
+.jp-RenderedHTMLCommon pre {background-color: #000000; color: #d4d4d4; padding: 6px;
+  border: 1px solid #333333;}
+.jp-RenderedHTMLCommon p {color: #d4d4d4;}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark", "print"])
+def test_the_players_narration_is_no_dark_band_under_a_dark_notebook_theme(
+        with_scripts, tmp_path, theme):
+    # Issue 23 item 15: the narration <pre> took JupyterLab's dark pre style inside the card.
+    x, w = Value(2.0, label="x"), Parameter(-3.0, label="w")
+    fragment = trace_backward((x * w).tanh()).to_html(theme=theme).split("<body", 1)[1]
+    fragment = fragment.split(">", 1)[1].rsplit("</body>", 1)[0]
+    page = tmp_path / "dark-lab.html"
+    page.write_text(f"<!DOCTYPE html><html><head><style>{DARK_NOTEBOOK_CSS}</style></head>"
+                    f'<body><div class="jp-RenderedHTMLCommon">{fragment}</div></body></html>',
+                    encoding="utf-8")
+    driver = _open(with_scripts, page)
+    card = driver.find_element(By.CSS_SELECTOR, ".bp-steps")
+    card_background = card.value_of_css_property("background-color")
+    for selector in (".bp-say", ".bp-intro"):
+        element = driver.find_element(By.CSS_SELECTOR, selector)
+        background = element.value_of_css_property("background-color")
+        assert background in ("rgba(0, 0, 0, 0)", card_background), (selector, background)
+        assert _contrast(element.value_of_css_property("color"), card_background) >= 4.5
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast of two CSS rgb()/rgba() colours."""
+    def luminance(css: str) -> float:
+        r, g, b = (int(float(v)) / 255 for v in css[css.index("(") + 1:-1].split(",")[:3])
+        return sum(w * (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+                   for w, c in zip((0.2126, 0.7152, 0.0722), (r, g, b)))
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 # ---------------------------------------------------------------- a notebook as HTML ----------
 
 def test_a_wide_graph_fits_the_width_of_a_notebook_page(with_scripts, notebook_page,

@@ -290,3 +290,24 @@ def test_the_backprop_lab_command_names_another_autograd_in_one_line(tmp_path, c
     assert capsys.readouterr().err == ("backprop-lab: error: backprop-lab cannot run: HIPS "
                                        "autograd comes first\n")
     assert not (tmp_path / "g.dot").exists()
+
+
+@pytest.mark.parametrize("steps", ["same.pdf", "./same.pdf"])
+def test_a_steps_file_that_is_the_picture_is_refused(tmp_path, capsys, monkeypatch, steps):
+    # Issue 23 item 17: "-o X --steps X" wrote "wrote X and X", the steps replacing the picture.
+    monkeypatch.chdir(tmp_path)
+    assert main(["draw", *NEURON, "-o", "same.pdf", "--steps", steps]) == 2
+    err = capsys.readouterr().err
+    assert "-o and --steps both name 'same.pdf'" in err and "same-steps.pdf" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_renderer
+def test_an_animation_over_its_pixel_budget_is_refused_with_the_dpi_that_fits(
+        tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["draw", *NEURON, "-o", "n.svg", "--steps", "s.gif", "--dpi", "1200"]) == 2
+    err = capsys.readouterr().err
+    fits = int(re.search(r"(\d+) dpi or less fits", err).group(1))
+    assert 96 < fits < 1200 and "(option --dpi)" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,9 @@ from autograd.pictures.draw import COLORS
 from autograd.pictures.render import available_renderer, render
 from autograd.pictures.themes import THEMES
 from nn import MLP, Layer, Neuron, Perceptron, draw_network
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "gallery"))
+import picture_checks  # noqa: E402  (the gallery's checks, from tools/gallery)
 
 needs_renderer = pytest.mark.skipif(available_renderer() is None, reason="no Graphviz renderer")
 LIGHT = THEMES["light"]
@@ -130,14 +135,18 @@ def test_an_input_example_shows_every_units_value():
     out = model(x).data
 
     def unit(node: str, name: str, value: float, fill: str) -> bool:
-        return bool(re.search(rf'^  {node} \[[^\n]*fillcolor="{fill}"[^\n]*label=<{re.escape(name)}'
-                              rf'<br/><font point-size="9">{re.escape(format_number(value))}'
-                              "</font>>", source, re.MULTILINE))
+        # The name, then its value in a row of its own (see test_subscripts_clear_the_values).
+        return bool(re.search(rf'^  {node} \[[^\n]*fillcolor="{fill}"[^\n]*label=<<table.*'
+                              rf'<td>{re.escape(name)}</td>.*<font point-size="9">'
+                              rf'{re.escape(format_number(value))}</font>', source, re.MULTILINE))
 
-    assert unit("x1", "x<sub>1</sub>", 0.5, LIGHT.fills["input"])
-    assert unit("x2", "x<sub>2</sub>", -1.0, LIGHT.fills["input"])
-    assert unit("u1_1", "h<sub>1</sub><sup>(1)</sup>", h1, LIGHT.fills["hidden"])
-    assert unit("u1_2", "h<sub>2</sub><sup>(1)</sup>", h2, LIGHT.fills["hidden"])
+    small = '<font point-size="8">{}</font>'.format
+    assert unit("x1", f"x<sub>{small(1)}</sub>", 0.5, LIGHT.fills["input"])
+    assert unit("x2", f"x<sub>{small(2)}</sub>", -1.0, LIGHT.fills["input"])
+    assert unit("u1_1", f"h<sub>{small(1)}</sub><sup>{small('(1)')}</sup>", h1,
+                LIGHT.fills["hidden"])
+    assert unit("u1_2", f"h<sub>{small(2)}</sub><sup>{small('(1)')}</sup>", h2,
+                LIGHT.fills["hidden"])
     assert unit("u2_1", "y&#770;", out, LIGHT.fills["output"])
     # The numbers are the 4-decimal display of the forward pass (ReLU's 0 shows as 0.0).
     assert [format_number(v) for v in (h1, h2, out)] == ["0.0", "0.4027", "-0.0766"]
@@ -303,6 +312,20 @@ def test_no_two_pieces_of_text_overlap(name):
     svg = render(notebook_and_demo_networks()[name]().source, "svg").decode("utf-8")
     assert len(svg_boxes(svg)) > 10
     assert overlaps(svg) == []
+
+
+@needs_renderer
+@pytest.mark.parametrize("theme", THEMES)
+def test_subscripts_clear_the_values_and_superscripts_stay_in_their_chips(theme):
+    # Issue 23 item 4: x_1's subscript sat on "0.5" under it, and the (l) of a highlighted
+    # w_jk^(l) crossed the highlight border.
+    model = MLP(3, [5, 4, 2], seed=0, dropout=0.5)
+    pictures = [draw_network(model, x=[0.5, -1.0, 2.0], weights=None, theme=theme),
+                draw_network(MLP(3, [5, 4, 2], seed=0), x=[0.5, -1.0, 2.0], theme=theme,
+                             highlight_paths_from="layers.0.neurons.0.w1")]
+    for picture in pictures:
+        svg = render(picture.source, "svg")
+        assert picture_checks.svg_problems(svg, greys_only=theme == "print") == []
 
 
 @needs_renderer

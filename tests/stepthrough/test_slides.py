@@ -98,7 +98,7 @@ def test_tex_writes_the_numbers_as_latex_and_a_legend(tmp_path):
     for words in ("parameter", "input", "intermediate value", "operation", "output",
                   "highlighted: backprop's paths"):
         assert f"{{{words}}};" in tex, words
-    assert tex.startswith("%") and r"\documentclass[tikz, border=0pt]{standalone}" in tex
+    assert tex.startswith("%") and r"\documentclass{standalone}" in tex
 
 
 @needs_renderer
