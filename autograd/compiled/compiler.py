@@ -203,12 +203,14 @@ class CompiledStep:
                             "outside its arguments, too many to watch for changes")
             return self._on_engine(args)
         known = {id(v): v for v in self._known + reached}
-        recording = Recording(list(known.values()))
-        watch_draws(True)
+        recording = Recording()
+        watching = False
         try:
+            watching = watch_draws(True)
             mode_token = mode.set(mode.get() | RECORD)
             recorder_token = recorder.set(recording)
             try:
+                recording.start(list(known.values()))
                 root, aux = self._result(self.fn(*_traced(args, recording)))
                 results = [recording.result(root)]
                 if self.has_aux:
@@ -218,7 +220,8 @@ class CompiledStep:
                 mode.reset(mode_token)
                 recording.finish()
         finally:
-            watch_draws(False)
+            if watching:
+                watch_draws(False)
         graph = forward_order(root)
         recording.plain_graph(graph)
         self.records += 1

@@ -367,9 +367,10 @@ def _module_bits(k: int) -> int:
     return _MODULE_BITS(k)
 
 
-def watch_draws(on: bool) -> None:
+def watch_draws(on: bool) -> bool:
     """While any step records, every draw of the ``random`` module and of ``random.Random``
-    instances (dropout's generator) is noticed; other threads' draws pass through untouched."""
+    instances (dropout's generator) is noticed; other threads' draws pass through untouched.
+    Returns True once it is switched on (or off)."""
     global _PATCHED
     with _PATCH_LOCK:
         _PATCHED += 1 if on else -1
@@ -379,6 +380,7 @@ def watch_draws(on: bool) -> None:
         elif not on and _PATCHED == 0:
             random.Random.random, random.Random.getrandbits = _ORIGINAL_RANDOM, _ORIGINAL_BITS
             random.random, random.getrandbits = _MODULE_RANDOM, _MODULE_BITS
+    return True
 
 
 # ---------------------------------------------------------------- the recording -------------
@@ -394,7 +396,7 @@ class Recording:
     step made, ``(parameter index, constant index)`` in order.
     """
 
-    def __init__(self, known: Sequence[Value]) -> None:
+    def __init__(self) -> None:
         self.active = True
         self.entries: list[Entry] = []
         self.nodes: dict[int, int] = {}  # id(node) -> entry index
@@ -411,6 +413,10 @@ class Recording:
         self._swapped: list[tuple[Value, type]] = []
         self._made_leaves: list[Value] = []
         self._traced: dict[int, Traced] = {}
+
+    def start(self, known: Sequence[Value]) -> None:
+        """Follow the Values the step is known to reach (inside the ``try`` whose ``finally``
+        calls ``finish``: a Ctrl-C meanwhile leaves nothing followed)."""
         for leaf in known:
             self._follow(leaf)
         self.new.clear()
