@@ -163,6 +163,8 @@ class _Template:
                     mine = self.example_of.get(ref.index, _SHARED)
                 elif ref.kind == "v":
                     mine = owner[ref.index]
+                    if mine == _MANY:  # after a sum over the batch: one value, not per example
+                        mine = _SHARED
                 else:
                     continue
                 if mine is _SHARED:
