@@ -141,7 +141,7 @@ class CompiledStep:
 
     def __repr__(self) -> str:
         state = (f"runs on the engine: {self.fallback_reason}" if self.fallback_reason
-                 else f"{self.records} recordings, {self.replays} replays")
+                 else f"{_count(self.records, 'recording')}, {_count(self.replays, 'replay')}")
         return f"CompiledStep({getattr(self.fn, '__name__', 'fn')}, {state})"
 
     # ---------------------------------------------------------------- run -----------------
@@ -299,6 +299,10 @@ class CompiledStep:
     def _numbers(self, root: Value, aux: Any) -> Any:
         loss = float(root.data)
         return (loss, _numbers(aux)) if self.has_aux else loss
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _numbers(x: Any) -> Any:
