@@ -9,40 +9,38 @@
 A training step builds the same graph every time, and most of the engine's time goes into
 building it, sorting it and freeing it again. A compiler does that work once:
 
-1. **record** (``compiled/recording.py``): run fn on the engine while following every number
-   it computes: which operation made it from which numbers, and which comparisons fn's code made;
-2. **generate** (``compiled/codegen.py``): write that down as a Python function on plain
-   floats, forward and backward, the same operations in the same order as the engine
-   (``step.source`` shows it);
-3. **run** (this module): later calls look up the record made for arguments of the same shapes,
-   check that fn's comparisons still give the same answers (the guards), and call it. Its
-   results are the engine's, bit for bit.
+1. **record** (``compiled/recording.py``): run the step on the engine while following every
+   number it computes, into an IR of references (``compiled/ir.py``);
+2. **find the template** (``compiled/template.py``): a batch's recording is one example's
+   operations repeated; the replay loops over the batch, so its code does not grow with it;
+3. **generate** (``compiled/codegen.py``): write the IR as a Python function on plain floats,
+   forward and backward, each operation by its one rule (``step.source`` shows it);
+4. **run** (this module): later calls look up the record made for arguments of the same shapes,
+   check that the step's questions still get the same answers and that what it reaches outside
+   its arguments is unchanged (``compiled/environment.py``), and call it. Its results are the
+   engine's, bit for bit.
 
-The first call runs on the engine and finds the Values fn reaches but did not make (the
-parameters); the second records with their numbers followed from the start; a recording is
-replayed once the next recording for arguments of the same shapes repeats it exactly (numbers fn
-reads from elsewhere, random ones say, would show as a difference). Whatever cannot be replayed
-faithfully runs on the engine instead, with a warning saying why.
+Whatever cannot be replayed faithfully runs on the engine instead, with one warning saying why
+and naming the user's line.
 """
 
 from __future__ import annotations
 
-import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
 
-from autograd.compiled.codegen import AGAIN, CannotCompile, Replay, generate
-from autograd.compiled.recording import Guard, Recording, Traced
+from autograd.compiled import environment, places, template
+from autograd.compiled.codegen import AGAIN, CannotCompile, Replay, compile_source, write
+from autograd.compiled.recording import Recording, Traced, plain, watch_draws
 from autograd.core.modes import RECORD, mode, recorder
+from autograd.core.rules import RULES
 from autograd.core.value import Value, forward_order
 
 #: A record whose guards fail within this many calls did not pay for itself; after
-#: ``SHORT_LIVED`` such records in a row the step runs on the engine. So it does after
-#: ``UNSETTLED`` recordings in a row that did not repeat the one before.
+#: ``SHORT_LIVED`` such records in a row the step runs on the engine.
 MIN_CALLS = 10
 SHORT_LIVED = 3
-UNSETTLED = 6
 #: Records kept per step (one per shape of the arguments).
 MAX_RECORDS = 16
 
@@ -59,21 +57,42 @@ def compile(fn: Callable[..., Any], has_aux: bool = False) -> CompiledStep:
     returns ``(loss, aux)`` with every Value in aux replaced by its number, as JAX's ``has_aux``).
     Its arguments are numbers or (nested) lists and tuples of numbers: inputs that may change
     from call to call. Values fn reaches but did not make (a model's parameters) are read afresh
-    at every call and receive the gradients.
+    at every call and receive the gradients. A batch (lists of examples of the same shape) is
+    replayed one example at a time by the same code, so a batch of any size costs no more code.
 
-    The replay is valid while fn builds the same graph: records are kept per shape of the
-    arguments, and comparisons fn makes on numbers it computed are re-checked at every call (a
-    changed answer records anew). What cannot be replayed faithfully (a micrograd-style closure
-    node, a ``custom_op``, a backward pass inside fn, a number turned into a plain float with
-    ``float()`` or ``math.*``, a new Value made from a plain number, numbers that change between
-    two recordings, as dropout's random ones...) runs on the engine instead, with a one-time
-    ``CompileWarning`` saying why. Inside ``no_grad()`` or ``detect_anomaly()`` a call runs on
-    the engine too.
+    The replay is valid while fn builds the same graph: comparisons fn makes on numbers it
+    computed are re-checked at every call, and so is what fn reaches outside its arguments
+    (modules' training modes, numbers in globals and closures, which layers a model holds); a
+    change records anew. What cannot be replayed faithfully (a micrograd-style closure node, a
+    ``custom_op``, a backward pass inside fn, a number turned into a plain float or into text, a
+    random draw, as dropout's...) runs on the engine instead, with a one-time ``CompileWarning``
+    naming the line. Inside ``no_grad()`` or ``detect_anomaly()`` a call runs on the engine too.
     """
     if not callable(fn):
         raise TypeError(f"autograd.compile takes a function returning the loss, e.g. "
                         f"lambda X, y: batch_loss(model, X, y); got {type(fn).__name__}")
     return CompiledStep(fn, has_aux)
+
+
+class _Record:
+    """One recording, ready to replay: its code, the Values it reads, its constants, the
+    ``.grad`` writes it makes, which arguments are batches, and the fingerprint of what the
+    step reaches outside its arguments."""
+
+    def __init__(self, replay: Replay, params: list[Value], constants: tuple,
+                 writes: dict[int, Any], batched: tuple[bool, ...] | None,
+                 fingerprint: tuple, places: list[str]) -> None:
+        self.replay = replay
+        self.params = params
+        self.constants = constants
+        self.writes = writes
+        self.batched = batched
+        self.fingerprint = fingerprint
+        self.places = places
+        self.grads = [params[i] for i in replay.grads]
+        written = [i for i in writes if i not in set(replay.grads)]
+        self.written_only = [(params[i], writes[i]) for i in written]
+        self.calls = 0
 
 
 class CompiledStep:
@@ -87,32 +106,26 @@ class CompiledStep:
         self.fallback_reason: str | None = None
         self.records = 0  # recordings made
         self.replays = 0  # calls answered by a replay
-        self._replays: dict[tuple, Replay] = {}
-        self._latest: Replay | None = None
-        self._known: list[Value] = []  # the parameters met so far
-        self._met_new = False  # the latest recording met parameters for the first time
-        self._short_lived = 0  # records in a row whose guards failed within MIN_CALLS calls
-        #: The latest recording of each shape, which the next one must repeat to be replayed.
-        self._previous: dict[tuple, list] = {}
-        self._unsettled = 0  # recordings in a row that did not repeat the one before
-        self._unexplained = 0  # of those, the ones that differ where fn asked nothing
+        self._records: dict[tuple, _Record] = {}
+        self._functions: dict[str, Replay] = {}  # compiled code, by its source
+        self._latest: _Record | None = None
+        self._known: list[Value] = []
+        self._met_new = False
+        self._short_lived = 0
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             raise TypeError("a compiled step takes its inputs as positional arguments; pass "
-                            "other settings to fn through a closure")
+                            "other settings to the step's function through a closure")
         if mode.get() or self.fallback_reason is not None:  # no_grad, detect_anomaly, recording
             return self._on_engine(args)
         key, numbers = flatten(args)
-        replay = self._replays.get(key)
-        if replay is not None:
-            result = self._replay(replay, numbers)
+        record = self._records.get(key)
+        if record is not None:
+            result = self._replay(record, args, numbers)
             if result is not AGAIN:
-                self._unsettled = self._unexplained = 0
                 return result
-            # fn answers a question differently: it builds another graph, recorded anew
-            self._replays.pop(key, None)
-            self._previous.pop(key, None)
+            self._records.pop(key, None)
             if self.fallback_reason is not None:
                 return self._on_engine(args)
         return self._record(args, key)
@@ -121,47 +134,57 @@ class CompiledStep:
     def source(self) -> str:
         """The generated code of the latest record (a comment when there is none)."""
         if self._latest is not None:
-            return self._latest.source
+            return self._latest.replay.source
         if self.fallback_reason is not None:
-            return f"# runs on the engine: {self.fallback_reason}\n"
-        return "# nothing recorded yet: the first two calls record the step\n"
+            return "# runs on the engine: " + self.fallback_reason.replace("\n", " ") + "\n"
+        return "# nothing recorded yet: the first call records the step\n"
 
     def __repr__(self) -> str:
         state = (f"runs on the engine: {self.fallback_reason}" if self.fallback_reason
-                 else f"{self.records} recordings, {self.replays} replays")
+                 else f"{_count(self.records, 'recording')}, {_count(self.replays, 'replay')}")
         return f"CompiledStep({getattr(self.fn, '__name__', 'fn')}, {state})"
 
     # ---------------------------------------------------------------- run -----------------
 
-    def _replay(self, replay: Replay, numbers: list) -> Any:
-        """The replay's result, its gradients written; ``AGAIN`` when fn would build another
-        graph this time."""
-        values = [p.data for p in replay.params]
-        olds = [p.grad for p in replay.grads]
+    def _replay(self, record: _Record, args: tuple, numbers: list) -> Any:
+        """The replay's result, its gradients written; ``AGAIN`` when the step would build
+        another graph this time."""
         try:
-            out = replay.function(numbers, values, olds)
+            changed = environment.reach(self.fn)[1] != record.fingerprint
+        except environment.TooMuchState:
+            changed = True
+        if changed:
+            return AGAIN  # something the step reads outside its arguments changed
+        if record.batched is None:
+            shared, examples = numbers, ()
+        else:
+            shared, examples = _split(args, record.batched)
+        values = [p.data for p in record.params]
+        writes = record.writes
+        olds = [p.grad for p in record.grads]
+        starts = [writes[i] if i in writes else g for i, g in zip(record.replay.grads, olds)]
+        try:
+            out = record.replay.function(shared, examples, values, starts, record.constants)
         except (ArithmeticError, ValueError, TypeError):
-            out = AGAIN, None  # recording again runs fn, which raises it if it is real
+            out = AGAIN, None  # recording again runs the step, which raises it if it is real
         if out[0] is AGAIN:
-            self._guard_failed(replay, out[1])
+            self._guard_failed(record, out[1])
             return AGAIN
         *results, grads = out
-        _write(replay.grads, grads, olds)
-        replay.calls += 1
+        _write(record.grads, grads, olds, record.written_only)
+        record.calls += 1
         self.replays += 1
         return tuple(results) if self.has_aux else results[0]
 
-    def _guard_failed(self, replay: Replay, guard: int | None) -> None:
-        self._short_lived = self._short_lived + 1 if replay.calls < MIN_CALLS else 0
+    def _guard_failed(self, record: _Record, guard: int | None) -> None:
+        self._short_lived = self._short_lived + 1 if record.calls < MIN_CALLS else 0
         if self._short_lived >= SHORT_LIVED:
-            self._unstable("its replay raised an error" if guard is None
-                           else f"the question at {replay.guards[guard]} got another answer")
-
-    def _unstable(self, last: str) -> None:
-        self._fall_back(
-            f"fn builds a different graph every few calls (last, {last}), so recording costs "
-            f"more than replaying saves. Compiling pays when fn builds the same graph call after "
-            f"call: full-batch training, or minibatches of fixed labels")
+            last = ("its replay raised an error" if guard is None
+                    else f"the question at {record.places[guard]} got another answer")
+            self._fall_back(
+                f"the step builds a different graph every few calls (last, {last}), so "
+                f"recording costs more than replaying saves. Compiling pays when the step "
+                f"builds the same graph call after call")
 
     def _on_engine(self, args: tuple) -> Any:
         root, aux = self._result(self.fn(*args))
@@ -171,97 +194,105 @@ class CompiledStep:
     # ---------------------------------------------------------------- record --------------
 
     def _record(self, args: tuple, key: tuple) -> Any:
-        """Run fn on the engine while recording; keep the replay if it can be made; return
-        the engine's result."""
-        recording = Recording(self._known)
-        mode_token = mode.set(mode.get() | RECORD)
-        recorder_token = recorder.set(recording)
+        """Run the step on the engine while recording; keep the replay if it can be made;
+        return the engine's result."""
         try:
-            root, aux = self._result(self.fn(*_traced(args, recording)))
-            results = [recording.result(root)]
-            if self.has_aux:
-                results.append(recording.result(aux))
+            reached, fingerprint = environment.reach(self.fn)
+        except environment.TooMuchState:
+            self._fall_back(f"the step reaches more than {environment.MAX_OBJECTS:,} objects "
+                            "outside its arguments, too many to watch for changes")
+            return self._on_engine(args)
+        known = {id(v): v for v in self._known + reached}
+        recording = Recording()
+        watching = False
+        try:
+            watching = watch_draws(True)
+            mode_token = mode.set(mode.get() | RECORD)
+            recorder_token = recorder.set(recording)
+            try:
+                recording.start(list(known.values()))
+                root, aux = self._result(self.fn(*_traced(args, recording)))
+                results = [recording.result(root)]
+                if self.has_aux:
+                    results.append(recording.result(aux))
+            finally:
+                recorder.reset(recorder_token)
+                mode.reset(mode_token)
+                recording.finish()
         finally:
-            recorder.reset(recorder_token)
-            mode.reset(mode_token)
-            recording.finish()
+            if watching:
+                watch_draws(False)
         graph = forward_order(root)
         recording.plain_graph(graph)
         self.records += 1
-        self._known += recording.params[len(self._known):]
-        met_new, self._met_new = self._met_new, recording.new_leaves > 0
-        previous, self._previous[key] = self._previous.get(key), recording.steps
+        self._known = list({id(v): v for v in self._known + recording.params}.values())
+        met_new, self._met_new = self._met_new, bool(recording.new)
         if recording.reason is not None:
             self._fall_back(recording.reason)
-        elif recording.new_leaves:
-            if met_new:  # new at every call: fn makes them
+        elif recording.new:
+            if met_new:  # new at every call: the step makes them
                 self._fall_back(
-                    f"fn makes a new Value from a plain number at every call "
+                    f"the step makes a new Value from a plain number at every call "
                     f"({recording.new[0]}), and the compiler cannot tell where the number "
                     f"comes from. Pass it as an argument, write it as a plain number in the "
                     f"expression (0.5 * x rather than Value(0.5) * x), or make the Value once, "
-                    f"outside fn")
-        elif recording.steps == previous:  # a second recording repeats the first: replay it
-            del self._previous[key]  # (the replay holds what it needs)
-            self._keep(key, recording, root, results)
-        elif previous is not None:
-            self._settle(previous, recording.steps)
+                    f"outside the step")
+        else:
+            self._keep(key, args, recording, graph, results, fingerprint)
         root.backward()
         return self._numbers(root, aux)
 
-    def _settle(self, previous: list, steps: list) -> None:
-        """Two recordings in a row for arguments of the same shapes differ: where fn's code got
-        another answer to the same question (a branch on the data), or where it asked nothing,
-        at a number or an operation (a number the compiler cannot see: random, a global)."""
-        self._unsettled += 1
-        first = next((a, b) for a, b in zip([*previous, None], [*steps, None]) if a != b)
-        if isinstance(first[0], Guard) and isinstance(first[1], Guard) and \
-                first[0].question == first[1].question:
-            if self._unsettled >= UNSETTLED:
-                self._unstable(f"the question at {first[1].where} got another answer than at "
-                               f"the call before")
-            return
-        self._unexplained += 1
-        if self._unexplained >= 2:
-            self._fall_back(
-                "fn built a different graph at each call, for arguments of the same shapes and "
-                "with the same answers to its questions: it uses numbers the compiler cannot "
-                "see change (random numbers, as dropout draws them; a global or a closure "
-                "variable that changes), which a replay would repeat. Pass numbers that change "
-                "as arguments")
-
-    def _keep(self, key: tuple, recording: Recording, root: Value, results: list[str]) -> None:
+    def _keep(self, key: tuple, args: tuple, recording: Recording, graph: list[Value],
+              results: list[tuple], fingerprint: tuple) -> None:
+        for entry in recording.entries:
+            if entry.kind == "node" and entry.op not in RULES:
+                self._fall_back(
+                    f"the step uses the custom operation {entry.op!r}, whose local derivatives "
+                    f"the compiler cannot read; write it with Value operations to compile it")
+                return
+        order = [recording.nodes[id(v)] for v in graph if id(v) in recording.nodes]
+        batched, examples = _examples(args)
+        program = template.program(recording.entries, examples, len(recording.inputs),
+                                   len(recording.params), recording.constants, order, results,
+                                   recording.places)
         try:
-            replay = generate(recording, root, results)
+            source, grads = write(program)
         except CannotCompile as why:
             self._fall_back(str(why))
             return
-        if len(self._replays) >= MAX_RECORDS:
-            del self._replays[next(iter(self._replays))]
-        self._replays[key] = self._latest = replay
+        replay = self._functions.get(source)
+        if replay is None:
+            replay = Replay(source, compile_source(source), grads)
+            self._functions = {source: replay}  # the latest only: a new size reuses it
+        writes = {i: recording.constants[c] for i, c in recording.grad_writes}
+        if len(self._records) >= MAX_RECORDS:
+            del self._records[next(iter(self._records))]
+        self._records[key] = self._latest = _Record(
+            replay, list(recording.params), tuple(recording.constants), writes,
+            batched if program.batched else None, fingerprint, recording.places)
 
     def _fall_back(self, reason: str) -> None:
         self.fallback_reason = reason
-        self._replays.clear()
-        self._previous.clear()
+        self._records.clear()
+        self._functions.clear()
         self._latest = None
         warnings.warn(f"autograd.compile: {reason}. This step runs on the engine from now on.",
-                      CompileWarning, stacklevel=_outside_this_module())
+                      CompileWarning, stacklevel=places.user_stacklevel(2))
 
     # ---------------------------------------------------------------- results -------------
 
     def _result(self, out: Any) -> tuple[Value, Any]:
-        """fn's result as ``(loss, aux)``."""
+        """The step's result as ``(loss, aux)``."""
         aux = None
         if self.has_aux:
             if not (isinstance(out, tuple) and len(out) == 2):
-                raise TypeError(f"with has_aux=True, fn must return a pair (loss, aux), got "
-                                f"{type(out).__name__}")
+                raise TypeError(f"with has_aux=True, the step's function must return a pair "
+                                f"(loss, aux), got {type(out).__name__}")
             out, aux = out
         if not isinstance(out, Value):
             raise TypeError(
-                f"a compiled step needs fn to return the loss as a Value, got "
-                f"{type(out).__name__}. If fn uses math.exp, float() or the like on Values, use "
+                f"a compiled step needs its function to return the loss as a Value, got "
+                f"{type(out).__name__}. If it uses math.exp, float() or the like on Values, use "
                 f"their own operations (x.exp(), ...): a plain number has no graph to replay")
         return out, aux
 
@@ -270,8 +301,12 @@ class CompiledStep:
         return (loss, _numbers(aux)) if self.has_aux else loss
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _numbers(x: Any) -> Any:
-    """fn's aux with every Value replaced by its number."""
+    """The step's aux with every Value replaced by its number."""
     if isinstance(x, Value):
         x = x.data
     if isinstance(x, Traced):
@@ -283,14 +318,20 @@ def _numbers(x: Any) -> Any:
     return x
 
 
-def _write(params: list[Value], grads: tuple, olds: list) -> None:
-    """Set each parameter's new gradient; interrupted (Ctrl-C), put every old one back, as
-    backward() does."""
+def _write(params: list[Value], grads: tuple, olds: list,
+           written: list[tuple[Value, Any]]) -> None:
+    """Set each parameter's new gradient (and the ``.grad`` writes the step makes to others);
+    interrupted (Ctrl-C), put every old one back, as backward() does."""
+    before = [p.grad for p, _ in written]
     try:
+        for p, g in written:
+            p.grad = g
         for p, g in zip(params, grads):
             p.grad = g
     except BaseException:
         for p, g in zip(params, olds):
+            p.grad = g
+        for (p, _), g in zip(written, before):
             p.grad = g
         raise
 
@@ -322,9 +363,45 @@ def _flatten(items: list | tuple, key: list, numbers: list) -> None:
             numbers.append(number)
 
 
+def _examples(args: tuple) -> tuple[tuple[bool, ...], list[list[int]] | None]:
+    """Which arguments are batches (lists or tuples all of one length N >= 2), and each
+    example's input numbers (their indices among the flattened numbers)."""
+    lengths = {len(a) for a in args if type(a) in (list, tuple)}
+    batched = tuple(type(a) in (list, tuple) for a in args)
+    if len(lengths) != 1 or min(lengths) < 2:
+        return batched, None
+    n = lengths.pop()
+    examples: list[list[int]] = [[] for _ in range(n)]
+    at = 0
+    for a, is_batch in zip(args, batched):
+        if not is_batch:
+            at += len(flatten((a,))[1])
+            continue
+        for i, item in enumerate(a):
+            count = len(flatten((item,))[1])
+            examples[i] += range(at, at + count)
+            at += count
+    return batched, examples
+
+
+def _split(args: tuple, batched: tuple[bool, ...]) -> tuple[list, list]:
+    """The shared numbers and each example's numbers, as the template reads them."""
+    shared: list = []
+    for a, is_batch in zip(args, batched):
+        if not is_batch:
+            _flatten((a,), [], shared)
+    columns = [a for a, is_batch in zip(args, batched) if is_batch]
+    examples = []
+    for items in zip(*columns):
+        numbers: list = []
+        _flatten(items, [], numbers)
+        examples.append(numbers)
+    return shared, examples
+
+
 def _traced(args: tuple, recording: Recording) -> tuple:
-    """The arguments as fn receives them while recording: each number a followed one, in the
-    order ``flatten`` lists them."""
+    """The arguments as the step receives them while recording: each number a followed one,
+    in the order ``flatten`` lists them."""
     def walk(x: Any) -> Any:
         kind = type(x)
         if kind is list or kind is tuple:
@@ -334,22 +411,14 @@ def _traced(args: tuple, recording: Recording) -> tuple:
 
 
 def _number(x: object) -> int | float:
-    """A number among the arguments, as an int or a float (a NumPy scalar included)."""
+    """A number among the arguments, as a plain int or float (a NumPy scalar, a subclass of
+    float with a repr of its own: the number, never its type)."""
     from numbers import Integral, Real
 
-    if isinstance(x, Integral) and not isinstance(x, bool):
-        return int(x)
-    if isinstance(x, Real) and not isinstance(x, bool):
-        return float(x)
+    if isinstance(x, (Integral, Real)) and not isinstance(x, bool) and \
+            not isinstance(x, Traced):
+        return plain(x)
     hint = " (call .tolist() on an array)" if hasattr(x, "tolist") else ""
     raise TypeError(f"a compiled step takes numbers and (nested) lists or tuples of numbers "
-                    f"as arguments, got {type(x).__name__}{hint}; pass anything else to fn "
-                    f"through a closure")
-
-
-def _outside_this_module() -> int:
-    """The ``stacklevel`` of the first caller outside this module, for warnings."""
-    level, frame = 1, sys._getframe(1)
-    while frame is not None and frame.f_globals is globals():
-        level, frame = level + 1, frame.f_back
-    return level
+                    f"as arguments, got {type(x).__name__}{hint}; pass anything else to the "
+                    f"step's function through a closure")

@@ -1,126 +1,146 @@
-"""Recording a step for ``autograd.compile``: run fn once on the engine, and write down how every
-number it computed came about.
+"""Recording a step for ``autograd.compile``: run the step once on the engine and write down, as
+an IR (``compiled/ir.py``), how every number it computed came about.
 
-While a step records, the numbers fn can see are *followed*: each one is a ``Traced`` number that
-behaves exactly as the number it holds and also carries the name of the variable that computes it
-in the generated code. Followed numbers are
+While a step records, the numbers its code can see are *followed*: each is a ``Traced`` number
+that behaves as the number it holds and also carries a reference (``ir.Ref``) to how the replay
+gets it. Followed numbers are
 
-- the numbers in the step's arguments (``x0, x1, ...``),
-- the ``.data`` of the Values fn reaches but did not make, the parameters (``p0, p1, ...``),
-- the ``.data`` of every node an operation makes (``v0, v1, ...``: the engine tells the recording
-  about each new node, see ``autograd.core.modes.recorder``),
-- and what fn's own code computes from them with ``+ - * / // % **``, ``abs``, ``round``
-  (``t0, t1, ...``).
+- the numbers in the step's arguments (``Ref("x", i)``),
+- the ``.data`` of the Values the step reaches but did not make, the parameters
+  (``Ref("p", i)``), and of every node an operation makes (``Ref("v", j)``),
+- and what the step's own code computes from them with ``+ - * / // % **``, ``abs``, ``round``.
 
-When fn's code compares followed numbers (``if loss > 1``, ``max(a, b)``, ``z.data >= 0``, a
-label used as an index), the answer becomes a *guard*: replaying re-checks it, and records anew if
-it changed. The engine's own comparisons (relu's ``x <= 0``) are part of its operations and are
-replayed as such. Anything the recording cannot follow (a followed number turned into a plain
-float by ``float()`` or ``math.exp``, a micrograd-style closure node, a backward pass inside fn...)
-is noted as the reason the step must run on the engine instead.
+Values are followed without ever putting anything but a float into their ``.data``: while the
+step records, each is given a subclass of its own class (``followed``) whose ``data`` and
+``grad`` are properties. To the recording thread's code outside the engine, ``.data`` is the
+followed number; to the engine and to every other thread, the plain float in the slot. So
+another thread never sees anything but floats, and a Ctrl-C anywhere leaves every parameter a
+plain float: putting the classes back is retried until it is done.
+
+When the step's code compares followed numbers (``if loss > 1``, ``max(a, b)``), the answer
+becomes a *guard*: the replay re-checks it (with both sides followed) and records anew when it
+changed. The engine's own comparisons (relu's ``x <= 0``) are part of its operations. Writes to
+``.grad`` of followed Values (``model.zero_grad()``) are part of the step. Anything that cannot
+be followed (a number turned into a plain float, into text, a random draw, a closure node...) is
+noted, with the user's line, as the reason the step must run on the engine instead.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-import os
+import random
+import struct
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
-from types import FrameType
-from typing import Any, NamedTuple
+from typing import Any
 
+from autograd.compiled import places
+from autograd.compiled.ir import Entry, Ref
 from autograd.core.format import format_number
 from autograd.core.modes import NO_GRAD, mode, recorder
 from autograd.core.value import Constant, Value
 
-
-def literal(x: bool | int | float) -> str | None:
-    """Python source that evaluates to exactly the number ``x`` (``(-2.0)``, ``inf``); ``None``
-    for a nan, whose bits no literal keeps."""
-    if isinstance(x, float) and not math.isfinite(x):
-        return None if x != x else ("inf" if x > 0 else "(-inf)")
-    text = repr(x)
-    return f"({text})" if text.startswith("-") else text
+#: A recording that reaches this many nodes stops and is refused: generating and compiling it
+#: would cost more than it saves (checked while recording, so it is never recorded twice).
+MAX_NODES = 1_000_000
 
 
-# ---------------------------------------------------------------- what was recorded --------
+# ---------------------------------------------------------------- followed Values ----------
 
-class Node(NamedTuple):
-    """An operation's result: ``name = op(args)``. ``targets`` says, per argument, which node
-    (``v3``) or parameter (``p2``) gradients flow back to; ``None`` for inputs and constants
-    (and for every argument of a node made inside ``no_grad()``)."""
+def _descriptor(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return vars(klass)[name]
+    raise AttributeError(name)
 
-    name: str
-    op: str
-    args: tuple[str, ...]
-    targets: tuple[str | None, ...]
-
-
-class Number(NamedTuple):
-    """A number fn's code computed from followed numbers: ``name = code``."""
-
-    name: str
-    code: str
-    deps: tuple[str, ...]
-
-
-class Guard(NamedTuple):
-    """A question fn's code asked about followed numbers: replaying records anew when
-    ``changed``, that is when ``question`` no longer gets the recorded answer."""
-
-    question: str
-    changed: str
-    deps: tuple[str, ...]
-    where: str
-
-
-#: One entry of a recording, in the order fn made them.
-Step = Node | Number | Guard
-
-
-# ---------------------------------------------------------------- followed numbers ---------
 
 _THIS_MODULE = globals()
-#: Value methods that only hand a number to their caller (``v < 1`` compares in ``__lt__``):
-#: whether a comparison made there is a guard depends on who called them.
-_HANDS_ON = frozenset(getattr(Value, name).__code__
-                      for name in ("__lt__", "__le__", "__gt__", "__ge__", "__float__"))
+#: Value methods that only hand a number to their caller (``v < w`` compares in ``__lt__``):
+#: whether a use made there is the step's own depends on who called them.
+_HANDS_ON = frozenset(("__lt__", "__le__", "__gt__", "__ge__", "__float__", "item",
+                       "_compare_data"))
 
 
-def _caller() -> FrameType | None:
-    """The frame of the code that is using a followed number, past this module and the Value
-    methods in ``_HANDS_ON``."""
-    frame = sys._getframe(1)
-    while frame is not None and (frame.f_globals is _THIS_MODULE or frame.f_code in _HANDS_ON):
+def _engine_uses(frame: Any) -> bool:
+    """Whether the code running in ``frame`` (past this module and the Value methods that hand
+    numbers on) is the engine's own: its operations read plain floats."""
+    while frame is not None and (frame.f_globals is _THIS_MODULE or (
+            frame.f_code.co_name in _HANDS_ON
+            and frame.f_globals.get("__name__") == "autograd.core.value")):
         frame = frame.f_back
-    return frame
-
-
-def _is_autograd(frame: FrameType | None) -> bool:
-    name = frame.f_globals.get("__name__", "") if frame is not None else ""
+    if frame is None:
+        return False
+    name = frame.f_globals.get("__name__", "")
     return name == "autograd" or name.startswith("autograd.")
 
 
-def _where() -> str:
-    """``file:line: code`` of the innermost frame of fn's code (past autograd's own), for
-    messages."""
-    frame = sys._getframe(1)
-    while frame is not None and _is_autograd(frame):
-        frame = frame.f_back
-    if frame is None:
-        return "(unknown place)"
-    import linecache  # (only for messages: most recordings never need it)
+def _active(value: Value) -> Recording | None:
+    """The recording to tell about the step's code using ``value``: ``None`` for the engine's
+    own use, another thread, or when no recording is under way."""
+    recording = recorder.get()
+    if recording is None or not recording.active or _engine_uses(sys._getframe(2)):
+        return None
+    return recording
 
-    filename = frame.f_code.co_filename
-    code = linecache.getline(filename, frame.f_lineno).strip()
-    try:
-        shorter = os.path.relpath(filename)
-    except ValueError:  # another drive
-        shorter = filename
-    return f"{filename if shorter.startswith('..') else shorter}:{frame.f_lineno}: {code}"
 
+_FOLLOWED: dict[type, type] = {}
+_FOLLOWED_LOCK = threading.Lock()
+
+
+def followed(cls: type) -> type:
+    """The subclass of the Value class ``cls`` that a Value is given while a step records."""
+    made = _FOLLOWED.get(cls)
+    if made is not None:
+        return made
+    data = _descriptor(cls, "data")
+    grad = _descriptor(cls, "grad")
+
+    def get_data(self: Value) -> Any:
+        number = data.__get__(self, cls)
+        recording = _active(self)
+        return number if recording is None else recording.read(self, number)
+
+    def set_data(self: Value, number: Any) -> None:
+        recording = _active(self)
+        if recording is not None:
+            recording.unfaithful(f"the step assigns to .data of a Value it uses "
+                                 f"({_describe(self)}) at {places.where()}")
+            number = _number(number)
+        data.__set__(self, number)
+
+    def get_grad(self: Value) -> Any:
+        recording = _active(self)
+        if recording is not None:
+            recording.unfaithful(f"the step reads .grad ({_describe(self)}) at "
+                                 f"{places.where()}; a replay computes the gradients only "
+                                 f"at its end")
+        return grad.__get__(self, cls)
+
+    def set_grad(self: Value, g: Any) -> None:
+        recording = _active(self)
+        if recording is not None:
+            g = recording.grad_write(self, g)
+        grad.__set__(self, g)
+
+    namespace = {"__slots__": (), "__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                 "data": property(get_data, set_data), "grad": property(get_grad, set_grad)}
+    with _FOLLOWED_LOCK:
+        made = _FOLLOWED.setdefault(cls, type(cls.__name__, (cls,), namespace))
+    _ORIGINAL[made] = cls
+    return made
+
+
+_ORIGINAL: dict[type, type] = {}
+
+
+def original(cls: type) -> type:
+    return _ORIGINAL.get(cls, cls)
+
+
+# ---------------------------------------------------------------- followed numbers ---------
 
 _SYMBOLS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
             operator.floordiv: "//", operator.mod: "%", operator.pow: "**",
@@ -128,37 +148,36 @@ _SYMBOLS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.tr
             operator.eq: "==", operator.ne: "!="}
 
 
+def _user(recording: Recording) -> Recording | None:
+    """``recording`` if the code using a followed number is the step's own (not the engine's,
+    not another thread's) and the recording is under way."""
+    if not recording.active or recorder.get() is not recording or \
+            _engine_uses(sys._getframe(2)):
+        return None
+    return recording
+
+
 class Traced:
-    """A number fn sees while its step records: it behaves as ``value``; in the generated code,
-    the variable ``name`` holds it. ``TracedFloat`` and ``TracedInt`` are the two kinds."""
+    """A number the step's code sees while it records: it behaves as ``value``; the replay gets
+    it through ``ref``. ``TracedFloat`` and ``TracedInt`` are the two kinds."""
 
-    __slots__ = ("value", "name", "recording")
+    __slots__ = ("value", "ref", "recording")
 
-    def __init__(self, value: float | int, name: str, recording: Recording) -> None:
+    def __init__(self, value: float | int, ref: Ref, recording: Recording) -> None:
         self.value = value
-        self.name = name
+        self.ref = ref
         self.recording = recording
 
-    def _followed_by(self) -> Recording | None:
-        """The recording to tell about this use of the number: ``None`` when the engine itself
-        uses it (inside an operation), or another thread, or the recording is over."""
-        recording = self.recording
-        if not recording.active or recorder.get() is not recording or _is_autograd(_caller()):
-            return None
-        return recording
-
-    # arithmetic: the result is a new followed number, computed by a line of its own
+    # arithmetic: the result is a new followed number
     def _arithmetic(self, other: object, op: Callable, reflected: bool) -> Any:
-        theirs = _operand(other)
-        if theirs is NotImplemented:
+        if not _is_operand(other):
             return NotImplemented
-        a, b = (theirs, self) if reflected else (self, other)
-        result = op(_number(a), _number(b))
-        recording = self._followed_by()
+        a, b = (other, self) if reflected else (self, other)
+        result = op(_number(a), _number(b))  # raises where the engine's Python would
+        recording = _user(self.recording)
         if recording is None:
             return result
-        code = f"{recording.code(a)} {_SYMBOLS[op]} {recording.code(b)}"
-        return recording.computed(result, code, (a, b))
+        return recording.computed(result, _SYMBOLS[op], (a, b))
 
     def __add__(self, other): return self._arithmetic(other, operator.add, False)
     def __radd__(self, other): return self._arithmetic(other, operator.add, True)
@@ -175,36 +194,35 @@ class Traced:
     def __pow__(self, other): return self._arithmetic(other, operator.pow, False)
     def __rpow__(self, other): return self._arithmetic(other, operator.pow, True)
 
-    def _unary(self, result: object, code: str) -> Any:
-        recording = self._followed_by()
-        return result if recording is None else recording.computed(result, code, (self,))
+    def _unary(self, result: object, op: str) -> Any:
+        recording = _user(self.recording)
+        return result if recording is None else recording.computed(result, op, (self,))
 
-    def __neg__(self): return self._unary(-self.value, f"-{self.name}")
-    def __pos__(self): return self._unary(+self.value, f"+{self.name}")
-    def __abs__(self): return self._unary(abs(self.value), f"abs({self.name})")
+    def __neg__(self): return self._unary(-self.value, "neg")
+    def __pos__(self): return self._unary(+self.value, "pos")
+    def __abs__(self): return self._unary(abs(self.value), "abs")
 
     def __round__(self, ndigits: int | None = None):
         if ndigits is None:
-            return self._answer(round(self.value), f"round({self.name})")
-        return self._unary(round(self.value, ndigits), f"round({self.name}, {ndigits!r})")
+            return self._answer(round(self.value), "round")
+        if not isinstance(ndigits, int):
+            self._cannot("rounds to a followed number of digits")
+        return self._unary(round(self.value, ndigits), f"round{int(ndigits)}")
 
     # comparisons and conversions: the answer is a guard
-    def _answer(self, result: Any, code: str) -> Any:
-        """``result``, the answer of ``code`` about this number, recorded as a guard when fn's
-        code asked."""
-        recording = self._followed_by()
+    def _answer(self, result: Any, op: str) -> Any:
+        recording = _user(self.recording)
         if recording is not None:
-            recording.guard(code, result, (self,))
+            recording.guard(op, (self,), result)
         return result
 
     def _compare(self, other: object, op: Callable) -> Any:
-        if _operand(other) is NotImplemented:
+        if not _is_operand(other):
             return NotImplemented
         result = op(self.value, _number(other))
-        recording = self._followed_by()
+        recording = _user(self.recording)
         if recording is not None:
-            code = f"{self.name} {_SYMBOLS[op]} {recording.code(other)}"
-            recording.guard(code, result, (self, other))
+            recording.guard(_SYMBOLS[op], (self, other), result)
         return result
 
     def __lt__(self, other): return self._compare(other, operator.lt)
@@ -214,50 +232,69 @@ class Traced:
     def __eq__(self, other): return self._compare(other, operator.eq)
     def __ne__(self, other): return self._compare(other, operator.ne)
 
-    def __bool__(self): return self._answer(bool(self.value), f"bool({self.name})")
-    def __int__(self): return self._answer(int(self.value), f"int({self.name})")
-    def __trunc__(self): return self._answer(math.trunc(self.value), f"trunc({self.name})")
-    def __floor__(self): return self._answer(math.floor(self.value), f"floor({self.name})")
-    def __ceil__(self): return self._answer(math.ceil(self.value), f"ceil({self.name})")
+    def __bool__(self): return self._answer(bool(self.value), "bool")
+    def __int__(self): return self._answer(int(self.value), "int")
+    def __trunc__(self): return self._answer(math.trunc(self.value), "trunc")
+    def __floor__(self): return self._answer(math.floor(self.value), "floor")
+    def __ceil__(self): return self._answer(math.ceil(self.value), "ceil")
 
     def __hash__(self):
         # Used as a key, the number decides which entry is found: the record holds for this
-        # number only (a nan, equal to nothing, never holds again).
-        same = literal(self.value)
-        self._answer(True, "False" if same is None else f"{self.name} == {same}")
+        # very number only (a nan, equal to nothing, never holds again).
+        self._answer(self.value, "same")
         return hash(self.value)
 
-    def __float__(self) -> float:
-        recording = self._followed_by()
+    def _cannot(self, what: str) -> None:
+        recording = _user(self.recording)
         if recording is not None:
-            recording.unfaithful(
-                f"fn turned a number it computed into a plain float (float() or a math "
-                f"function) at {_where()}; the compiler cannot follow what is done "
-                f"with it. Use the Value's own operations (x.exp(), x.log(), ...) instead")
+            recording.unfaithful(f"the step {what} at {places.where()}; the compiler cannot "
+                                 "follow what is done with it")
+
+    def __float__(self) -> float:
+        self._cannot("turns a number it computed into a plain float (float() or a math "
+                     "function); use the Value's own operations (x.exp(), x.log(), ...)")
         return float(self.value)
 
     def __complex__(self) -> complex:
-        self.__float__()
+        self._cannot("turns a number it computed into a complex number")
         return complex(self.value)
 
+    def __divmod__(self, other):
+        self._cannot("takes divmod() of a number it computed")
+        return divmod(self.value, _number(other))
+
+    def __rdivmod__(self, other):
+        self._cannot("takes divmod() of a number it computed")
+        return divmod(_number(other), self.value)
+
     def __repr__(self) -> str:
+        self._cannot("turns a number it computed into text (repr)")
         return repr(self.value)
 
     def __str__(self) -> str:
+        self._cannot("turns a number it computed into text (str)")
         return str(self.value)
 
     def __format__(self, spec: str) -> str:
+        self._cannot("turns a number it computed into text (format)")
         return format(self.value, spec)
+
+    def __getattr__(self, name: str) -> Any:
+        # .real, .imag, .hex(), .as_integer_ratio(), .bit_length()...: the plain number's own,
+        # which the replay would not see
+        attribute = getattr(self.value, name)
+        self._cannot(f"reads .{name} of a number it computed")
+        return attribute
 
 
 class TracedFloat(Traced):
-    """A followed float (a ``numbers.Real``, not a ``float``: a float's digits could be read
-    without the compiler knowing)."""
+    """A followed float (a ``numbers.Real``, not a ``float``: C code reading a float's digits,
+    as ``math.exp`` does, would read them without the compiler knowing)."""
 
     __slots__ = ()
 
     def is_integer(self) -> bool:
-        return self._answer(self.value.is_integer(), f"{self.name}.is_integer()")
+        return self._answer(self.value.is_integer(), "is_integer")
 
 
 class TracedInt(Traced):
@@ -266,7 +303,7 @@ class TracedInt(Traced):
     __slots__ = ()
 
     def __index__(self) -> int:
-        return self._answer(self.value, self.name)
+        return self._answer(self.value, "index")
 
 
 Real.register(TracedFloat)
@@ -277,166 +314,286 @@ def _number(x: object) -> Any:
     return x.value if isinstance(x, Traced) else x
 
 
-def _operand(x: object) -> object:
-    """``x`` if arithmetic with a followed number can be followed, else ``NotImplemented``
-    (a Value then does the operation itself)."""
-    return x if isinstance(x, (Traced, int, float)) else NotImplemented
+def _is_operand(x: object) -> bool:
+    """Whether arithmetic with a followed number can be followed (else a Value does it)."""
+    return isinstance(x, Traced) or type(x) in (int, float, bool)
+
+
+def plain(x: object) -> float | int:
+    """A plain Python number with the value of the plain number ``x`` (a NumPy scalar, a
+    subclass of float or int with a repr of its own): its float or int, never its own type."""
+    if isinstance(x, bool):
+        return int(x)
+    if isinstance(x, Integral):
+        return int.__index__(x) if isinstance(x, int) else int(x)
+    return float.__float__(x) if isinstance(x, float) else float(x)
+
+
+# ---------------------------------------------------------------- random draws -------------
+
+_PATCHED = 0
+_PATCH_LOCK = threading.Lock()
+_ORIGINAL_RANDOM = random.Random.random
+_ORIGINAL_BITS = random.Random.getrandbits
+_MODULE_RANDOM = random.random
+_MODULE_BITS = random.getrandbits
+
+
+def _drawn(name: str) -> None:
+    recording = recorder.get()
+    if recording is not None and recording.active:
+        recording.unfaithful(
+            f"the step draws random numbers ({name}, at {places.where()}), which a replay "
+            "would repeat")
+
+
+def _random(self: random.Random) -> float:
+    _drawn("random()")
+    return _ORIGINAL_RANDOM(self)
+
+
+def _getrandbits(self: random.Random, k: int) -> int:
+    _drawn("getrandbits()")
+    return _ORIGINAL_BITS(self, k)
+
+
+def _module_random() -> float:
+    _drawn("random.random()")
+    return _MODULE_RANDOM()
+
+
+def _module_bits(k: int) -> int:
+    _drawn("random.getrandbits()")
+    return _MODULE_BITS(k)
+
+
+def watch_draws(on: bool) -> bool:
+    """While any step records, every draw of the ``random`` module and of ``random.Random``
+    instances (dropout's generator) is noticed; other threads' draws pass through untouched.
+    Returns True once it is switched on (or off)."""
+    global _PATCHED
+    with _PATCH_LOCK:
+        _PATCHED += 1 if on else -1
+        if on and _PATCHED == 1:
+            random.Random.random, random.Random.getrandbits = _random, _getrandbits
+            random.random, random.getrandbits = _module_random, _module_bits
+        elif not on and _PATCHED == 0:
+            random.Random.random, random.Random.getrandbits = _ORIGINAL_RANDOM, _ORIGINAL_BITS
+            random.random, random.getrandbits = _MODULE_RANDOM, _MODULE_BITS
+    return True
 
 
 # ---------------------------------------------------------------- the recording -------------
 
 class Recording:
-    """Everything one run of fn did that the replay must do again, in the order fn did it.
+    """Everything one run of the step did that the replay must do again, as IR entries in the
+    order the step made them.
 
-    ``steps`` lists the nodes, the numbers fn's code computed and its guards; ``params`` the
-    Values fn reached but did not make (read afresh at every call). ``reason`` is why the step
-    cannot be replayed (``None`` if it can); ``new_leaves`` counts parameters met for the first
-    time, whose numbers fn may have read before they were followed.
+    ``params`` are the Values the step reads but did not make (read afresh at every call);
+    ``reason`` is why the step cannot be replayed (``None`` if it can); ``new`` describes the
+    Values met for the first time, whose numbers the step may have read before they were
+    followed (the step must then record again); ``grad_writes`` the ``.grad`` assignments the
+    step made, ``(parameter index, constant index)`` in order.
     """
 
-    def __init__(self, known: Sequence[Value]) -> None:
+    def __init__(self) -> None:
         self.active = True
-        self.steps: list[Step] = []
-        self.nodes: dict[int, Value] = {}  # id -> node, in the order they were made
-        self.node_names: dict[int, str] = {}
+        self.entries: list[Entry] = []
+        self.nodes: dict[int, int] = {}  # id(node) -> entry index
+        self.node_values: list[Value] = []
         self.params: list[Value] = []
-        self.param_names: dict[int, str] = {}
+        self.param_index: dict[int, int] = {}
         self.inputs: list[Traced] = []
-        #: Numbers the code needs that no literal writes exactly (nans), by name.
-        self.constants: dict[str, float] = {}
+        self.constants: list[Any] = []
+        self._constant_index: dict[tuple, int] = {}
+        self.places: list[str] = []
+        self.grad_writes: list[tuple[int, int]] = []
         self.reason: str | None = None
-        self.new_leaves = 0
-        self.new: list[str] = []  # the parameters met for the first time, described
-        self._marked: list[tuple[Value, Traced, object]] = []  # (leaf, its mark, its data)
-        self._numbers = 0
+        self.new: list[str] = []
+        self._swapped: list[tuple[Value, type]] = []
+        self._made_leaves: list[Value] = []
+        self._traced: dict[int, Traced] = {}
+
+    def start(self, known: Sequence[Value]) -> None:
+        """Follow the Values the step is known to reach (inside the ``try`` whose ``finally``
+        calls ``finish``: a Ctrl-C meanwhile leaves nothing followed)."""
         for leaf in known:
-            self._follow_leaf(leaf)
-        self.new_leaves = 0
+            self._follow(leaf)
         self.new.clear()
 
-    # ---- what fn receives and reaches
+    # ---- what the step receives and reaches
 
     def input(self, x: int | float) -> Traced:
         """The followed number for one number in the step's arguments."""
         kind = TracedInt if isinstance(x, int) else TracedFloat
-        traced = kind(x, f"x{len(self.inputs)}", self)
+        traced = kind(x, Ref("x", len(self.inputs)), self)
         self.inputs.append(traced)
         return traced
 
-    def _follow_leaf(self, leaf: Value) -> str:
-        """Make a parameter's ``.data`` a followed number (until ``finish``); its name."""
-        name = self.param_names.get(id(leaf))
-        if name is not None:
-            return name
-        data = leaf.data
-        name = f"p{len(self.params)}"
-        kind = TracedInt if isinstance(_number(data), int) else TracedFloat
-        mark = kind(_number(data), name, self)
-        leaf.data = mark
-        self._marked.append((leaf, mark, data))
-        self.params.append(leaf)
-        self.param_names[id(leaf)] = name
-        self.new_leaves += 1
-        self.new.append(_describe(leaf))
-        return name
+    def _follow(self, value: Value) -> int:
+        """Make ``value`` a parameter of the step (followed until ``finish``); its index."""
+        index = self.param_index.get(id(value))
+        if index is not None:
+            return index
+        index = len(self.params)
+        self.params.append(value)
+        self.param_index[id(value)] = index
+        self.new.append(_describe(value))
+        self._swap(value)
+        return index
 
-    def argument(self, value: Value) -> tuple[str, str | None]:
-        """How an operation's argument enters the generated code: ``(code for its number, the
-        node or parameter its gradient goes to)``."""
-        node = self.node_names.get(id(value))
+    def _swap(self, value: Value) -> None:
+        cls = type(value)
+        if cls in _ORIGINAL:
+            return
+        self._swapped.append((value, cls))
+        value.__class__ = followed(cls)
+
+    def read(self, value: Value, number: Any) -> Any:
+        """``value.data`` as the step's own code sees it: a followed number."""
+        if isinstance(number, Traced):
+            return number
+        traced = self._traced.get(id(value))
+        if traced is None:
+            node = self.nodes.get(id(value))
+            ref = Ref("v", node) if node is not None else Ref("p", self._follow(value))
+            kind = TracedInt if isinstance(number, int) else TracedFloat
+            traced = self._traced[id(value)] = kind(number, ref, self)
+        return traced
+
+    def argument(self, value: Value) -> tuple[Ref, bool]:
+        """How an operation's argument enters the replay: its reference, and whether gradient
+        flows into it."""
+        node = self.nodes.get(id(value))
         if node is not None:
-            return node, node
-        param = self.param_names.get(id(value))
-        if param is not None:
-            return param, param
-        data = value.data
+            return Ref("v", node), True
+        data = Value.data.__get__(value)  # the slot itself: a leaf fn made may hold a Traced
         if value.parents:
             self.unfaithful(_foreign(value))
-            return self.code(data), None
+            return self.constant(data), False
+        index = self.param_index.get(id(value))
+        if index is not None:
+            return Ref("p", index), True
         if isinstance(data, Traced) and data.recording is self:
-            return data.name, None  # a leaf fn made from followed numbers: Value(x), 2 * y
-        if isinstance(value, Constant):
-            return self.code(data), None  # a number written in fn's code: 2 * x
-        name = self._follow_leaf(value)
-        return name, name
+            self._made_leaves.append(value)
+            return data.ref, False  # a leaf the step made from followed numbers: Value(x)
+        if type(value) is Constant:
+            return self.constant(data), False  # a number written in the step's code: 2 * x
+        return Ref("p", self._follow(value)), True
 
-    def result(self, x: object) -> str:
-        """The code of what fn returned: a Value, a number, or lists and tuples of them."""
+    def result(self, x: object) -> tuple:
+        """The result tree of what the step returned: Values, numbers, lists and tuples."""
         if isinstance(x, Value):
-            return self.argument(x)[0]
+            return ("ref", self.argument(x)[0])
         if isinstance(x, (list, tuple)):
-            items = ", ".join(self.result(item) for item in x)
-            return f"[{items}]" if isinstance(x, list) else f"({items}{',' if x else ''})"
-        if isinstance(x, (Traced, int, float)) and not isinstance(x, bool):
-            return self.code(x)
-        self.unfaithful(f"fn returned a {type(x).__name__} beside the loss; the aux it returns "
-                        "may hold Values, numbers, and lists or tuples of them")
-        return "None"
-
-    def code(self, x: object) -> str:
-        """What the generated code writes for the number ``x``: a followed number's name, or a
-        literal (or, for a nan, the name of a constant holding it)."""
+            return ("list" if isinstance(x, list) else "tuple", [self.result(i) for i in x])
         if isinstance(x, Traced) and x.recording is self:
-            return x.name
-        number = _number(x)
-        text = literal(number) if isinstance(number, (int, float)) else None
-        if text is None:
-            text = f"k{len(self.constants)}"
-            self.constants[text] = number
-        return text
+            return ("ref", x.ref)
+        if x is None:
+            return ("none",)
+        if isinstance(x, (int, float)) and not isinstance(x, bool):
+            self.unfaithful(
+                f"the step returns a plain number ({format_number(plain(x))}) beside the loss "
+                "that the compiler cannot follow (not computed from the step's inputs, its "
+                "parameters or its Values), which a replay would repeat")
+            return ("ref", self.constant(x))
+        self.unfaithful(f"the step returns a {type(x).__name__} beside the loss; its aux may "
+                        "hold Values, numbers, and lists or tuples of them")
+        return ("none",)
+
+    def constant(self, x: Any) -> Ref:
+        """A reference to the constant ``x`` (a followed number's own reference)."""
+        if isinstance(x, Traced) and x.recording is self:
+            return x.ref
+        number = plain(_number(x)) if x is not None else None
+        key = (type(number), struct.pack("<d", number) if isinstance(number, float) else number)
+        index = self._constant_index.get(key)
+        if index is None:
+            index = self._constant_index[key] = len(self.constants)
+            self.constants.append(number)
+        return Ref("k", index)
+
+    def place(self, depth: int) -> int:
+        self.places.append(places.where(depth + 1))
+        return len(self.places) - 1
 
     # ---- the engine's reports (see autograd.core.modes.recorder)
 
-    def node(self, out: Value, data: object, parents: tuple[Value, ...], op: str) -> Traced:
-        """A new node: noted, and its number followed from now on."""
-        args, targets = zip(*(self.argument(p) for p in parents)) if parents else ((), ())
+    def node(self, out: Value, data: object, parents: tuple[Value, ...], op: str) -> object:
+        """A new node: noted, and followed from now on. Its ``.data`` stays a plain float."""
+        if not self.active:
+            return data
+        if len(self.entries) >= MAX_NODES:
+            self.unfaithful(f"the step makes more than {MAX_NODES:,} nodes; generating and "
+                            "compiling code for more costs more than it saves")
+            self.stop()
+            return data
+        refs, flows = zip(*(self.argument(p) for p in parents)) if parents else ((), ())
         if mode.get() & NO_GRAD:  # a node without a graph: nothing flows back through it
-            targets = (None,) * len(targets)
-        name = f"v{len(self.nodes)}"
-        self.nodes[id(out)] = out
-        self.node_names[id(out)] = name
-        self.steps.append(Node(name, op, tuple(args), tuple(targets)))
-        return TracedFloat(_number(data), name, self)
+            flows = (False,) * len(flows)
+        params: tuple = ()
+        if op.startswith("**") and op != "**":
+            try:
+                params = (float(op[2:]),)
+            except ValueError:
+                self.unfaithful(f"the step uses the custom operation {op!r}")
+            op = "**n"
+        self.nodes[id(out)] = len(self.entries)
+        self.node_values.append(out)
+        self.entries.append(Entry("node", op, tuple(refs), params, tuple(flows)))
+        self._swap(out)
+        return _number(data)
 
     def number(self, x: object, op: str) -> object:
         """A number that is not a float or an int, given to the engine."""
         if not (isinstance(x, Traced) and x.recording is self and self.active):
-            return float(x)  # type: ignore[arg-type]
+            return plain(x)  # type: ignore[arg-type]
         if op in ("Value()", "as_value"):  # a new leaf holding a followed number
-            return x if isinstance(x, TracedFloat) else self.computed(
-                float(x.value), f"float({x.name})", (x,))
+            return x if isinstance(x, TracedFloat) else self.computed(float(x.value), "float",
+                                                                      (x,))
         if not op.startswith("custom_op"):  # (a custom op is refused by its name)
-            self.unfaithful(
-                f"fn passed a number it computed to '{op}' at {_where()}, which keeps it as a "
-                "fixed number; use Value operations instead")
+            self.unfaithful(f"the step passes a number it computed to '{op}' at "
+                            f"{places.where()}, which keeps it as a fixed number; use Value "
+                            "operations instead")
         return float(x.value)
 
     def backward(self) -> None:
-        self.unfaithful(f"fn runs a backward pass itself (backward() or autograd.grad(), at "
-                        f"{_where()}); a compiled step replays one backward pass, "
-                        "its own")
+        self.unfaithful(f"the step runs a backward pass itself (backward() or autograd.grad(), "
+                        f"at {places.where()}); a compiled step replays one backward pass, its "
+                        "own")
 
-    # ---- fn's own code
+    # ---- the step's own code
 
-    def computed(self, result: object, code: str, operands: tuple) -> Any:
-        """A number fn's code computed from followed numbers: a new followed number."""
+    def computed(self, result: object, op: str, operands: tuple) -> Any:
+        """A number the step's code computed from followed numbers: a new followed number."""
         if isinstance(result, bool) or not isinstance(result, (int, float)):
-            self.unfaithful(f"fn computed a {type(result).__name__} from followed numbers at "
-                            f"{_where()}")
+            self.unfaithful(f"the step computes a {type(result).__name__} from followed numbers "
+                            f"at {places.where()}")
             return result
-        name = f"t{self._numbers}"
-        self._numbers += 1
-        self.steps.append(Number(name, code, _names(operands)))
+        refs = tuple(self.constant(x) for x in operands)
+        self.entries.append(Entry("number", op, refs))
         kind = TracedInt if isinstance(result, int) else TracedFloat
-        return kind(result, name, self)
+        return kind(result, Ref("v", len(self.entries) - 1), self)
 
-    def guard(self, code: str, answer: Any, operands: tuple) -> None:
-        """fn's code asked ``code`` and got ``answer``."""
-        if isinstance(answer, bool):
-            changed = f"not ({code})" if answer else code
-        else:
-            changed = f"{code} != {self.code(answer)}"
-        self.steps.append(Guard(code, changed, _names(operands), _where()))
+    def guard(self, op: str, operands: tuple, answer: Any) -> None:
+        """The step's code asked ``op`` about ``operands`` and got ``answer``."""
+        refs = tuple(self.constant(x) for x in operands)
+        if isinstance(answer, float):
+            answer = struct.pack("<d", answer)  # the very number, -0.0 and nan included
+        self.entries.append(Entry("guard", op, refs, (answer,), where=self.place(3)))
+
+    def grad_write(self, value: Value, g: Any) -> Any:
+        """The step sets ``value.grad = g`` (``zero_grad``): part of the step, when ``g`` is a
+        plain number or ``None``."""
+        if isinstance(g, Traced) or not (g is None or type(g) in (int, float)):
+            self.unfaithful(f"the step sets .grad to a {type(g).__name__} at "
+                            f"{places.where()}; only plain numbers (zero_grad) are replayed")
+            return _number(g)
+        index = self.param_index.get(id(value))
+        if index is None:  # a node the step made: its gradient is the engine's business
+            return g
+        self.grad_writes.append((index, self.constant(g).index))
+        return g
 
     def unfaithful(self, reason: str) -> None:
         if self.reason is None:
@@ -444,46 +601,56 @@ class Recording:
 
     # ---- the end
 
-    def finish(self) -> None:
-        """Stop following: every parameter gets its number back, every node a plain float."""
+    def stop(self) -> None:
+        """Stop following (the step runs on as plain engine code)."""
         self.active = False
-        for leaf, mark, data in self._marked:
-            if leaf.data is mark:
-                leaf.data = data
-            else:
-                self.unfaithful(f"fn assigned to .data of a Value it uses "
-                                f"({_describe(leaf)}); the recording would not see it again")
-                leaf.data = _number(leaf.data)
-        for node in self.nodes.values():
-            _plain(node)
+
+    def finish(self) -> None:
+        """Every followed Value gets its own class back, every leaf the step made a plain
+        float. A Ctrl-C meanwhile is held back until this is done, then raised."""
+        self.active = False
+        interrupted = False
+        while True:
+            try:
+                while self._swapped:
+                    value, cls = self._swapped[-1]
+                    value.__class__ = cls
+                    self._swapped.pop()
+                while self._made_leaves:
+                    _plain(self._made_leaves[-1])
+                    self._made_leaves.pop()
+                break
+            except KeyboardInterrupt:
+                interrupted = True
+        if interrupted:
+            raise KeyboardInterrupt
 
     def plain_graph(self, nodes: Sequence[Value]) -> None:
-        """Followed numbers out of ``nodes`` too (the leaves fn made from followed numbers)."""
+        """Followed numbers out of ``nodes`` too (the leaves the step made from followed
+        numbers)."""
         for node in nodes:
             _plain(node)
 
 
 def _plain(node: Value) -> None:
-    if isinstance(node.data, Traced):
-        node.data = node.data.value
+    data = Value.data.__get__(node)
+    if isinstance(data, Traced):
+        Value.data.__set__(node, data.value)
     local = node.local_grads
     if local and any(isinstance(d, Traced) for d in local):
         node.local_grads = tuple(_number(d) for d in local)
 
 
-def _names(operands: tuple) -> tuple[str, ...]:
-    return tuple(x.name for x in operands if isinstance(x, Traced) and x.recording.active)
-
-
 def _describe(value: Value) -> str:
     name = f"{value.label!r}, " if value.label else ""
     op = f"op {value.op!r}, " if value.op else ""
-    return f"{name}{op}data={format_number(_number(value.data))}"
+    return f"{name}{op}data={format_number(_number(Value.data.__get__(value)))}"
 
 
 def _foreign(value: Value) -> str:
     if value.local_grads is None:
-        return (f"fn uses a micrograd-style node ({_describe(value)}), whose derivative is in a "
-                f"_backward closure the compiler cannot read; build it from Value operations")
-    return (f"fn uses a Value computed before the step was called ({_describe(value)}); its "
-            "graph is not part of the step: compute it inside fn")
+        return (f"the step uses a micrograd-style node ({_describe(value)}), whose derivative is "
+                "in a _backward closure the compiler cannot read; build it from Value "
+                "operations")
+    return (f"the step uses a Value computed before the step was called ({_describe(value)}); "
+            "its graph is not part of the step: compute it inside the step")
