@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from autograd.compiled import environment, places, template
+from autograd.compiled import environment, numba_backend, places, template
 from autograd.compiled.codegen import AGAIN, CannotCompile, Replay, compile_source, write
 from autograd.compiled.recording import Recording, Traced, plain, watch_draws
 from autograd.core.modes import RECORD, mode, recorder
@@ -49,7 +49,8 @@ class CompileWarning(UserWarning):
     """A compiled step runs on the engine instead (once per step; the message says why)."""
 
 
-def compile(fn: Callable[..., Any], has_aux: bool = False) -> CompiledStep:
+def compile(fn: Callable[..., Any], has_aux: bool = False, backend: str = "auto"
+            ) -> CompiledStep:
     """``fn`` as a compiled step: ``step(*args)`` returns ``fn(*args).data`` and adds to every
     parameter's ``.grad`` exactly what ``fn(*args).backward()`` adds, bit for bit.
 
@@ -67,11 +68,18 @@ def compile(fn: Callable[..., Any], has_aux: bool = False) -> CompiledStep:
     ``custom_op``, a backward pass inside fn, a number turned into a plain float or into text, a
     random draw, as dropout's...) runs on the engine instead, with a one-time ``CompileWarning``
     naming the line. Inside ``no_grad()`` or ``detect_anomaly()`` a call runs on the engine too.
+
+    ``backend``: what runs the replay. ``"python"``: generated Python (``step.source``);
+    ``"numba"``: the same program run by a Numba kernel (``pip install backprop-lab[fast]``;
+    see ``compiled/numba_backend.py``), the same numbers bit for bit, several times faster;
+    ``"auto"`` (the default): Numba where it is installed and runs the step, else Python.
+    ``repr(step)`` says which runs, and why Python where it is.
     """
+    numba_backend.check_backend(backend)
     if not callable(fn):
         raise TypeError(f"autograd.compile takes a function returning the loss, e.g. "
                         f"lambda X, y: batch_loss(model, X, y); got {type(fn).__name__}")
-    return CompiledStep(fn, has_aux)
+    return CompiledStep(fn, has_aux, backend)
 
 
 class _Record:
@@ -100,9 +108,12 @@ class CompiledStep:
     record; ``fallback_reason`` says why the step runs on the engine (``None`` while it does
     not)."""
 
-    def __init__(self, fn: Callable[..., Any], has_aux: bool = False) -> None:
+    def __init__(self, fn: Callable[..., Any], has_aux: bool = False, backend: str = "auto"
+                 ) -> None:
         self.fn = fn
         self.has_aux = has_aux
+        self.backend = backend  # "auto" until the first recording decides
+        self.backend_note = ""  # why Python runs the replay where Numba was asked or possible
         self.fallback_reason: str | None = None
         self.records = 0  # recordings made
         self.replays = 0  # calls answered by a replay
@@ -142,7 +153,8 @@ class CompiledStep:
     def __repr__(self) -> str:
         state = (f"runs on the engine: {self.fallback_reason}" if self.fallback_reason
                  else f"{_count(self.records, 'recording')}, {_count(self.replays, 'replay')}")
-        return f"CompiledStep({getattr(self.fn, '__name__', 'fn')}, {state})"
+        backend = self.backend + (f" ({self.backend_note})" if self.backend_note else "")
+        return f"CompiledStep({getattr(self.fn, '__name__', 'fn')}, {backend}, {state})"
 
     # ---------------------------------------------------------------- run -----------------
 
@@ -262,7 +274,7 @@ class CompiledStep:
             return
         replay = self._functions.get(source)
         if replay is None:
-            replay = Replay(source, compile_source(source), grads)
+            replay = self._lower(program, Replay(source, compile_source(source), grads))
             self._functions = {source: replay}  # the latest only: a new size reuses it
         writes = {i: recording.constants[c] for i, c in recording.grad_writes}
         if len(self._records) >= MAX_RECORDS:
@@ -270,6 +282,24 @@ class CompiledStep:
         self._records[key] = self._latest = _Record(
             replay, list(recording.params), tuple(recording.constants), writes,
             batched if program.batched else None, fingerprint, recording.places)
+
+    def _lower(self, program: template.Program, replay: Replay) -> Any:
+        """The replay run by the chosen backend: Numba's kernel, or the Python replay itself."""
+        asked = self.backend
+        if asked == "auto":
+            self.backend, self.backend_note = numba_backend.choose(asked)
+        if self.backend != "numba":
+            return replay
+        try:
+            return numba_backend.NumbaReplay(program, replay)
+        except numba_backend.Unsupported as why:
+            self.backend_note = f"the Numba kernel does not run {why}"
+            self.backend = "python"
+            if asked == "numba":
+                warnings.warn(f"autograd.compile: {self.backend_note}; this step runs on the "
+                              f"Python replay", CompileWarning,
+                              stacklevel=places.user_stacklevel(3))
+            return replay
 
     def _fall_back(self, reason: str) -> None:
         self.fallback_reason = reason

@@ -1,0 +1,534 @@
+"""``autograd.compile(fn, backend="numba")``: the replay's program run by one Numba kernel.
+
+The Python replay (``codegen``) writes a recorded step as Python source; Python itself is then
+the ceiling. This backend hands the very same ``Program`` (``compiled/ir.py``), template and
+all, to a kernel compiled by Numba, as *data*: a tape of operations, one row per entry, each
+naming its rule and where its arguments sit in one array of float64 numbers::
+
+    mem = [ shared inputs | parameters | constants | values outside the loop |
+            example 0 (its inputs, then its template's values) | example 1 | ... ]
+
+The kernel runs the tape forward (the prologue, the template once per example, the
+epilogue), then backward in the engine's order: from the loss to the first node, the examples
+last first, each node adding ``d(node)/d(arg) * dL/d(node)`` to its arguments' gradients, which
+start at 0.0. The same additions in the same order give the engine's numbers, bit for bit.
+
+**One rule per operation.** The kernel's branch for each operation is its rule
+(``rules.RULES[op]``), evaluated with ``codemath.CODE`` as the engine's own kernels are
+(``core/kernels.py``): its value and its local derivatives, the same expressions in the same
+order. The float helpers they call are ``numba_math``'s, the engine's ``floatmath`` written
+for Numba. No fast-math: Numba may not reorder or fuse a single addition.
+
+**Compiled once, for every model.** The kernel does not depend on the model: a new model is
+new data, never new code. Numba compiles it the first time (a few seconds) and caches it
+(``cache=True``) in the user's cache folder (``cache_folder()``), so later processes load it
+in a fraction of a second.
+
+What the kernel does not run: a step whose own code computes on the numbers it follows
+(``"number"`` entries) or asks questions of them (guards), a custom operation. Those steps run
+on the Python replay; ``unsupported`` says why, and ``repr(step)`` shows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import itertools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from autograd.compiled import numba_math
+from autograd.compiled.ir import BODY, Entry, Program, Ref
+from autograd.core.codemath import CODE, NO_FLOW, Code, Unless, text
+from autograd.core.files import write_atomically
+from autograd.core.rules import RULES
+
+#: What ``pip`` installs to get this backend.
+INSTALL = "pip install backprop-lab[fast]"
+
+#: Integers beyond this are not exact as float64: a step given one runs on the Python replay.
+EXACT_INTEGERS = 2 ** 53
+
+#: The operations with an int result from int arguments (the rest return floats whatever
+#: they are given); a result of one of these on int constants alone stays on Python.
+_INT_PRESERVING = frozenset(("+", "-", "*", "neg", "abs", "relu", "id", "dot"))
+
+#: The tape's columns (see ``Tape``).
+_OPS = sorted(RULES)
+OPCODE = {op: i for i, op in enumerate(_OPS)}
+SUM = len(_OPS)  # a dot over the whole batch (a template's "sum" entry)
+#: The step's own arithmetic on the numbers it follows (``"number"`` entries), that the kernel
+#: runs: on floats (the kernel takes float inputs only) Python computes just this.
+NUMBER_OPS = {"+": "(a + b)", "-": "(a - b)", "*": "(a * b)", "neg": "(-a)", "pos": "a",
+              "abs": "abs(a)", "float": "a"}
+NUMBER_CODE = {op: SUM + 1 + i for i, op in enumerate(NUMBER_OPS)}
+
+
+class NumbaUnavailable(ImportError):
+    """Numba is not installed (or cannot compile here); the message says what to do."""
+
+
+def available() -> str | None:
+    """``None`` when the Numba backend can run here, else the reason it cannot."""
+    try:
+        import numba
+    except ImportError:
+        return f"Numba is not installed ({INSTALL} installs it)"
+    if numba.config.USING_SVML:
+        return ("Numba uses Intel's SVML here, whose " + ", ".join(numba_math.LIBM) +
+                " may differ from CPython's libm by an ulp; set NUMBA_DISABLE_INTEL_SVML=1 "
+                "to use the Numba backend")
+    return None
+
+
+def require() -> None:
+    """Raise ``NumbaUnavailable`` (an ImportError) unless the backend can run."""
+    why = available()
+    if why is not None:
+        raise NumbaUnavailable(f"autograd.compile(backend='numba') needs Numba: {why}. "
+                               f"Install it with `{INSTALL}`, or use backend='python'")
+
+
+def cache_folder() -> Path:
+    """Where the compiled kernel is cached: ``$BACKPROP_LAB_CACHE``, else the user's cache
+    folder (``$XDG_CACHE_HOME`` or ``~/.cache``; ``%LOCALAPPDATA%`` on Windows;
+    ``~/Library/Caches`` on macOS), in ``backprop-lab/numba``."""
+    chosen = os.environ.get("BACKPROP_LAB_CACHE")
+    if chosen:
+        return Path(chosen) / "numba"
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "backprop-lab" / "numba"
+
+
+# ---------------------------------------------------------------- the kernel's source ------
+
+def _branch(op: str, forward: bool) -> list[str]:
+    """The kernel's lines for ``op``: its value (``forward``) or its gradient passed back,
+    both from its one rule evaluated with ``CODE`` on the names ``a``, ``b``, ``n``, ``out``."""
+    rule = RULES[op]
+    args = [Code("a"), Code("b")][:rule.arity]
+    params = [Code("n")] if op == "**n" else []
+    if forward:
+        return [f"value = {text(rule.forward(CODE, *args, *params))}"]
+    local = rule.local(CODE, Code("out"), *args, *params)
+    if local is NO_FLOW:
+        return ["pass  # nothing flows back"]
+    lines = []
+    indent = ""
+    if isinstance(local, Unless):
+        lines.append(f"if not {local.cond.text}:  # else nothing flows back")
+        local, indent = local.local, "    "
+    for i, d in enumerate(local):
+        lines.append(f"{indent}if flows[at + {i}]:")
+        lines.append(f"{indent}    grad[ad[at + {i}] + rel[at + {i}] * base] += {text(d)} * g")
+    return lines
+
+
+def _dot_lines(forward: bool) -> list[str]:
+    """A dot, from the rule's ``Sum``: from the bias (or 0.0), pairs added left to right; each
+    factor's derivative is its partner, the bias's 1.0."""
+    a0, b0, a1, b1, bias = (Code(f"t{i}") for i in range(5))
+    total = CODE.dot((a0, b0, a1, b1, bias))
+    local = CODE.dot_local((a0, b0, a1, b1, bias))
+    if (total.start, total.pairs, local) != (bias, ((a0, b0), (a1, b1)), (b0, a0, b1, a1, 1.0)):
+        raise RuntimeError("the dot rule changed: the Numba kernel's dot must follow it")
+    # x, y: where the pair's factors sit; z: the bias
+    if forward:
+        return ["pairs = count & ~1",
+                "z = at + count - 1",
+                "value = mem[ad[z] + rel[z] * base] if count & 1 else 0.0",
+                "for i in range(at, at + pairs, 2):",
+                "    x = ad[i] + rel[i] * base",
+                "    y = ad[i + 1] + rel[i + 1] * base",
+                "    value += mem[x] * mem[y]"]
+    return ["pairs = count & ~1",
+            "for i in range(at, at + pairs, 2):",
+            "    x = ad[i] + rel[i] * base",
+            "    y = ad[i + 1] + rel[i + 1] * base",
+            "    if flows[i]:",
+            "        grad[x] += mem[y] * g",
+            "    if flows[i + 1]:",
+            "        grad[y] += mem[x] * g",
+            "z = at + count - 1",
+            "if count & 1 and flows[z]:",
+            "    grad[ad[z] + rel[z] * base] += 1.0 * g"]
+
+
+def _dispatch(forward: bool, indent: str) -> list[str]:
+    lines = []
+    for i, op in enumerate(_OPS):
+        body = _dot_lines(forward) if op == "dot" else _branch(op, forward)
+        lines.append(f"{'if' if i == 0 else 'elif'} op == {i}:  # {op}")
+        lines += ["    " + line for line in body]
+    if forward:  # the step's own arithmetic: no gradient flows through it
+        for op, code in NUMBER_OPS.items():
+            lines += [f"elif op == {NUMBER_CODE[op]}:  # the step's own {op}",
+                      f"    value = {code}"]
+    return [indent + line for line in lines]
+
+
+_HEADER = '''"""The Numba kernel of backprop-lab's compiled steps, generated by
+autograd/compiled/numba_backend.py from the one rule per operation (do not edit: a new version
+of the rules writes a new file)."""
+
+import math
+
+import numpy as np
+from numba import njit
+
+inf = math.inf
+nan = math.nan
+_JIT = dict(cache=True, error_model="numpy", boundscheck=False, nogil=True)
+'''
+
+_KERNEL = '''
+
+@njit(**_JIT)
+def forward(tape, ad, rel, mem, j, base):
+    op = tape[j, 0]
+    at = tape[j, 1]
+    count = tape[j, 2]
+    a = mem[ad[at] + rel[at] * base] if count > 0 else 0.0
+    b = mem[ad[at + 1] + rel[at + 1] * base] if count > 1 else 0.0
+    n = mem[tape[j, 4]] if tape[j, 4] >= 0 else 0.0
+    value = 0.0
+FORWARD
+    mem[tape[j, 3] + base] = value
+
+
+@njit(**_JIT)
+def backward(tape, ad, rel, flows, mem, grad, j, base):
+    op = tape[j, 0]
+    at = tape[j, 1]
+    count = tape[j, 2]
+    g = grad[tape[j, 3] + base]
+    out = mem[tape[j, 3] + base]
+    a = mem[ad[at] + rel[at] * base] if count > 0 else 0.0
+    b = mem[ad[at + 1] + rel[at + 1] * base] if count > 1 else 0.0
+    n = mem[tape[j, 4]] if tape[j, 4] >= 0 else 0.0
+BACKWARD
+
+
+@njit(**_JIT)
+def run(tape, ad, rel, flows, mem, examples, start, block, first, body, order, body_order,
+        grads, olds, root):
+    \"\"\"Forward through ``tape``, then backward in the engine's order: ``order`` reversed,
+    BODY standing for the examples, last first, each in ``body_order`` reversed. Returns the
+    parameters' new gradients (``grads``: their addresses; ``olds``: their .grad before).\"\"\"
+    grad = np.zeros(mem.shape[0])
+    for j in range(first):
+        forward(tape, ad, rel, mem, j, 0)
+    for e in range(examples):
+        for j in range(first, first + body):
+            forward(tape, ad, rel, mem, j, start + e * block)
+    for j in range(first + body, tape.shape[0]):
+        if tape[j, 0] == SUM:
+            at = tape[j, 1]
+            total = mem[ad[at + 2]] if tape[j, 2] > 2 else 0.0
+            for e in range(examples):
+                total += mem[start + e * block + ad[at]] * mem[ad[at + 1]]
+            mem[tape[j, 3]] = total
+        else:
+            forward(tape, ad, rel, mem, j, 0)
+    for i in range(grads.shape[0]):
+        grad[grads[i]] = olds[i] if olds[i] == 0.0 else 0.0
+    if root >= 0:
+        grad[root] = 1.0
+    for k in range(order.shape[0] - 1, -1, -1):
+        j = order[k]
+        if j == BODY:
+            for e in range(examples - 1, -1, -1):
+                for kk in range(body_order.shape[0] - 1, -1, -1):
+                    backward(tape, ad, rel, flows, mem, grad, body_order[kk],
+                             start + e * block)
+        elif tape[j, 0] == SUM:
+            at = tape[j, 1]
+            if flows[at]:
+                g = grad[tape[j, 3]]
+                for e in range(examples):
+                    grad[start + e * block + ad[at]] += mem[ad[at + 1]] * g
+        else:
+            backward(tape, ad, rel, flows, mem, grad, j, 0)
+    new = np.empty(grads.shape[0])
+    for i in range(grads.shape[0]):
+        new[i] = grad[grads[i]] if olds[i] == 0.0 else olds[i] + grad[grads[i]]
+    return new
+'''
+
+
+def kernel_source() -> str:
+    """The kernel module's source: the helpers, then the tape's interpreter with a branch per
+    operation, each from its rule."""
+    helpers = "\n\n".join("@njit(**_JIT)\n" + inspect.getsource(f)
+                          for f in numba_math.HELPERS)
+    body = _KERNEL.replace("FORWARD", "\n".join(_dispatch(True, " " * 4)))
+    body = body.replace("BACKWARD", "\n".join(_dispatch(False, " " * 4)))
+    body = body.replace("== SUM", f"== {SUM}").replace("== BODY", f"== {BODY}")
+    return _HEADER + "\n\n" + helpers + body
+
+
+# ---------------------------------------------------------------- loading it --------------
+
+_module: Any = None
+
+
+def kernel() -> Any:
+    """The kernel module, compiled (or loaded from the cache) on first use."""
+    global _module
+    if _module is not None:
+        return _module
+    require()
+    source = kernel_source()
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    folder = cache_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"kernel_{digest}.py"
+    # Numba's cache is keyed on the file's time stamp: a file already written is left as is.
+    if not path.exists() or path.read_text(encoding="utf-8") != source:
+        write_atomically(path, source)
+    if not any((folder / "__pycache__").glob(f"kernel_{digest}.run-*.nbi")):
+        print(f"autograd.compile: building the Numba kernel, once for every model (a few "
+              f"seconds; cached in {folder})", file=sys.stderr, flush=True)
+    spec = importlib.util.spec_from_file_location(f"backprop_lab_numba_kernel_{digest}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # Numba finds the helpers' module by its name
+    spec.loader.exec_module(module)
+    _warm_up(module)
+    _module = module
+    return module
+
+
+def _warm_up(module: Any) -> None:
+    """One call on an empty tape: Numba compiles (or loads) ``run`` now, not in a step."""
+    import numpy as np
+
+    nothing = np.zeros(0, dtype=np.int64)
+    module.run(np.zeros((0, 5), dtype=np.int64), nothing, nothing, np.zeros(0, dtype=np.bool_),
+               np.zeros(1), 0, 0, 0, 0, 0, nothing, nothing, nothing, np.zeros(0), -1)
+
+
+# ---------------------------------------------------------------- the tape ----------------
+
+class Unsupported(Exception):
+    """The program has something the kernel does not run; the message says what."""
+
+
+class NumbaReplay:
+    """A ``Program`` run by the kernel, with the calling convention of ``codegen.Replay``:
+    ``function(s, e, p, g, k)`` returns ``(*results, new_grads)``. Arguments the kernel cannot
+    take exactly (an int among the inputs, a ``.grad`` that is None or an int) go to the Python
+    replay of the same program, ``python``."""
+
+    def __init__(self, program: Program, python: Any) -> None:
+        import numpy as np
+
+        self.np = np
+        self.python = python.function
+        self.source = ("# Run by the Numba kernel (autograd/compiled/numba_backend.py); the same "
+                       "program as Python:\n" + python.source)
+        self.grads = python.grads
+        self.module = kernel()
+        tape = _Tape(program)
+        self.tape = tape
+        self.entries = np.array(tape.rows, dtype=np.int64).reshape(-1, 5)
+        self.ad = np.array(tape.ad, dtype=np.int64)
+        self.rel = np.array(tape.rel, dtype=np.int64)
+        self.flows = np.array(tape.flows, dtype=np.bool_)
+        self.constants = np.array(tape.constants, dtype=np.float64)
+        self.order = np.array(tape.order, dtype=np.int64)
+        self.body_order = np.array(tape.body_order, dtype=np.int64)
+        self.grad_at = np.array([tape.params_at + i for i in self.grads], dtype=np.int64)
+        self.results = [tape.reader(r) for r in program.results]
+
+    def function(self, s: list, e: list, p: list, g: list, k: tuple) -> tuple:
+        np = self.np
+        tape = self.tape
+        floats = {float}
+        if not (set(map(type, s)) <= floats and set(map(type, p)) <= floats and
+                set(map(type, g)) <= floats and
+                set(map(type, itertools.chain.from_iterable(e))) <= floats):
+            return self.python(s, e, p, g, k)
+        examples = len(e) if tape.block else 0
+        mem = np.empty(tape.start + examples * tape.block)
+        mem[:tape.params_at] = s
+        mem[tape.params_at:tape.constants_at] = p
+        mem[tape.constants_at:tape.values_at] = self.constants
+        if examples and tape.inputs:
+            mem[tape.start:].reshape(examples, tape.block)[:, :tape.inputs] = e
+        new = self.module.run(self.entries, self.ad, self.rel, self.flows, mem, examples,
+                              tape.start, tape.block, tape.first, tape.body, self.order,
+                              self.body_order, self.grad_at, np.array(g, dtype=np.float64),
+                              tape.root)
+        return (*(read(mem, s, e, p, k) for read in self.results), tuple(new.tolist()))
+
+
+class _Tape:
+    """The program as the kernel's arrays (see the module doc for ``mem``'s layout)."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        entries = program.entries
+        first, body = program.prologue, program.body
+        self.first, self.body = first, body
+        self.params_at = program.shared_inputs
+        self.constants_at = self.params_at + program.params
+        constants = [self._constant(c) for c in program.constants]
+        exponents: dict[float, int] = {}
+        for entry in entries:
+            if entry.kind == "node" and entry.op == "**n":
+                exponents.setdefault(float(entry.params[0]), len(constants) + len(exponents))
+        self.constants = constants + list(exponents)
+        self.values_at = self.constants_at + len(self.constants)
+        outside = [j for j in range(len(entries)) if not first <= j < first + body]
+        self.slot = {j: self.values_at + i for i, j in enumerate(outside)}
+        self.inputs = program.example_inputs
+        self.block = (self.inputs + body) if program.batched else 0
+        self.start = self.values_at + len(outside)
+        self.rows: list[int] = []
+        self.ad: list[int] = []
+        self.rel: list[int] = []
+        self.flows: list[bool] = []
+        self._int_constants = {i for i, c in enumerate(program.constants) if type(c) is int}
+        maybe_int: set[int] = set()
+        for j, entry in enumerate(entries):
+            self._row(j, entry, exponents, maybe_int)
+        lo, hi = first, first + body
+        self.order = [j for j in program.order if j == BODY or not lo <= j < hi]
+        self.body_order = [j for j in program.order if j != BODY and lo <= j < hi]
+        root = program.results[0]
+        self.root = self.address(root[1])[0] if root[0] == "ref" and \
+            root[1].kind in ("p", "v") else -1
+
+    @staticmethod
+    def _constant(c: Any) -> float:
+        if type(c) is int and abs(c) > EXACT_INTEGERS:
+            raise Unsupported(f"the constant {c} is not exact as a float64")
+        return float(c) if type(c) in (int, float) else 0.0
+
+    def address(self, ref: Ref) -> tuple[int, int]:
+        """``(address, relative)``: where ``ref``'s number sits in mem (relative: from its
+        example's block)."""
+        if ref.kind == "s":
+            return ref.index, 0
+        if ref.kind == "p":
+            return self.params_at + ref.index, 0
+        if ref.kind == "k":
+            return self.constants_at + ref.index, 0
+        if ref.kind == "x":
+            return ref.index, 1
+        if self.first <= ref.index < self.first + self.body:
+            return self.inputs + ref.index - self.first, 1
+        return self.slot[ref.index], 0
+
+    def _row(self, j: int, entry: Entry, exponents: dict[float, int],
+             maybe_int: set[int]) -> None:
+        if entry.kind == "number" and entry.op not in NUMBER_OPS:
+            raise Unsupported(f"the step's own code computes {entry.op!r} with the numbers "
+                              f"it follows")
+        if entry.kind == "guard":
+            raise Unsupported("the step's own code asks questions of the numbers it follows "
+                              f"({entry.op!r} at {self.program.places[entry.where]})")
+        if entry.kind == "node" and entry.op not in RULES:
+            raise Unsupported(f"the custom operation {entry.op!r}")
+        if entry.kind == "node" and entry.op in _INT_PRESERVING and all(
+                r.kind == "k" and r.index in self._int_constants or
+                r.kind == "v" and r.index in maybe_int for r in entry.args):
+            maybe_int.add(j)  # an int on the engine, whose repr the kernel's float would miss
+            raise Unsupported(f"an operation ({entry.op!r}) on integer constants only")
+        at = len(self.ad)
+        for ref, flows in zip(entry.args, entry.flows or (False,) * len(entry.args)):
+            address, relative = self.address(ref)
+            self.ad.append(address)
+            self.rel.append(relative)
+            self.flows.append(bool(flows))
+        out = self.address(Ref("v", j))[0]
+        if entry.kind == "sum":
+            self.rows += [SUM, at, len(entry.args), out, -1]
+            return
+        if entry.kind == "number":
+            self.rows += [NUMBER_CODE[entry.op], at, len(entry.args), out, -1]
+            return
+        exponent = -1
+        if entry.op == "**n":
+            exponent = self.constants_at + exponents[float(entry.params[0])]
+        self.rows += [OPCODE[entry.op], at, len(entry.args), out, exponent]
+
+    def reader(self, tree: tuple, in_body: bool = False) -> Callable[..., Any]:
+        """A function ``(mem, s, e, p, k)`` giving a result as the Python replay returns it."""
+        kind = tree[0]
+        if kind == "none":
+            return lambda mem, s, e, p, k: None
+        if kind in ("list", "tuple"):
+            items = [self.reader(t) for t in tree[1]]
+            make = list if kind == "list" else tuple
+            return lambda mem, s, e, p, k: make(read(mem, s, e, p, k) for read in items)
+        if kind == "each":
+            return self._each(tree[1])
+        ref = tree[1]
+        if ref.kind == "s":
+            return lambda mem, s, e, p, k: s[ref.index]
+        if ref.kind == "p":
+            return lambda mem, s, e, p, k: p[ref.index]
+        if ref.kind == "k":
+            return lambda mem, s, e, p, k: k[ref.index]
+        address = self.slot[ref.index]
+        return lambda mem, s, e, p, k: mem.item(address)
+
+    def _each(self, tree: tuple) -> Callable[..., Any]:
+        """One item per example, as the Python replay collects them."""
+        start, block = self.start, self.block
+        if tree[0] == "ref" and tree[1].kind == "v":
+            offset = self.address(tree[1])[0]
+
+            def column(mem: Any, s: list, e: list, p: list, k: tuple) -> list:
+                end = start + len(e) * block
+                return mem[start + offset:end:block].tolist()
+            return column
+
+        def item(t: tuple, mem: Any, s: list, e: list, p: list, k: tuple, i: int) -> Any:
+            if t[0] == "none":
+                return None
+            if t[0] in ("list", "tuple"):
+                made = [item(u, mem, s, e, p, k, i) for u in t[1]]
+                return made if t[0] == "list" else tuple(made)
+            ref = t[1]
+            if ref.kind == "x":
+                return e[i][ref.index]
+            if ref.kind == "v" and self.first <= ref.index < self.first + self.body:
+                return mem.item(start + i * block + self.address(ref)[0])
+            return self.reader(t)(mem, s, e, p, k)
+
+        return lambda mem, s, e, p, k: [item(tree, mem, s, e, p, k, i) for i in range(len(e))]
+
+
+# ---------------------------------------------------------------- choosing ----------------
+
+BACKENDS = ("auto", "numba", "python")
+
+
+def check_backend(backend: str) -> str:
+    """``backend`` checked: one of ``BACKENDS``; ``"numba"`` raises ``NumbaUnavailable`` (an
+    ImportError naming the install command) where Numba cannot run."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got "
+                         f"{backend!r}")
+    if backend == "numba":
+        require()
+    return backend
+
+
+def choose(backend: str) -> tuple[str, str]:
+    """``(backend, why)``: the backend ``"auto"`` stands for here, and why when it is Python."""
+    if backend != "auto":
+        return backend, ""
+    why = available()
+    return ("python", why) if why else ("numba", "")
