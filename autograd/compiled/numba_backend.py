@@ -193,71 +193,82 @@ _JIT = dict(cache=True, error_model="numpy", boundscheck=False, nogil=True)
 _KERNEL = '''
 
 @njit(**_JIT)
-def forward(tape, ad, rel, mem, j, base):
-    op = tape[j, 0]
-    at = tape[j, 1]
-    count = tape[j, 2]
-    a = mem[ad[at] + rel[at] * base] if count > 0 else 0.0
-    b = mem[ad[at + 1] + rel[at + 1] * base] if count > 1 else 0.0
-    n = mem[tape[j, 4]] if tape[j, 4] >= 0 else 0.0
-    value = 0.0
-FORWARD
-    mem[tape[j, 3] + base] = value
-
-
-@njit(**_JIT)
-def backward(tape, ad, rel, flows, mem, grad, j, base):
-    op = tape[j, 0]
-    at = tape[j, 1]
-    count = tape[j, 2]
-    g = grad[tape[j, 3] + base]
-    out = mem[tape[j, 3] + base]
-    a = mem[ad[at] + rel[at] * base] if count > 0 else 0.0
-    b = mem[ad[at + 1] + rel[at + 1] * base] if count > 1 else 0.0
-    n = mem[tape[j, 4]] if tape[j, 4] >= 0 else 0.0
-BACKWARD
-
-
-@njit(**_JIT)
 def run(tape, ad, rel, flows, mem, examples, start, block, first, body, order, body_order,
         grads, olds, root):
     \"\"\"Forward through ``tape``, then backward in the engine's order: ``order`` reversed,
     BODY standing for the examples, last first, each in ``body_order`` reversed. Returns the
-    parameters' new gradients (``grads``: their addresses; ``olds``: their .grad before).\"\"\"
-    grad = np.zeros(mem.shape[0])
-    for j in range(first):
-        forward(tape, ad, rel, mem, j, 0)
-    for e in range(examples):
-        for j in range(first, first + body):
-            forward(tape, ad, rel, mem, j, start + e * block)
-    for j in range(first + body, tape.shape[0]):
-        if tape[j, 0] == SUM:
-            at = tape[j, 1]
-            total = mem[ad[at + 2]] if tape[j, 2] > 2 else 0.0
+    parameters' new gradients (``grads``: their addresses; ``olds``: their .grad before).
+
+    Each pass is one loop over (entry, base) with the operations' branches written once in
+    it: no call per node (a call would count references to every array it is given).\"\"\"
+    looped = examples * body
+    after = first + body
+    for k in range(tape.shape[0] - body + looped):
+        if k < first:
+            j = k
+            base = 0
+        elif k < first + looped:
+            j = first + (k - first) % body
+            base = start + ((k - first) // body) * block
+        else:
+            j = k - looped + body
+            base = 0
+        op = tape[j, 0]
+        at = tape[j, 1]
+        count = tape[j, 2]
+        if op == SUM:
+            total = mem[ad[at + 2]] if count > 2 else 0.0
             for e in range(examples):
                 total += mem[start + e * block + ad[at]] * mem[ad[at + 1]]
             mem[tape[j, 3]] = total
-        else:
-            forward(tape, ad, rel, mem, j, 0)
+            continue
+        a = mem[ad[at] + rel[at] * base] if count > 0 else 0.0
+        b = mem[ad[at + 1] + rel[at + 1] * base] if count > 1 else 0.0
+        n = mem[tape[j, 4]] if tape[j, 4] >= 0 else 0.0
+        value = 0.0
+FORWARD
+        mem[tape[j, 3] + (base if first <= j < after else 0)] = value
+
+    grad = np.zeros(mem.shape[0])
     for i in range(grads.shape[0]):
         grad[grads[i]] = olds[i] if olds[i] == 0.0 else 0.0
     if root >= 0:
         grad[root] = 1.0
+    steps = 0
+    for k in range(order.shape[0]):
+        steps += examples * body_order.shape[0] if order[k] == BODY else 1
+    schedule = np.empty(steps, dtype=np.int64)
+    bases = np.zeros(steps, dtype=np.int64)
+    s = 0
     for k in range(order.shape[0] - 1, -1, -1):
-        j = order[k]
-        if j == BODY:
+        if order[k] == BODY:
             for e in range(examples - 1, -1, -1):
                 for kk in range(body_order.shape[0] - 1, -1, -1):
-                    backward(tape, ad, rel, flows, mem, grad, body_order[kk],
-                             start + e * block)
-        elif tape[j, 0] == SUM:
-            at = tape[j, 1]
+                    schedule[s] = body_order[kk]
+                    bases[s] = start + e * block
+                    s += 1
+        else:
+            schedule[s] = order[k]
+            s += 1
+    for k in range(steps):
+        j = schedule[k]
+        base = bases[k]
+        op = tape[j, 0]
+        at = tape[j, 1]
+        count = tape[j, 2]
+        out_at = tape[j, 3] + base
+        g = grad[out_at]
+        if op == SUM:
             if flows[at]:
-                g = grad[tape[j, 3]]
                 for e in range(examples):
                     grad[start + e * block + ad[at]] += mem[ad[at + 1]] * g
-        else:
-            backward(tape, ad, rel, flows, mem, grad, j, 0)
+            continue
+        out = mem[out_at]
+        a = mem[ad[at] + rel[at] * base] if count > 0 else 0.0
+        b = mem[ad[at + 1] + rel[at + 1] * base] if count > 1 else 0.0
+        n = mem[tape[j, 4]] if tape[j, 4] >= 0 else 0.0
+BACKWARD
+
     new = np.empty(grads.shape[0])
     for i in range(grads.shape[0]):
         new[i] = grad[grads[i]] if olds[i] == 0.0 else olds[i] + grad[grads[i]]
@@ -270,8 +281,8 @@ def kernel_source() -> str:
     operation, each from its rule."""
     helpers = "\n\n".join("@njit(**_JIT)\n" + inspect.getsource(f)
                           for f in numba_math.HELPERS)
-    body = _KERNEL.replace("FORWARD", "\n".join(_dispatch(True, " " * 4)))
-    body = body.replace("BACKWARD", "\n".join(_dispatch(False, " " * 4)))
+    body = _KERNEL.replace("FORWARD", "\n".join(_dispatch(True, " " * 8)))
+    body = body.replace("BACKWARD", "\n".join(_dispatch(False, " " * 8)))
     body = body.replace("== SUM", f"== {SUM}").replace("== BODY", f"== {BODY}")
     return _HEADER + "\n\n" + helpers + body
 
@@ -333,8 +344,7 @@ class NumbaReplay:
 
         self.np = np
         self.python = python.function
-        self.source = ("# Run by the Numba kernel (autograd/compiled/numba_backend.py); the same "
-                       "program as Python:\n" + python.source)
+        self.source = python.source  # the same program, as Python reads it
         self.grads = python.grads
         self.module = kernel()
         tape = _Tape(program)
