@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd.compiled import numba_math
+from autograd.compiled.codegen import AGAIN
 from autograd.compiled.ir import BODY, Entry, Program, Ref
 from autograd.core.codemath import CODE, NO_FLOW, Code, Unless, text
 from autograd.core.files import write_atomically
@@ -65,7 +66,24 @@ SUM = len(_OPS)  # a dot over the whole batch (a template's "sum" entry)
 #: runs: on floats (the kernel takes float inputs only) Python computes just this.
 NUMBER_OPS = {"+": "(a + b)", "-": "(a - b)", "*": "(a * b)", "neg": "(-a)", "pos": "a",
               "abs": "abs(a)", "float": "a"}
+#: Python's ``/`` and ``**`` raise where IEEE answers (1/0, a negative base and a fraction):
+#: there the kernel hands the call to the Python replay, which does what the step does.
+NUMBER_OPS.update({"/": "(a / b)", "**": "math.pow(a, b)"})
 NUMBER_CODE = {op: SUM + 1 + i for i, op in enumerate(NUMBER_OPS)}
+_RAISES = {"/": "b == 0.0",
+           "**": "(a == 0.0 and b < 0.0) or (a < 0.0 and math.isfinite(b) and "
+                 "math.floor(b) != b) or (math.isfinite(a) and math.isfinite(b) and "
+                 "math.isinf(math.pow(a, b)))"}
+#: The questions the step's code asks (guards): the test, as the answer it got (``n``) is
+#: compared with. A number that Python's int() or floor() would refuse goes to Python.
+GUARDS = {"<": "(a < b)", "<=": "(a <= b)", ">": "(a > b)", ">=": "(a >= b)",
+          "==": "(a == b)", "!=": "(a != b)", "bool": "(a != 0.0)",
+          "is_integer": "(math.isfinite(a) and np.floor(a) == a)",
+          "int": "np.trunc(a)", "trunc": "np.trunc(a)", "floor": "np.floor(a)",
+          "ceil": "np.ceil(a)"}
+GUARD_CODE = {op: SUM + 1 + len(NUMBER_OPS) + i for i, op in enumerate(GUARDS)}
+#: What ``run`` returns as its status: every guard held; or Python must take this call.
+HELD, TO_PYTHON = -1, -2
 
 
 class NumbaUnavailable(ImportError):
@@ -169,10 +187,23 @@ def _dispatch(forward: bool, indent: str) -> list[str]:
         body = _dot_lines(forward) if op == "dot" else _branch(op, forward)
         lines.append(f"{'if' if i == 0 else 'elif'} op == {i}:  # {op}")
         lines += ["    " + line for line in body]
-    if forward:  # the step's own arithmetic: no gradient flows through it
+    if forward:  # the step's own arithmetic and questions: no gradient flows through them
         for op, code in NUMBER_OPS.items():
-            lines += [f"elif op == {NUMBER_CODE[op]}:  # the step's own {op}",
-                      f"    value = {code}"]
+            lines.append(f"elif op == {NUMBER_CODE[op]}:  # the step's own {op}")
+            if op in _RAISES:
+                lines += [f"    if {_RAISES[op]}:  # Python raises here",
+                          f"        return np.empty(0), {TO_PYTHON}"]
+            lines.append(f"    value = {code}")
+        for op, test in GUARDS.items():
+            lines.append(f"elif op == {GUARD_CODE[op]}:  # the question {op!r}")
+            if op in ("int", "trunc", "floor", "ceil"):
+                lines += ["    if not math.isfinite(a):  # Python raises here",
+                          f"        return np.empty(0), {TO_PYTHON}",
+                          f"    if {test} != n:  # another answer: record again",
+                          "        return np.empty(0), j"]
+            else:
+                lines += [f"    if {test} != (n != 0.0):  # another answer: record again",
+                          "        return np.empty(0), j"]
     return [indent + line for line in lines]
 
 
@@ -272,7 +303,7 @@ BACKWARD
     new = np.empty(grads.shape[0])
     for i in range(grads.shape[0]):
         new[i] = grad[grads[i]] if olds[i] == 0.0 else olds[i] + grad[grads[i]]
-    return new
+    return new, HELD
 '''
 
 
@@ -284,6 +315,7 @@ def kernel_source() -> str:
     body = _KERNEL.replace("FORWARD", "\n".join(_dispatch(True, " " * 8)))
     body = body.replace("BACKWARD", "\n".join(_dispatch(False, " " * 8)))
     body = body.replace("== SUM", f"== {SUM}").replace("== BODY", f"== {BODY}")
+    body = body.replace("HELD", str(HELD))
     return _HEADER + "\n\n" + helpers + body
 
 
@@ -374,10 +406,14 @@ class NumbaReplay:
         mem[tape.constants_at:tape.values_at] = self.constants
         if examples and tape.inputs:
             mem[tape.start:].reshape(examples, tape.block)[:, :tape.inputs] = e
-        new = self.module.run(self.entries, self.ad, self.rel, self.flows, mem, examples,
+        new, status = self.module.run(self.entries, self.ad, self.rel, self.flows, mem, examples,
                               tape.start, tape.block, tape.first, tape.body, self.order,
                               self.body_order, self.grad_at, np.array(g, dtype=np.float64),
                               tape.root)
+        if status == TO_PYTHON:
+            return self.python(s, e, p, g, k)
+        if status != HELD:
+            return AGAIN, self.tape.program.entries[status].where
         return (*(read(mem, s, e, p, k) for read in self.results), tuple(new.tolist()))
 
 
@@ -397,6 +433,11 @@ class _Tape:
             if entry.kind == "node" and entry.op == "**n":
                 exponents.setdefault(float(entry.params[0]), len(constants) + len(exponents))
         self.constants = constants + list(exponents)
+        self.answers: dict[int, int] = {}  # a guard -> where the answer it got sits
+        for j, entry in enumerate(entries):
+            if entry.kind == "guard" and type(entry.params[0]) in (bool, int):
+                self.answers[j] = self.constants_at + len(self.constants)
+                self.constants.append(float(entry.params[0]))
         self.values_at = self.constants_at + len(self.constants)
         outside = [j for j in range(len(entries)) if not first <= j < first + body]
         self.slot = {j: self.values_at + i for i, j in enumerate(outside)}
@@ -444,9 +485,10 @@ class _Tape:
         if entry.kind == "number" and entry.op not in NUMBER_OPS:
             raise Unsupported(f"the step's own code computes {entry.op!r} with the numbers "
                               f"it follows")
-        if entry.kind == "guard":
-            raise Unsupported("the step's own code asks questions of the numbers it follows "
-                              f"({entry.op!r} at {self.program.places[entry.where]})")
+        if entry.kind == "guard" and (entry.op not in GUARDS or j not in self.answers or
+                                      abs(entry.params[0]) > EXACT_INTEGERS):
+            raise Unsupported(f"the step's own code asks {entry.op!r} of the numbers it "
+                              f"follows (at {self.program.places[entry.where]})")
         if entry.kind == "node" and entry.op not in RULES:
             raise Unsupported(f"the custom operation {entry.op!r}")
         if entry.kind == "node" and entry.op in _INT_PRESERVING and all(
@@ -466,6 +508,9 @@ class _Tape:
             return
         if entry.kind == "number":
             self.rows += [NUMBER_CODE[entry.op], at, len(entry.args), out, -1]
+            return
+        if entry.kind == "guard":
+            self.rows += [GUARD_CODE[entry.op], at, len(entry.args), out, self.answers[j]]
             return
         exponent = -1
         if entry.op == "**n":

@@ -2,9 +2,9 @@
 
 ``floatmath`` turns Python's exceptions into IEEE-754 answers (``1/0 = inf``, ``log(0) = -inf``,
 overflow to ``inf``); under Numba there are no exceptions to catch, so each helper here asks
-first and computes after, giving the very same floats. They are plain Python: the tests run
-them against ``floatmath`` as they are, and ``numba_backend`` copies their source into the
-kernel it compiles, so the njit versions are these very lines.
+first and computes after, giving the very same floats. ``numba_backend`` copies their source
+into the kernel it compiles, so the njit versions are these very lines (run by CPython they
+would raise where libm answers inf; the tests run the compiled ones against ``floatmath``).
 
 The transcendental functions are the C library's: ``math.exp``, ``math.log``, ``math.pow``,
 ``math.tanh``, ``math.sin`` and ``math.cos`` call libm both in CPython and in Numba's compiled
