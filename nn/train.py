@@ -255,7 +255,7 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
         validation: tuple[Sequence, Sequence] | None = None,
         early_stopping: int | None = None,
         lr_schedule: Callable[[int], float] | None = None, accuracy: object = "auto",
-        seed: int | None = None, progress: bool | None = None, compile: bool = False
+        seed: int | None = None, progress: bool | None = None, compile: bool | str = False
         ) -> History:
     """Train ``model`` on ``(X, y)`` with gradient descent; return the per-epoch ``History``.
 
@@ -285,6 +285,8 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
         compile: run each batch's step compiled (``autograd.compile``): recorded once per batch
             size, then replayed as plain-float code; the same numbers, bit for bit, several
             times faster when the batches build the same graph (full batches especially).
+            ``True`` or ``"auto"``: by Numba where it is installed, else by Python;
+            ``"numba"`` or ``"python"``: by that backend (``autograd.compile``'s ``backend``).
     """
     _check_model(model)
     n = checks.dataset(X, y, "the training set")
@@ -317,7 +319,8 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
     if loader.batch_size >= n:
         loader.shuffle = False  # one batch holds every example: no order to draw
     stopper = None if early_stopping is None else _EarlyStopping(early_stopping, params)
-    step = _compiled_step(model, loss, params, l1, l2) if compile else None
+    step = (_compiled_step(model, loss, params, l1, l2, "auto" if compile is True else compile)
+            if compile else None)
     bar = _ProgressBar(epochs, progress)
     # Training mode while fitting; the model's own modes are put back afterwards.
     with in_mode(model, training=True), closing(bar):
@@ -359,12 +362,13 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
     return history
 
 
-def _compiled_step(model: Callable, loss: Loss, params: list[Value], l1: float, l2: float
-                   ) -> autograd.CompiledStep:
+def _compiled_step(model: Callable, loss: Loss, params: list[Value], l1: float, l2: float,
+                   backend: str) -> autograd.CompiledStep:
     """One batch's objective, compiled: ``step(X, y)`` returns the objective's number and the
     predictions' numbers, and leaves the gradients in ``.grad``."""
     return autograd.compile(
-        lambda X, y: _predict(model, X, y, loss, _regularization(params, l1, l2)), has_aux=True)
+        lambda X, y: _predict(model, X, y, loss, _regularization(params, l1, l2)), has_aux=True,
+        backend=backend)
 
 
 def _numbers(x: Any) -> Any:

@@ -280,3 +280,29 @@ def test_the_kernel_is_cached_in_the_users_cache_folder_for_the_next_process(tmp
     assert "building the Numba kernel" in runs[0].stderr
     assert "building" not in runs[1].stderr  # loaded from the cache
     assert list((tmp_path / "numba" / "__pycache__").glob("kernel_*.nbi"))
+
+
+@pytest.mark.filterwarnings("error::autograd.CompileWarning")  # numba's step runs on numba
+@pytest.mark.parametrize("compile", [False, True, "auto", "python", "numba"])
+def test_fit_compiled_by_either_backend_trains_as_the_engine_does(compile):
+    X, y = nn.data.make_moons(30, noise=0.1, seed=0)
+    y = [2.0 * t - 1.0 for t in y]
+    model = nn.MLP(2, [8, 8, 1], seed=0)
+    history = nn.fit(model, X, y, loss=nn.hinge_loss, optimizer=nn.SGD(model.parameters(),
+                     lr=0.3), epochs=4, batch_size=10, l2=1e-4, seed=0, progress=False,
+                     compile=compile)
+    reference = nn.MLP(2, [8, 8, 1], seed=0)
+    expected = nn.fit(reference, X, y, loss=nn.hinge_loss, optimizer=nn.SGD(
+        reference.parameters(), lr=0.3), epochs=4, batch_size=10, l2=1e-4, seed=0,
+        progress=False)
+    assert repr(history.loss) == repr(expected.loss)
+    assert repr(history.accuracy) == repr(expected.accuracy)
+    assert [repr(p.data) for p in model.parameters()] == \
+        [repr(p.data) for p in reference.parameters()]
+
+
+def test_fit_refuses_an_unknown_backend():
+    model = nn.MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match="backend must be one of"):
+        nn.fit(model, [[0.0, 1.0]], [1.0], loss=nn.mse_loss,
+               optimizer=nn.SGD(model.parameters(), lr=0.1), epochs=1, compile="fast")
