@@ -82,6 +82,10 @@ GUARDS = {"<": "(a < b)", "<=": "(a <= b)", ">": "(a > b)", ">=": "(a >= b)",
           "int": "np.trunc(a)", "trunc": "np.trunc(a)", "floor": "np.floor(a)",
           "ceil": "np.ceil(a)"}
 GUARD_CODE = {op: SUM + 1 + len(NUMBER_OPS) + i for i, op in enumerate(GUARDS)}
+#: The tape's columns: op, where its arguments' places start, how many, where its value goes,
+#: its exponent's or answer's place; then a dot's evenly spaced places (see ``_Tape._affine``).
+COLUMNS = 14
+_NOT_AFFINE = [0] * 9
 #: What ``run`` returns as its status: every guard held; or Python must take this call.
 HELD, TO_PYTHON = -1, -2
 
@@ -151,6 +155,24 @@ def _branch(op: str, forward: bool) -> list[str]:
     return lines
 
 
+#: The spacings a dense layer's dot has: its weights one after the other, its inputs the
+#: inputs of the step (1) or the layer below's values, each after its dot (2). Written as
+#: literals, Numba's loops for them run several times faster than for a spacing it must read.
+_SPACINGS = ((1, 2), (1, 1), (2, 1))
+
+
+def _strided(line: str) -> list[str]:
+    """``line`` looped over a dot's pairs, once for each common spacing written as literals,
+    then for any spacing (``sx``, ``sy``)."""
+    lines = []
+    for k, (sx, sy) in enumerate(_SPACINGS):
+        lines += [f"{'if' if k == 0 else 'elif'} sx == {sx} and sy == {sy}:",
+                  "    for i in range(pairs // 2):",
+                  "        " + line.replace("SX", str(sx)).replace("SY", str(sy))]
+    return lines + ["else:", "    for i in range(pairs // 2):",
+                    "        " + line.replace("SX", "sx").replace("SY", "sy")]
+
+
 def _dot_lines(forward: bool) -> list[str]:
     """A dot, from the rule's ``Sum``: from the bias (or 0.0), pairs added left to right; each
     factor's derivative is its partner, the bias's 1.0."""
@@ -159,26 +181,43 @@ def _dot_lines(forward: bool) -> list[str]:
     local = CODE.dot_local((a0, b0, a1, b1, bias))
     if (total.start, total.pairs, local) != (bias, ((a0, b0), (a1, b1)), (b0, a0, b1, a1, 1.0)):
         raise RuntimeError("the dot rule changed: the Numba kernel's dot must follow it")
-    # x, y: where the pair's factors sit; z: the bias
+    # x, y: where a pair's factors sit (sx, sy: their spacings); z: the bias
+    spaced = ["x = tape[j, 6] + tape[j, 7] * base",
+              "y = tape[j, 9] + tape[j, 10] * base",
+              "sx = tape[j, 8]",
+              "sy = tape[j, 11]"]
     if forward:
-        return ["pairs = count & ~1",
-                "z = at + count - 1",
-                "value = mem[ad[z] + rel[z] * base] if count & 1 else 0.0",
-                "for i in range(at, at + pairs, 2):",
-                "    x = ad[i] + rel[i] * base",
-                "    y = ad[i + 1] + rel[i + 1] * base",
-                "    value += mem[x] * mem[y]"]
-    return ["pairs = count & ~1",
-            "for i in range(at, at + pairs, 2):",
-            "    x = ad[i] + rel[i] * base",
-            "    y = ad[i + 1] + rel[i + 1] * base",
-            "    if flows[i]:",
-            "        grad[x] += mem[y] * g",
-            "    if flows[i + 1]:",
-            "        grad[y] += mem[x] * g",
-            "z = at + count - 1",
-            "if count & 1 and flows[z]:",
-            "    grad[ad[z] + rel[z] * base] += 1.0 * g"]
+        return (["pairs = count & ~1",
+                 "z = at + count - 1",
+                 "value = mem[ad[z] + rel[z] * base] if count & 1 else 0.0",
+                 "if tape[j, 5]:  # evenly spaced: the places computed, not read"]
+                + _indent(spaced + _strided("value += mem[x + i * SX] * mem[y + i * SY]"))
+                + ["else:",
+                   "    for i in range(at, at + pairs, 2):",
+                   "        value += mem[ad[i] + rel[i] * base] * "
+                   "mem[ad[i + 1] + rel[i + 1] * base]"])
+    return (["pairs = count & ~1",
+             "if tape[j, 5]:  # evenly spaced, weights and inputs apart: all of one, then"]
+            + _indent(spaced
+                      + ["if tape[j, 12]:"]
+                      + _indent(_strided("grad[x + i * SX] += mem[y + i * SY] * g"))
+                      + ["if tape[j, 13]:"]
+                      + _indent(_strided("grad[y + i * SY] += mem[x + i * SX] * g")))
+            + ["else:",
+               "    for i in range(at, at + pairs, 2):",
+               "        x = ad[i] + rel[i] * base",
+               "        y = ad[i + 1] + rel[i + 1] * base",
+               "        if flows[i]:",
+               "            grad[x] += mem[y] * g",
+               "        if flows[i + 1]:",
+               "            grad[y] += mem[x] * g",
+               "z = at + count - 1",
+               "if count & 1 and flows[z]:",
+               "    grad[ad[z] + rel[z] * base] += 1.0 * g"])
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]
 
 
 def _dispatch(forward: bool, indent: str) -> list[str]:
@@ -355,8 +394,9 @@ def _warm_up(module: Any) -> None:
     import numpy as np
 
     nothing = np.zeros(0, dtype=np.int64)
-    module.run(np.zeros((0, 5), dtype=np.int64), nothing, nothing, np.zeros(0, dtype=np.bool_),
-               np.zeros(1), 0, 0, 0, 0, 0, nothing, nothing, nothing, np.zeros(0), -1)
+    module.run(np.zeros((0, COLUMNS), dtype=np.int64), nothing, nothing,
+               np.zeros(0, dtype=np.bool_), np.zeros(1), 0, 0, 0, 0, 0, nothing, nothing,
+               nothing, np.zeros(0), -1)
 
 
 # ---------------------------------------------------------------- the tape ----------------
@@ -381,7 +421,7 @@ class NumbaReplay:
         self.module = kernel()
         tape = _Tape(program)
         self.tape = tape
-        self.entries = np.array(tape.rows, dtype=np.int64).reshape(-1, 5)
+        self.entries = np.array(tape.rows, dtype=np.int64).reshape(-1, COLUMNS)
         self.ad = np.array(tape.ad, dtype=np.int64)
         self.rel = np.array(tape.rel, dtype=np.int64)
         self.flows = np.array(tape.flows, dtype=np.bool_)
@@ -504,18 +544,46 @@ class _Tape:
             self.flows.append(bool(flows))
         out = self.address(Ref("v", j))[0]
         if entry.kind == "sum":
-            self.rows += [SUM, at, len(entry.args), out, -1]
+            self.rows += [SUM, at, len(entry.args), out, -1] + _NOT_AFFINE
             return
         if entry.kind == "number":
-            self.rows += [NUMBER_CODE[entry.op], at, len(entry.args), out, -1]
+            self.rows += [NUMBER_CODE[entry.op], at, len(entry.args), out, -1] + _NOT_AFFINE
             return
         if entry.kind == "guard":
-            self.rows += [GUARD_CODE[entry.op], at, len(entry.args), out, self.answers[j]]
+            self.rows += [GUARD_CODE[entry.op], at, len(entry.args), out,
+                          self.answers[j]] + _NOT_AFFINE
             return
         exponent = -1
         if entry.op == "**n":
             exponent = self.constants_at + exponents[float(entry.params[0])]
         self.rows += [OPCODE[entry.op], at, len(entry.args), out, exponent]
+        self.rows += self._affine(at, len(entry.args)) if entry.op == "dot" else _NOT_AFFINE
+
+    def _affine(self, at: int, count: int) -> list[int]:
+        """A neuron's dot, w_0 x_0 + w_1 x_1 + ..., reads its weights and its inputs each at
+        evenly spaced places (parameters one after the other, the layer below's values every
+        other entry): then ``[1, w_0, rel, step, x_0, rel, step, w flows, x flows]``, and the
+        kernel's loop computes the places instead of reading them. Only where the weights'
+        places and the inputs' are apart, so that passing all the weights' gradients, then
+        all the inputs', adds to each place what the engine's order adds."""
+        pairs = count // 2
+        if pairs < 2:
+            return _NOT_AFFINE
+        sides = []
+        for side in (0, 1):
+            places = [self.ad[at + 2 * i + side] for i in range(pairs)]
+            relative = {self.rel[at + 2 * i + side] for i in range(pairs)}
+            flows = {self.flows[at + 2 * i + side] for i in range(pairs)}
+            step = places[1] - places[0]
+            if len(relative) != 1 or len(flows) != 1 or step == 0 or any(
+                    b - a != step for a, b in zip(places, places[1:])):
+                return _NOT_AFFINE
+            sides.append((places[0], relative.pop(), step, flows.pop(), min(places),
+                          max(places)))
+        (a0, ra, sa, fa, alo, ahi), (b0, rb, sb, fb, blo, bhi) = sides
+        if ra == rb and not (ahi < blo or bhi < alo):
+            return _NOT_AFFINE
+        return [1, a0, ra, sa, b0, rb, sb, int(fa), int(fb)]
 
     def reader(self, tree: tuple, in_body: bool = False) -> Callable[..., Any]:
         """A function ``(mem, s, e, p, k)`` giving a result as the Python replay returns it."""
