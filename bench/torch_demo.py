@@ -27,7 +27,17 @@ import torch  # noqa: E402
 
 from bench.measure import timed  # noqa: E402
 from bench.moons import make_moons  # noqa: E402
-from bench.workloads import ALPHA, LectureMLP, flat, initial_weights, learning_rate  # noqa: E402
+from bench.workloads import (  # noqa: E402
+    ALPHA,
+    WIDE,
+    LectureMLP,
+    flat,
+    initial_weights,
+    learning_rate,
+)
+
+#: The demo's length: micrograd's README trains for 100 steps.
+STEPS = 100
 
 
 def scalar_step(model: LectureMLP, points: list, labels: list) -> Callable[[int], float]:
@@ -98,6 +108,13 @@ def measure(points_count: int, rounds: int) -> dict[str, Any]:
             loss, seconds = timed(lambda: step(k))  # noqa: B023  (called right away)
             result[name].append(seconds)
             result["losses"][name].append(loss)
+    # The wider model, batched; and the demo's 100 steps end to end, tensors made included.
+    wide = batched_step(initial_weights(WIDE), points, labels)
+    wide(0)
+    result["wide"] = [timed(lambda: wide(k))[1] for k in range(1, rounds + 1)]  # noqa: B023
+    result["end_to_end"] = timed(lambda: [step(k) for step in [batched_step(weights, points,
+                                                                            labels)]
+                                          for k in range(STEPS)])[1]
     return result
 
 

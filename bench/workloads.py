@@ -14,6 +14,8 @@ from typing import Any
 #: micrograd's demo: MLP(2, [16, 16, 1]), weight decay alpha = 1e-4.
 SIZES = (2, 16, 16, 1)
 ALPHA = 1e-4
+#: A wider model, where batched tensors pull ahead of a scalar engine.
+WIDE = (2, 64, 64, 1)
 
 #: One layer as floats: for each neuron, its weights and its bias.
 Layer = list[tuple[list[float], float]]

@@ -268,14 +268,10 @@ class CompiledStep:
                                    len(recording.params), recording.constants, order, results,
                                    recording.places)
         try:
-            source, grads = write(program)
+            replay = self._lower(program)
         except CannotCompile as why:
             self._fall_back(str(why))
             return
-        replay = self._functions.get(source)
-        if replay is None:
-            replay = self._lower(program, Replay(source, compile_source(source), grads))
-            self._functions = {source: replay}  # the latest only: a new size reuses it
         writes = {i: recording.constants[c] for i, c in recording.grad_writes}
         if len(self._records) >= MAX_RECORDS:
             del self._records[next(iter(self._records))]
@@ -283,23 +279,28 @@ class CompiledStep:
             replay, list(recording.params), tuple(recording.constants), writes,
             batched if program.batched else None, fingerprint, recording.places)
 
-    def _lower(self, program: template.Program, replay: Replay) -> Any:
-        """The replay run by the chosen backend: Numba's kernel, or the Python replay itself."""
+    def _lower(self, program: template.Program) -> Any:
+        """The replay run by the chosen backend: Numba's kernel (which writes and compiles the
+        Python replay only if asked for its source or a call needs it), or the Python replay."""
         asked = self.backend
         if asked == "auto":
             self.backend, self.backend_note = numba_backend.choose(asked)
-        if self.backend != "numba":
-            return replay
-        try:
-            return numba_backend.NumbaReplay(program, replay)
-        except numba_backend.Unsupported as why:
-            self.backend_note = f"the Numba kernel does not run {why}"
-            self.backend = "python"
-            if asked == "numba":
-                warnings.warn(f"autograd.compile: {self.backend_note}; this step runs on the "
-                              f"Python replay", CompileWarning,
-                              stacklevel=places.user_stacklevel(3))
-            return replay
+        if self.backend == "numba":
+            try:
+                return numba_backend.NumbaReplay(program, write, compile_source)
+            except numba_backend.Unsupported as why:
+                self.backend_note = f"the Numba kernel does not run {why}"
+                self.backend = "python"
+                if asked == "numba":
+                    warnings.warn(f"autograd.compile: {self.backend_note}; this step runs on "
+                                  f"the Python replay", CompileWarning,
+                                  stacklevel=places.user_stacklevel(3))
+        source, grads = write(program)
+        replay = self._functions.get(source)
+        if replay is None:
+            replay = Replay(source, compile_source(source), grads)
+            self._functions = {source: replay}  # the latest only: a new size reuses it
+        return replay
 
     def _fall_back(self, reason: str) -> None:
         self.fallback_reason = reason

@@ -363,21 +363,32 @@ def kernel_source() -> str:
 _module: Any = None
 
 
+def _kernel_file() -> tuple[Path, str]:
+    source = kernel_source()
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    return cache_folder() / f"kernel_{digest}.py", source
+
+
+def cached() -> bool:
+    """Whether the kernel of these rules is in the cache folder, compiled (a process then
+    loads it in a fraction of a second instead of building it)."""
+    path, _ = _kernel_file()
+    return any((path.parent / "__pycache__").glob(f"{path.stem}.run-*.nbi"))
+
+
 def kernel() -> Any:
     """The kernel module, compiled (or loaded from the cache) on first use."""
     global _module
     if _module is not None:
         return _module
     require()
-    source = kernel_source()
-    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-    folder = cache_folder()
+    path, source = _kernel_file()
+    folder, digest = path.parent, path.stem[len("kernel_"):]
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"kernel_{digest}.py"
     # Numba's cache is keyed on the file's time stamp: a file already written is left as is.
     if not path.exists() or path.read_text(encoding="utf-8") != source:
         write_atomically(path, source)
-    if not any((folder / "__pycache__").glob(f"kernel_{digest}.run-*.nbi")):
+    if not cached():
         print(f"autograd.compile: building the Numba kernel, once for every model (a few "
               f"seconds; cached in {folder})", file=sys.stderr, flush=True)
     spec = importlib.util.spec_from_file_location(f"backprop_lab_numba_kernel_{digest}", path)
@@ -409,18 +420,22 @@ class NumbaReplay:
     """A ``Program`` run by the kernel, with the calling convention of ``codegen.Replay``:
     ``function(s, e, p, g, k)`` returns ``(*results, new_grads)``. Arguments the kernel cannot
     take exactly (an int among the inputs, a ``.grad`` that is None or an int) go to the Python
-    replay of the same program, ``python``."""
+    replay of the same program: ``write`` and ``compile_source`` make it when first needed
+    (writing and compiling a large step's Python takes longer than a hundred of its steps)."""
 
-    def __init__(self, program: Program, python: Any) -> None:
+    def __init__(self, program: Program, write: Callable[[Program], tuple[str, list[int]]],
+                 compile_source: Callable[[str], Callable[..., Any]]) -> None:
         import numpy as np
 
         self.np = np
-        self.python = python.function
-        self.source = python.source  # the same program, as Python reads it
-        self.grads = python.grads
+        self._write = write
+        self._compile_source = compile_source
+        self._source: str | None = None
+        self._python: Callable[..., Any] | None = None
         self.module = kernel()
         tape = _Tape(program)
         self.tape = tape
+        self.grads = tape.grads
         self.entries = np.array(tape.rows, dtype=np.int64).reshape(-1, COLUMNS)
         self.ad = np.array(tape.ad, dtype=np.int64)
         self.rel = np.array(tape.rel, dtype=np.int64)
@@ -430,6 +445,22 @@ class NumbaReplay:
         self.body_order = np.array(tape.body_order, dtype=np.int64)
         self.grad_at = np.array([tape.params_at + i for i in self.grads], dtype=np.int64)
         self.results = [tape.reader(r) for r in program.results]
+
+    @property
+    def source(self) -> str:
+        """The same program as the Python replay reads it (``step.source``)."""
+        if self._source is None:
+            self._source, grads = self._write(self.tape.program)
+            if grads != self.grads:
+                raise RuntimeError(f"the kernel passes gradients to parameters {self.grads}, "
+                                   f"the Python replay to {grads}")
+        return self._source
+
+    def python(self, s: list, e: list, p: list, g: list, k: tuple) -> tuple:
+        """The Python replay's answer, for the calls the kernel hands it."""
+        if self._python is None:
+            self._python = self._compile_source(self.source)
+        return self._python(s, e, p, g, k)
 
     def function(self, s: list, e: list, p: list, g: list, k: tuple) -> tuple:
         np = self.np
@@ -498,6 +529,26 @@ class _Tape:
         root = program.results[0]
         self.root = self.address(root[1])[0] if root[0] == "ref" and \
             root[1].kind in ("p", "v") else -1
+        self.grads = self._grads()
+
+    def _grads(self) -> list[int]:
+        """The parameters a gradient reaches (the Python replay's own list: ``source`` checks
+        that they agree): those the loss is, or that flow into a node flowing on."""
+        nodes: set[int] = set()
+        params: set[int] = set()
+        root = self.program.results[0]
+        if root[0] == "ref" and root[1].kind == "p":
+            params.add(root[1].index)
+        for j, entry in enumerate(self.program.entries):
+            if entry.kind not in ("node", "sum"):
+                continue
+            for ref, flows in zip(entry.args, entry.flows):
+                if flows and ref.kind == "p":
+                    params.add(ref.index)
+                    nodes.add(j)
+                elif flows and ref.kind == "v" and ref.index in nodes:
+                    nodes.add(j)
+        return sorted(params)
 
     @staticmethod
     def _constant(c: Any) -> float:

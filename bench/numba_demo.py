@@ -1,0 +1,87 @@
+"""The Numba backend measured in a process of its own, as a user's script meets it
+(``bench/run.py`` starts it; PyTorch's counterpart is ``bench/torch_demo.py``).
+
+    python -m bench.numba_demo --points 100 --rounds 7     # prints the timings as JSON
+
+- ``kernel``: seconds to get the kernel: loaded from the cache folder, or built when the
+  folder is empty (``BACKPROP_LAB_CACHE`` chooses the folder; ``built`` says which happened);
+- ``end_to_end``: the demo's 100 training steps, compile included (recording, the kernel);
+- ``wide``: seconds per step of ``MLP(2, [64, 64, 1])`` on the same points, round by round.
+
+Importing numba is not timed, as importing torch is not in ``torch_demo``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numba  # noqa: E402, F401  (imported before any clock starts, as torch is)
+
+import autograd  # noqa: E402
+from autograd import Value  # noqa: E402
+from autograd.compiled import numba_backend  # noqa: E402
+from bench.measure import timed  # noqa: E402
+from bench.moons import make_moons  # noqa: E402
+from bench.workloads import (  # noqa: E402
+    WIDE,
+    compiled_train_step,
+    hinge_loss,
+    initial_weights,
+    load_weights,
+)
+from nn import MLP  # noqa: E402
+
+#: The demo's length: micrograd's README trains for 100 steps.
+STEPS = 100
+
+
+def _model(sizes: Sequence[int]) -> MLP:
+    model = MLP(sizes[0], list(sizes[1:]), seed=0)
+    load_weights(model, initial_weights(sizes))
+    return model
+
+
+def measure(points_count: int, rounds: int) -> dict[str, Any]:
+    points, labels = make_moons(points_count)
+    built = not numba_backend.cached()
+    _, kernel = timed(numba_backend.kernel)
+
+    def demo() -> list[float]:
+        model = _model((2, 16, 16, 1))
+        params = model.parameters()
+        step = autograd.compile(lambda X, y: hinge_loss(model, X, y, Value), backend="numba")
+        return [compiled_train_step(params, step, points, labels, k) for k in range(STEPS)]
+
+    losses, end_to_end = timed(demo)
+    wide_model = _model(WIDE)
+    wide_params = wide_model.parameters()
+    step = autograd.compile(lambda X, y: hinge_loss(wide_model, X, y, Value), backend="numba")
+    compiled_train_step(wide_params, step, points, labels, 0)  # records
+    wide = [timed(lambda: compiled_train_step(wide_params, step, points, labels, k))[1]  # noqa: B023
+            for k in range(1, rounds + 1)]
+    return {"version": numba.__version__, "built": built, "kernel": kernel,
+            "end_to_end": end_to_end, "losses": losses, "wide": wide,
+            "backend": step.backend}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.numba_demo",
+                                     description="The Numba backend's timings, as JSON.")
+    parser.add_argument("--points", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=7)
+    options = parser.parse_args(argv)
+    print(json.dumps(measure(options.points, options.rounds)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
