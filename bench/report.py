@@ -49,6 +49,10 @@ class Results:
     #: PyTorch's demo step times ("scalar", "batched") and "version", from its own process;
     #: None when torch is not installed, {"error": ...} when that process failed.
     torch: dict | None = None
+    #: The Numba backend from its own processes (``bench/numba_demo.py``): "kernel" (seconds
+    #: to load it from the cache), "cold" (to build it, or None), "end_to_end", "wide",
+    #: "first_calls" (this process's), "note"; None without Numba, {"error": ...} on failure.
+    numba: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ def targets(r: Results) -> list[Target]:
 
     return [
         at_most("nn demo step time", demo, 0.05),
+        *_numba_targets(r),
         at_most("compiled demo step time", compiled, 1.20, "the plain-float floor's"),
         Target("compiled gradients are the engine's, bit for bit",
                "the same parameters and losses, every round" if r.bitwise
@@ -108,6 +113,59 @@ def targets(r: Results) -> list[Target]:
                f"{ours.unreachable:,} objects for the collector",
                ours.freed_by_refcount),
     ]
+
+
+def _numba_targets(r: Results) -> list[Target]:
+    """The Numba backend against PyTorch's batched float64 step (issue 22)."""
+    fast, torch = r.numba or {}, r.torch or {}
+    measured = "demo" in fast or "numba" in r.demo
+    if not measured or "error" in fast or "batched" not in torch:
+        why = ("Numba not installed" if r.numba is None else
+               fast.get("error") or torch.get("error") or "PyTorch not installed")
+        return [Target(promise, why, None) for promise in _NUMBA_PROMISES]
+    demo = statistics.median(r.demo["numba"]) / statistics.median(torch["batched"])
+    wide = statistics.median(fast["wide"]) / statistics.median(torch["wide"])
+    ours, theirs = fast["end_to_end"], torch["end_to_end"]
+    return [Target(_NUMBA_PROMISES[0], f"{demo:.2f}", demo <= 1.0),
+            Target(_NUMBA_PROMISES[1], f"{wide:.2f}", wide <= 2.0),
+            Target(_NUMBA_PROMISES[2], f"{ours:.2f} s against {theirs:.2f} s", ours < theirs)]
+
+
+_NUMBA_PROMISES = (
+    "Numba demo step <= 1.00 of PyTorch batched float64's",
+    "Numba MLP(2, [64, 64, 1]) step, batch 100, <= 2.00 of PyTorch batched's",
+    "Numba's 100-step demo, compile included, faster than PyTorch batched's",
+)
+
+
+def _numba_section(r: Results) -> list[str]:
+    fast, torch = r.numba, r.torch or {}
+    if fast is None:
+        return ["Numba is not installed (`pip install backprop-lab[fast]`): no Numba rows."]
+    if "error" in fast:
+        return [f"The Numba backend failed: {fast['error']}"]
+    floor = statistics.median(r.demo["floats"])
+
+    def steps(seconds: float) -> str:
+        return f"{seconds:,.2f} s = {seconds / floor:,.0f} plain-float demo steps"
+
+    ms = _scaled(1e3, 2)
+    rows = [("build the kernel, empty cache (once per machine and version)",
+             steps(fast["cold"]) if fast.get("cold") is not None else "not measured (--smoke)"),
+            ("load the kernel from the cache (a new process)", steps(fast["kernel"])),
+            ("record the demo step and make its tape (first two calls)",
+             steps(fast["first_calls"])),
+            ("the demo's 100 steps end to end, compile included",
+             f"{fast['end_to_end']:.2f} s" + (f"; PyTorch batched: {torch['end_to_end']:.2f} s"
+                                              if "end_to_end" in torch else "")),
+            ("MLP(2, [64, 64, 1]) step, batch 100, ms",
+             ms(fast["wide"]) + (f"; PyTorch batched: {ms(torch['wide'])}"
+                                 if "wide" in torch else ""))]
+    note = f" **{fast['note']}.**" if fast.get("note") else ""
+    return [f"Numba {fast['version']}, the kernel of `autograd.compile(backend=\"numba\")`, "
+            "measured in processes of its own (`bench/numba_demo.py`; importing numba, as "
+            f"importing torch, not timed).{note}", "",
+            *_table(("Numba backend", "measured"), rows)]
 
 
 def render(r: Results) -> str:
@@ -150,6 +208,10 @@ def render(r: Results) -> str:
         f"{r.compile_seconds * 1e3:,.0f} ms." + (f" **{r.compiled_note}.**"
                                                  if r.compiled_note else ""),
         "",
+        "## The Numba backend",
+        "",
+        *_numba_section(r),
+        "",
         f"## The engine (medians of {r.rounds} rounds)",
         "",
         *_table(("measurement", "ours", "micrograd 0.1.0", "ours / micrograd"), rows),
@@ -173,6 +235,13 @@ def render(r: Results) -> str:
         "nn's, bit for bit, round after round (the target above). *plain floats*: the step "
         "written by hand on lists of floats (`bench/floats.py`), with a backward that skips "
         "the examples and units where nothing flows, the floor for a graph-building engine.",
+        "- *Numba kernel*: the same compiled step run by `autograd.compile(backend=\"numba\")`"
+        ": the recorded program handed as data to one Numba kernel written from the rules "
+        "(`autograd/compiled/numba_backend.py`), no fast-math; asserted equal to nn's, bit for "
+        "bit, round after round, like the Python replay. Its compile cost, its 100-step demo "
+        "and the wider model are measured in processes of its own (`bench/numba_demo.py`), "
+        "against PyTorch's in its own (`bench/torch_demo.py`: the same step on "
+        "MLP(2, [64, 64, 1]), and the demo's 100 steps with its tensors made).",
         "- PyTorch (when installed) runs in a process of its own (`bench/torch_demo.py`, one "
         "thread): importing torch adds ~146k objects the cyclic collector tracks, which slow "
         "micrograd's collector down and would flatter our ratio. Its ratios are ratios of "
@@ -201,7 +270,8 @@ def _demo_rows(r: Results) -> list[tuple[str, ...]]:
     names = [("micrograd", "micrograd 0.1.0"),
              ("lecture", "micrograd's code on our Value: a node per + and *"),
              ("ours", "nn on our Value: a dot node per neuron"),
-             ("compiled", "nn, compiled (autograd.compile)"),
+             ("compiled", "nn, compiled (autograd.compile), Python replay"),
+             ("numba", "nn, compiled, Numba kernel (backend=\"numba\")"),
              ("floats", "plain floats, backward by hand (the floor)")]
     rows = [(label, ms(demo[name]), _ratio(median_ratio(demo[name], demo["micrograd"])),
              _ratio(median_ratio(demo[name], demo["floats"]), 2))

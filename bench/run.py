@@ -20,6 +20,7 @@ import os
 import struct
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 import autograd  # noqa: E402
 from autograd import Value  # noqa: E402
+from autograd.compiled import numba_backend  # noqa: E402
 from autograd.core.files import write_atomically  # noqa: E402
 from bench import reference  # noqa: E402
 from bench.floats import FloatMLP  # noqa: E402
@@ -130,20 +132,43 @@ def measure_all(theirs: type, theirs_mlp: Callable[..., Any], sizes: Sizes, roun
     for model in (ours_model, compiled_model, lecture_model, theirs_model):
         load_weights(model, weights)
     floor = FloatMLP(weights)
-    step, compile_seconds = _compiled(compiled_model, points, labels)
+    step, compile_seconds = _compiled(compiled_model, points, labels, "python")
+    replayed_before = {"compiled": step.replays}
     compiled_params = compiled_model.parameters()
-    demo = take_turns({name: _demo_step(run, agree, name) for name, run in {
+    contenders = {
         "micrograd": lambda k: train_step(theirs_model, points, labels, theirs, k),
         "lecture": lambda k: train_step(lecture_model, points, labels, Value, k),
         "ours": lambda k: train_step(ours_model, points, labels, Value, k),
         "compiled": lambda k: compiled_train_step(compiled_params, step, points, labels, k),
         "floats": lambda k: floor.train_step(points, labels, k),
-    }.items()}, rounds)
+    }
+    numba_model = numba_step = None
+    numba_compile = 0.0
+    if numba_backend.available() is None:
+        numba_model = MLP(SIZES[0], list(SIZES[1:]), seed=0)
+        load_weights(numba_model, weights)
+        numba_step, numba_compile = _compiled(numba_model, points, labels, "numba")
+        replayed_before["numba"] = numba_step.replays
+        numba_params = numba_model.parameters()
+        contenders["numba"] = lambda k: compiled_train_step(numba_params, numba_step, points,
+                                                            labels, k)
+    demo = take_turns({name: _demo_step(run, agree, name)
+                       for name, run in contenders.items()}, rounds)
     bitwise = _bits(compiled_model) == _bits(ours_model) and agree.same("demo loss", "ours",
                                                                          "compiled")
-    compiled_note = step.fallback_reason or ("" if step.replays == rounds else
-                                             f"{step.replays} of {rounds} calls replayed")
+    if numba_model is not None:
+        bitwise = bitwise and _bits(numba_model) == _bits(ours_model) and \
+            agree.same("demo loss", "ours", "numba")
+    replayed = step.replays - replayed_before["compiled"]
+    compiled_note = step.fallback_reason or ("" if replayed == rounds else
+                                             f"{replayed} of {rounds} calls replayed")
     torch = _torch_demo(sizes.points, rounds, agree)
+    fast = _numba_demo(sizes.points, rounds, smoke) if numba_model is not None else None
+    if fast is not None and "error" not in fast:
+        fast["first_calls"] = numba_compile
+        replayed = numba_step.replays - replayed_before["numba"]
+        fast["note"] = (numba_step.backend_note or numba_step.fallback_reason or
+                        ("" if replayed == rounds else f"{replayed} of {rounds} calls replayed"))
 
     nodes = sizes.chain_nodes
     _progress(f"chain: {rounds} rounds of {nodes:,} nodes")
@@ -170,7 +195,7 @@ def measure_all(theirs: type, theirs_mlp: Callable[..., Any], sizes: Sizes, roun
         smoke=smoke, rounds=rounds, points=sizes.points, chain_nodes=nodes,
         demo={name: times["step"] for name, times in demo.items()},
         compile_seconds=compile_seconds, bitwise=bitwise, compiled_note=compiled_note,
-        torch=torch,
+        torch=torch, numba=fast,
         chain_forward={name: times["forward"] for name, times in chains.items()},
         chain_backward={name: None if None in times["backward"] else times["backward"]
                         for name, times in chains.items()},
@@ -213,10 +238,11 @@ def _demo_step(step: Callable[[int], float], agree: Agreement, who: str
     return run
 
 
-def _compiled(model: MLP, points: list, labels: list) -> tuple[autograd.CompiledStep, float]:
-    """The demo's loss compiled, and the seconds its first two calls took (they record and
-    compile it, once); their gradients are cleared."""
-    step = autograd.compile(lambda X, y: hinge_loss(model, X, y, Value))
+def _compiled(model: MLP, points: list, labels: list, backend: str
+              ) -> tuple[autograd.CompiledStep, float]:
+    """The demo's loss compiled for ``backend``, and the seconds its first two calls took (they
+    record and compile it, once); their gradients are cleared."""
+    step = autograd.compile(lambda X, y: hinge_loss(model, X, y, Value), backend=backend)
     seconds = 0.0
     for _ in range(2):
         seconds += timed(lambda: step(points, labels))[1]
@@ -242,6 +268,30 @@ def _torch_demo(points: int, rounds: int, agree: Agreement) -> dict | None:
     for name, losses in result.pop("losses").items():
         for k, loss in enumerate(losses):
             agree.record("demo loss", k, loss, f"torch {name}")
+    return result
+
+
+def _numba_demo(points: int, rounds: int, smoke: bool) -> dict:
+    """The Numba backend in processes of their own (``bench/numba_demo.py``): one with an
+    empty cache folder, which builds the kernel (not with ``--smoke``: it takes seconds), then
+    one with the user's, as a user's second script meets it."""
+    _progress("the Numba backend, in processes of its own")
+    command = [sys.executable, "-m", "bench.numba_demo", "--points", str(points), "--rounds",
+               str(rounds)]
+    cold = None
+    if not smoke:
+        with tempfile.TemporaryDirectory() as folder:
+            done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
+                                  env={**os.environ, "BACKPROP_LAB_CACHE": folder})
+            if done.returncode != 0:
+                return {"error": (done.stderr or done.stdout).strip().splitlines()[-1]}
+            cold = json.loads(done.stdout)["kernel"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1]}
+    result = json.loads(done.stdout)
+    result.pop("losses")
+    result["cold"] = cold
     return result
 
 
