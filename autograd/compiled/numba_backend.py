@@ -54,6 +54,9 @@ INSTALL = "pip install backprop-lab[fast]"
 #: Integers beyond this are not exact as float64: a step given one runs on the Python replay.
 EXACT_INTEGERS = 2 ** 53
 
+#: The largest int input the kernel takes as a float: sums of many stay exact in float64.
+INT_INPUTS = 2 ** 40
+
 #: The operations with an int result from int arguments (the rest return floats whatever
 #: they are given); a result of one of these on int constants alone stays on Python.
 _INT_PRESERVING = frozenset(("+", "-", "*", "neg", "abs", "relu", "id", "dot"))
@@ -432,6 +435,7 @@ class NumbaReplay:
         self._compile_source = compile_source
         self._source: str | None = None
         self._python: Callable[..., Any] | None = None
+        self._ints_allowed: bool | None = None
         self.module = kernel()
         tape = _Tape(program)
         self.tape = tape
@@ -445,6 +449,18 @@ class NumbaReplay:
         self.body_order = np.array(tape.body_order, dtype=np.int64)
         self.grad_at = np.array([tape.params_at + i for i in self.grads], dtype=np.int64)
         self.results = [tape.reader(r) for r in program.results]
+
+    def _exact(self, s: list, e: list) -> bool:
+        """Whether ints among the inputs (labels -1 and 1) give the kernel's floats the engine's
+        numbers: no result of the step is an int the engine would return as one, no product
+        of ints can outgrow float64's exact integers, and every int is below ``INT_INPUTS``.
+        A record's inputs keep their types, so the first call decides the first part."""
+        if self._ints_allowed is None:
+            self._ints_allowed = self.tape.ints_stay_exact(
+                {i for i, x in enumerate(s) if type(x) is int},
+                {i for i, x in enumerate(e[0] if e else ()) if type(x) is int})
+        return self._ints_allowed and all(
+            abs(x) < INT_INPUTS for x in itertools.chain(s, *e) if type(x) is int)
 
     @property
     def source(self) -> str:
@@ -466,9 +482,10 @@ class NumbaReplay:
         np = self.np
         tape = self.tape
         floats = {float}
-        if not (set(map(type, s)) <= floats and set(map(type, p)) <= floats and
-                set(map(type, g)) <= floats and
-                set(map(type, itertools.chain.from_iterable(e))) <= floats):
+        if not (set(map(type, p)) <= floats and set(map(type, g)) <= floats):
+            return self.python(s, e, p, g, k)
+        inputs = set(map(type, s)) | set(map(type, itertools.chain.from_iterable(e)))
+        if not inputs <= floats and not (inputs <= {float, int} and self._exact(s, e)):
             return self.python(s, e, p, g, k)
         examples = len(e) if tape.block else 0
         mem = np.empty(tape.start + examples * tape.block)
@@ -635,6 +652,40 @@ class _Tape:
         if ra == rb and not (ahi < blo or bhi < alo):
             return _NOT_AFFINE
         return [1, a0, ra, sa, b0, rb, sb, int(fa), int(fb)]
+
+    def ints_stay_exact(self, shared: set[int], example: set[int]) -> bool:
+        """With the inputs at ``shared`` and ``example`` ints, whether no result is an int on
+        the engine and no int is multiplied by an int (sums and negations of small ints are
+        exact as floats)."""
+        program = self.program
+        ints: set[int] = set()
+        int_constants = {i for i, c in enumerate(program.constants) if type(c) is int}
+
+        def is_int(ref: Ref) -> bool:
+            return (ref.kind == "s" and ref.index in shared or
+                    ref.kind == "x" and ref.index in example or
+                    ref.kind == "k" and ref.index in int_constants or
+                    ref.kind == "v" and ref.index in ints)
+
+        for j, entry in enumerate(program.entries):
+            if entry.kind not in ("number", "node") or not all(map(is_int, entry.args)):
+                continue
+            if entry.op in ("*", "**", "//", "%") or entry.op == "dot":
+                return False  # a product of ints may outgrow the exact integers
+            if entry.op in _INT_PRESERVING or entry.op in ("pos", "abs"):
+                ints.add(j)
+
+        def refs(tree: tuple) -> list[Ref]:
+            if tree[0] == "ref":
+                return [tree[1]]
+            if tree[0] == "each":
+                return refs(tree[1])
+            if tree[0] in ("list", "tuple"):
+                return [r for t in tree[1] for r in refs(t)]
+            return []
+
+        return not any(r.kind == "v" and r.index in ints
+                       for tree in program.results for r in refs(tree))
 
     def reader(self, tree: tuple, in_body: bool = False) -> Callable[..., Any]:
         """A function ``(mem, s, e, p, k)`` giving a result as the Python replay returns it."""
