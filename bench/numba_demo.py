@@ -14,6 +14,7 @@ Importing numba is not timed, as importing torch is not in ``torch_demo``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -79,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--points", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=7)
     options = parser.parse_args(argv)
-    print(json.dumps(measure(options.points, options.rounds)))
+    with contextlib.redirect_stdout(sys.stderr):  # stdout is for the JSON alone
+        result = measure(options.points, options.rounds)
+    print(json.dumps(result))
     return 0
 
 

@@ -392,8 +392,9 @@ def kernel() -> Any:
     if not path.exists() or path.read_text(encoding="utf-8") != source:
         write_atomically(path, source)
     if not cached():
+        # On stdout: a notebook shows it as the cell's text, not as an error.
         print(f"autograd.compile: building the Numba kernel, once for every model (a few "
-              f"seconds; cached in {folder})", file=sys.stderr, flush=True)
+              f"seconds; cached in {folder})", flush=True)
     spec = importlib.util.spec_from_file_location(f"backprop_lab_numba_kernel_{digest}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # Numba finds the helpers' module by its name

@@ -288,9 +288,9 @@ def test_the_kernel_is_cached_in_the_users_cache_folder_for_the_next_process(tmp
     env = {**os.environ, "BACKPROP_LAB_CACHE": str(tmp_path), "PYTHONPATH": str(ROOT)}
     runs = [subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
                            env=env, timeout=600) for _ in range(2)]
-    assert [r.stdout for r in runs] == ["numba\n", "numba\n"], runs
-    assert "building the Numba kernel" in runs[0].stderr
-    assert "building" not in runs[1].stderr  # loaded from the cache
+    assert runs[0].stdout.startswith("autograd.compile: building the Numba kernel"), runs
+    assert runs[0].stdout.endswith("numba\n") and runs[1].stdout == "numba\n", runs
+    assert runs[0].stderr == runs[1].stderr == ""  # the second loaded the kernel it cached
     assert list((tmp_path / "numba" / "__pycache__").glob("kernel_*.nbi"))
 
 

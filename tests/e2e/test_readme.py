@@ -20,7 +20,7 @@ PROMISED = [
     "dL/dx1 += dL/d(mul1) * d(mul1)/dx1 = 0.5 * -3.0 = -1.5",  # print(trace[4])
     "dL/dw1 += dL/d(mul1) * d(mul1)/dw1 = 0.5 * 2.0 = 1.0",
     "0. start",  # trace.explain()
-    "CompiledStep(<lambda>, 1 recording, 99 replays)",  # print(step)
+    "CompiledStep(<lambda>, numba, 1 recording, 99 replays)",  # print(step)
 ]
 
 
