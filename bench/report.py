@@ -96,7 +96,6 @@ def targets(r: Results) -> list[Target]:
 
     return [
         at_most("nn demo step time", demo, 0.05),
-        *_numba_targets(r),
         at_most("compiled demo step time", compiled, 1.20, "the plain-float floor's"),
         Target("compiled gradients are the engine's, bit for bit",
                "the same parameters and losses, every round" if r.bitwise
@@ -112,6 +111,7 @@ def targets(r: Results) -> list[Target]:
                f"{_bytes(ours.after_del)} of {_bytes(ours.alive)} bytes per node left, "
                f"{ours.unreachable:,} objects for the collector",
                ours.freed_by_refcount),
+        *_numba_targets(r),
     ]
 
 

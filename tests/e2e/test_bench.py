@@ -322,7 +322,7 @@ def test_median_ratio_compares_round_by_round():
 
 def test_targets_pass_and_fail_on_the_figures():
     results = _results(ours_step=0.04, micrograd_step=1.0)
-    assert [t.met for t in targets(results)] == [True] * 8
+    assert [t.met for t in targets(results)] == [True] * 8 + [None] * 3  # (no Numba)
     results = _results(ours_step=0.06, micrograd_step=1.0)
     assert targets(results)[0].met is False
     assert "FAIL" in render(results)
@@ -335,6 +335,25 @@ def test_the_compiled_step_is_judged_against_the_floor_and_for_its_bits():
     results = _results(ours_step=0.04, micrograd_step=1.0)
     results.bitwise = False
     assert targets(results)[2].met is False and "the numbers differ" in render(results)
+
+
+def test_the_numba_targets_are_judged_against_pytorch_batched_in_the_same_run():
+    results = _results(ours_step=0.04, micrograd_step=1.0)
+    assert [t.measured for t in targets(results)[8:]] == ["Numba not installed"] * 3
+    assert "Numba is not installed (`pip install backprop-lab[fast]`)" in render(results)
+    results.demo["numba"] = [0.0009] * 5
+    results.torch = {"version": "2.13.0", "scalar": [2.0] * 5, "batched": [0.001] * 5,
+                     "wide": [0.002] * 5, "end_to_end": 0.1}
+    results.numba = {"version": "0.68.1", "kernel": 0.3, "cold": 9.0, "first_calls": 0.5,
+                     "end_to_end": 0.09, "wide": [0.005] * 5, "note": ""}
+    judged = targets(results)[8:]
+    assert [t.met for t in judged] == [True, False, True]
+    assert [t.measured for t in judged] == ["0.90", "2.50", "0.09 s against 0.10 s"]
+    text = render(results)
+    assert "9.00 s = 900 plain-float demo steps" in text  # the floor's step is 0.01 s
+    assert "0.30 s = 30 plain-float demo steps" in text
+    results.numba = {"error": "ImportError: no numba"}
+    assert "The Numba backend failed: ImportError: no numba" in render(results)
 
 
 def test_a_compiled_step_that_did_not_replay_says_so():
