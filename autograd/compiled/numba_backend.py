@@ -432,12 +432,16 @@ class NumbaReplay:
         import numpy as np
 
         self.np = np
+        try:
+            self.module = kernel()
+        except OSError as error:  # (the cache folder, read-only or full)
+            raise Unsupported(f"here: it could not be written to {cache_folder()} ({error}); "
+                              f"set BACKPROP_LAB_CACHE to a folder it may write") from error
         self._write = write
         self._compile_source = compile_source
         self._source: str | None = None
         self._python: Callable[..., Any] | None = None
         self._ints_allowed: bool | None = None
-        self.module = kernel()
         tape = _Tape(program)
         self.tape = tape
         self.grads = tape.grads

@@ -318,3 +318,14 @@ def test_fit_refuses_an_unknown_backend():
     with pytest.raises(ValueError, match="backend must be one of"):
         nn.fit(model, [[0.0, 1.0]], [1.0], loss=nn.mse_loss,
                optimizer=nn.SGD(model.parameters(), lr=0.1), epochs=1, compile="fast")
+
+
+def test_a_cache_folder_it_cannot_write_keeps_the_step_on_python_saying_where(monkeypatch,
+                                                                               tmp_path):
+    monkeypatch.setattr(numba_backend, "_module", None)  # as in a new process
+    monkeypatch.setenv("BACKPROP_LAB_CACHE", str(tmp_path / "a-file"))
+    (tmp_path / "a-file").write_text("not a folder")
+    w = Parameter(0.5)
+    with pytest.warns(CompileWarning, match="could not be written to .*a-file.*BACKPROP_LAB"):
+        step = engine_and_numba(lambda x: (w * x).tanh(), [(1.0,), (2.0,)], [w])
+    assert step.backend == "python"
