@@ -126,11 +126,15 @@ class Value:
         if not callable(closure):
             raise TypeError(f"_backward must be a function taking no arguments (micrograd's "
                             f"closure), got {type(closure).__name__}")
+        if self.local_grads is not None:  # the step the closure replaces, which it may call
+            self.__dict__["_replaced_local_grads"] = self.local_grads
         self.__dict__["_backward"] = closure
         self.local_grads = None  # from now on backward runs the closure
 
     def _local_step(self) -> None:
         local = self.local_grads
+        if local is None:  # a closure took this step's place: the step it replaced
+            local = self.__dict__.get("_replaced_local_grads", ())
         if local is NO_FLOW:  # relu(x <= 0), x ** 0, step: nothing flows back
             return
         g = self.grad
