@@ -9,9 +9,10 @@ PYTHON ?= python3
 ifeq ($(PYTHON),python3)
 VENV := .venv
 else
-PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null \
+                              | grep -xE '[0-9]+\.[0-9]+')
 ifeq ($(PYTHON_VERSION),)
-$(error PYTHON=$(PYTHON) does not run here: name a Python 3.10 or newer on the PATH, or give its path (pyenv keeps them in ~/.pyenv/versions/*/bin))
+$(error PYTHON=$(PYTHON) is not a Python that runs here: name one 3.10 or newer on the PATH, or give its path (pyenv keeps them in ~/.pyenv/versions/*/bin))
 endif
 ifneq ($(filter 2.% 3.0 3.1 3.2 3.3 3.4 3.5 3.6 3.7 3.8 3.9,$(PYTHON_VERSION)),)
 $(error PYTHON=$(PYTHON) is Python $(PYTHON_VERSION): backprop-lab needs Python 3.10 or newer)

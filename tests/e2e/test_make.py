@@ -106,7 +106,7 @@ def test_the_library_tests_leave_out_browser_latex_and_notebook_tests(checkout):
 def test_a_python_that_is_not_there_is_named_with_what_to_do(checkout):
     done = run_make(checkout, "test", "PYTHON=python3.99")
     assert done.returncode != 0
-    assert "PYTHON=python3.99 does not run here: name a Python 3.10 or newer" in done.stderr
+    assert "PYTHON=python3.99 is not a Python that runs here: name one 3.10 or newer" in done.stderr
     assert not (checkout / ".venv").exists()
 
 
@@ -139,3 +139,44 @@ def test_every_hint_for_installing_pytorch_says_make_torch():
     texts = [path.read_text() for folder in ("autograd", "nn", "tests", "notebooks")
              for path in (ROOT / folder).rglob("*.py")] + [(ROOT / "README.md").read_text()]
     assert not [t for t in texts if re.search(r"pip install (-e )?\S*\[torch\]", t)]
+
+
+def test_the_library_selection_leaves_out_every_browser_latex_and_notebook_test():
+    """`make test-library`'s -m expression, applied to the markers tests/conftest.py gives by
+    fixture: tests that use Chromium, pdflatex or a Jupyter kernel are left out, the rest stay."""
+    (expression,) = re.findall(r"^LIBRARY_TESTS := (.+)$", (ROOT / "Makefile").read_text(), re.M)
+    files = ["tests/e2e/test_browser.py", "tests/e2e/test_jupyter.py", "tests/e2e/test_readme.py",
+             "tests/e2e/test_notebooks.py", "tests/stepthrough/test_slides.py"]
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
+                           "-p", "no:cacheprovider", "-m", expression, *files],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    kept = [line for line in done.stdout.splitlines() if "::" in line]
+    in_a_kernel = [t for t in kept if "test_browser" in t or "test_readme" in t
+                   or ("test_jupyter" in t and "_extra_" not in t)]  # that one reads metadata
+    assert not in_a_kernel
+    assert not [t for t in kept if "compile" in t and "test_slides" in t]  # pdflatex
+    assert not [t for t in kept if "runs_top_to_bottom" in t]  # a kernel per notebook
+    assert any("committed_without_outputs" in t for t in kept)  # reads files: stays
+    assert any("test_slides" in t and "unknown_step_formats" in t for t in kept)
+
+
+# ---------------------------------------------------------------- CI's optional tools
+
+@pytest.mark.parametrize("ci, without, required", [
+    ("", "", False),  # a student's machine: a missing tool skips its tests
+    ("1", "", True),  # CI installs every tool: missing is a broken set-up
+    ("1", "torch", False),  # a CI run on a Python with no PyTorch build at hand
+    ("1", "graphviz, torch", False),
+])
+def test_ci_requires_pytorch_except_on_the_runs_that_say_they_go_without(
+        monkeypatch, ci, without, required):
+    from conftest import import_or_skip, required_on_ci
+
+    monkeypatch.setenv("BACKPROP_LAB_CI", ci)
+    monkeypatch.setenv("BACKPROP_LAB_CI_WITHOUT", without)
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
+    assert required_on_ci("torch") is required
+    outcome = pytest.fail.Exception if required else pytest.skip.Exception
+    with pytest.raises(outcome, match="PyTorch is not installed"):
+        import_or_skip("torch", "PyTorch is not installed (make torch)")
+    assert required_on_ci("selenium") is bool(ci)  # other tools stay required on CI
