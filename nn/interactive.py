@@ -1,4 +1,5 @@
-"""Where the code runs: a Jupyter kernel, a terminal, or neither (a pipe, a CI log)."""
+"""Where the code runs (a Jupyter kernel, a terminal, or neither: a pipe, a CI log), and the
+progress bar that suits each."""
 
 from __future__ import annotations
 
