@@ -49,7 +49,11 @@ def checkout(tmp_path):
 
 def run_make(checkout: Path, *args: str, version: str = "3.11"
              ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MAKEFLAGS": "", "FAKE_VERSION": version,
+    # Run from `make test PYTHON=...`, this process inherits PYTHON (make exports command-line
+    # variables to its recipes) and MAKEFLAGS: the make under test must see neither.
+    inherited = {k: v for k, v in os.environ.items()
+                 if k not in ("PYTHON", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env = {**inherited, "FAKE_VERSION": version,
            "PATH": f"{checkout / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(["make", "--no-print-directory", *args], cwd=checkout,
                           capture_output=True, text=True, timeout=60, env=env)
