@@ -31,7 +31,6 @@ Accuracy conventions (``accuracy`` and the history):
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ import autograd
 from autograd import Value, dot, no_grad
 from nn import checks
 from nn.data import DataLoader
-from nn.interactive import HtmlProgressBar, in_notebook, interactive
+from nn.interactive import ProgressBar
 from nn.losses import binary_cross_entropy, l1_penalty, l2_penalty, mse_loss
 from nn.module import Module, in_mode
 from nn.optim import Optimizer
@@ -280,8 +279,9 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
         accuracy: ``"auto"`` (see the module doc), ``False`` for none, or a threshold for
             single-score outputs.
         seed: seeds the order in which minibatches are drawn (``None``: a new order each run).
-        progress: a progress bar (tqdm) with the latest loss and accuracy; ``None`` shows it only
-            in a terminal or a notebook, ``False`` never.
+        progress: a progress bar with the latest loss and accuracy (``nn.interactive``'s: an
+            HTML bar in a notebook, tqdm's in a terminal); ``None`` shows it only in a terminal
+            or a notebook, ``False`` never.
         compile: run each batch's step compiled (``autograd.compile``): recorded once per batch
             size, then replayed as plain-float code; the same numbers, bit for bit, several
             times faster when the batches build the same graph (full batches especially).
@@ -318,7 +318,7 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
         loader.shuffle = False  # one batch holds every example: no order to draw
     stopper = None if early_stopping is None else _EarlyStopping(early_stopping, params)
     step = _compiled_step(model, loss, params, l1, l2) if compile else None
-    bar = _ProgressBar(epochs, progress)
+    bar = ProgressBar(epochs, progress)
     # Training mode while fitting; the model's own modes are put back afterwards.
     with in_mode(model, training=True), closing(bar):
         for epoch in range(epochs):
@@ -349,9 +349,12 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
                 losses.append(measure.data)
                 if threshold is not None:
                     accuracies.append(measure_right / n_m)
-            bar.update(history)
+            bar.update(_progress_stats(history))
             if stopper is not None and stopper.should_stop(epoch + 1, history.val_loss[-1]):
                 history.stopped_epoch = epoch + 1 if epoch + 1 < epochs else None
+                if history.stopped_epoch is not None:
+                    bar.stop_early(f"stopped early (best validation loss at epoch "
+                                   f"{stopper.best_epoch})")
                 break
     if stopper is not None:
         stopper.restore()
@@ -372,49 +375,13 @@ def _numbers(x: Any) -> Any:
     return x.tolist() if hasattr(x, "tolist") else x
 
 
-class _ProgressBar:
-    """In a notebook, tqdm's notebook widget (with ipywidgets, from the ``notebooks`` extra) or
-    else an HTML bar: never text on stderr, which a notebook shows as an error-coloured block.
-    Elsewhere tqdm's text bar, or without tqdm a line every tenth of the run on stderr."""
-
-    def __init__(self, epochs: int, enabled: bool | None) -> None:
-        self.epochs = epochs
-        self.enabled = interactive() if enabled is None else bool(enabled)
-        self.bar: Any = None
-        if not self.enabled:
-            return
-        notebook = in_notebook()
-        try:
-            if notebook:
-                import ipywidgets  # noqa: F401  (tqdm.notebook draws with it)
-                from tqdm.notebook import tqdm
-            else:
-                from tqdm import tqdm
-        except ImportError:
-            if notebook:
-                self.bar = HtmlProgressBar(epochs, "training", "epoch")
-            return
-        self.bar = tqdm(total=epochs, desc="training", unit="epoch", leave=True)
-
-    def update(self, history: History) -> None:
-        if not self.enabled:
-            return
-        stats = {"loss": _number(history.loss[-1])}
-        if history.accuracy:
-            stats["acc"] = _percent(history.accuracy[-1])
-        if history.test_accuracy:
-            stats["test_acc"] = _percent(history.test_accuracy[-1])
-        if history.val_loss:
-            stats["val_loss"] = _number(history.val_loss[-1])
-        if self.bar is not None:
-            self.bar.set_postfix(stats, refresh=False)
-            self.bar.update(1)
-            return
-        done = history.epochs
-        if done == self.epochs or done % max(1, math.ceil(self.epochs / 10)) == 0:
-            line = ", ".join(f"{k} {v}" for k, v in stats.items())
-            print(f"epoch {done}/{self.epochs}: {line}", file=sys.stderr)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+def _progress_stats(history: History) -> dict[str, str]:
+    """The latest epoch's numbers, as the progress bar shows them."""
+    stats = {"loss": _number(history.loss[-1])}
+    if history.accuracy:
+        stats["acc"] = _percent(history.accuracy[-1])
+    if history.test_accuracy:
+        stats["test_acc"] = _percent(history.test_accuracy[-1])
+    if history.val_loss:
+        stats["val_loss"] = _number(history.val_loss[-1])
+    return stats
