@@ -29,6 +29,7 @@ from numbers import Real
 from typing import Any, Union
 
 from autograd.core import floatmath as fm
+from autograd.core import release
 from autograd.core.format import format_number
 from autograd.core.modes import ANOMALY, NO_GRAD, RECORD, AnomalyError, mode, recorder
 
@@ -73,6 +74,9 @@ class Value:
 
     # __dict__ holds attributes of your own; it is created only when the first one is set.
     __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "__dict__")
+
+    if release.SMALL_STACK:  # free deep graphs through a queue, not one nested call a node
+        __del__ = release.release
 
     def __init__(self, data: Number, _children: Iterable[Value] = (), _op: str = "",
                  label: str = "") -> None:
