@@ -48,9 +48,10 @@ KERNEL_EXTENSION = "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-exte
 KERNEL_PACKAGES = ["micropip", "ipython", "jedi"]
 #: Kernel dependencies that are not in Pyodide's lock at all: added to it, from PyPI.
 NOT_IN_LOCK = {"comm": "0.2.3"}
-#: pytest and hypothesis for the suite under Pyodide (the versions CI's venv resolves today).
+#: pytest and hypothesis for the suite under Pyodide: CI's venv's versions, but hypothesis's last
+#: pure-Python release (later ones are compiled for each platform).
 TEST_WHEELS = ["pytest==9.2.0", "pluggy==1.7.0", "iniconfig==2.3.1", "packaging==26.4",
-               "pygments==2.21.0", "hypothesis==6.170.27", "sortedcontainers==2.4.0"]
+               "pygments==2.21.0", "hypothesis==6.155.7", "sortedcontainers==2.4.0"]
 PYODIDE_CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
 #: Notebooks that need these get a note and a check at their top (see ``_with_site_note``).
 CDN_MODULES = ("matplotlib", "numpy")
@@ -64,7 +65,8 @@ def main() -> None:
     _npm_packages()
     _check_graphviz_version()
     if args.for_tests:
-        _download(TEST_WHEELS)
+        names = [wheel.name for wheel in _download(TEST_WHEELS)]
+        (WHEELS / "tests.txt").write_text("\n".join(names) + "\n")
         return
     python = _tools_venv()
     _check_pyodide_version(python)
