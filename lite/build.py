@@ -48,10 +48,11 @@ KERNEL_EXTENSION = "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-exte
 KERNEL_PACKAGES = ["micropip", "ipython", "jedi"]
 #: Kernel dependencies that are not in Pyodide's lock at all: added to it, from PyPI.
 NOT_IN_LOCK = {"comm": "0.2.3"}
-#: pytest and hypothesis for the suite under Pyodide: CI's venv's versions, but hypothesis's last
-#: pure-Python release (later ones are compiled for each platform).
+#: pytest, hypothesis and tqdm (the progress bars' tests) for the suite under Pyodide: CI's venv's
+#: versions, but hypothesis's last pure-Python release (later ones are compiled per platform).
 TEST_WHEELS = ["pytest==9.2.0", "pluggy==1.7.0", "iniconfig==2.3.1", "packaging==26.4",
-               "pygments==2.21.0", "hypothesis==6.155.7", "sortedcontainers==2.4.0"]
+               "pygments==2.21.0", "hypothesis==6.155.7", "sortedcontainers==2.4.0",
+               "tqdm==4.70.1"]
 PYODIDE_CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
 #: Notebooks that need these get a note and a check at their top (see ``_with_site_note``).
 CDN_MODULES = ("matplotlib", "numpy")
@@ -64,19 +65,23 @@ def main() -> None:
     args = parser.parse_args()
     _npm_packages()
     _check_graphviz_version()
+    python = _tools_venv()
     if args.for_tests:
-        names = [wheel.name for wheel in _download(TEST_WHEELS)]
+        names = [wheel.name for wheel in _download(python, TEST_WHEELS)]
         (WHEELS / "tests.txt").write_text("\n".join(names) + "\n")
         return
-    python = _tools_venv()
     _check_pyodide_version(python)
     lite_dir = CACHE / "lite"
     shutil.rmtree(lite_dir, ignore_errors=True)
     pyodide_dir = lite_dir / "static" / "pyodide"
-    _pyodide(pyodide_dir, _backprop_lab_wheel(python))
+    _pyodide(python, pyodide_dir, _backprop_lab_wheel(python))
     (lite_dir / "jupyter-lite.json").write_text(json.dumps(_lite_settings(), indent=1))
     contents = _notebooks(CACHE / "contents")
     shutil.rmtree(SITE, ignore_errors=True)
+    # A build from scratch every time: jupyterlite's task database (doit's) would otherwise
+    # skip merging jupyter-lite.json into a site/ it did not see removed.
+    for database in CACHE.glob(".jupyterlite.doit.db*"):
+        database.unlink()
     _run([str(python.parent / "jupyter"), "lite", "build", "--lite-dir", str(lite_dir),
           "--contents", str(contents), "--output-dir", str(SITE), "--no-sourcemaps"],
          cwd=CACHE)
@@ -153,12 +158,13 @@ def _pyodide_version() -> str:
     return json.loads((NODE_MODULES / "pyodide/package.json").read_text())["version"]
 
 
-def _download(requirements: list[str]) -> list[Path]:
-    """Pure-Python wheels from PyPI into .lite-cache/wheels (each once); their paths."""
+def _download(python: Path, requirements: list[str]) -> list[Path]:
+    """Pure-Python wheels from PyPI into .lite-cache/wheels (each once, with ``python``'s
+    pip); their paths."""
     WHEELS.mkdir(parents=True, exist_ok=True)
     missing = [r for r in requirements if _cached_wheel(r) is None]
     if missing:
-        _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+        _run([str(python), "-m", "pip", "download", "--quiet", "--no-deps",
               "--only-binary=:all:", "--python-version", "3.14", "--dest", str(WHEELS),
               *missing])
     return [_cached_wheel(r) for r in requirements]
@@ -194,7 +200,7 @@ def _backprop_lab_wheel(python: Path) -> Path:
     return next(dist.glob("backprop_lab-*.whl"))
 
 
-def _pyodide(folder: Path, backprop_lab: Path) -> None:
+def _pyodide(python: Path, folder: Path, backprop_lab: Path) -> None:
     """Pyodide's runtime from npm, the kernel's wheels and backprop-lab's, and the lock that
     points at them (and at the CDN for everything else)."""
     source = NODE_MODULES / "pyodide"
@@ -209,12 +215,12 @@ def _pyodide(folder: Path, backprop_lab: Path) -> None:
         if not packages[name]["file_name"].endswith("-none-any.whl"):
             sys.exit(f"the kernel needs {name}, which is not pure Python: it cannot come "
                      f"from PyPI")
-    wheels = _download([f"{name}=={packages[name]['version']}" for name in local])
+    wheels = _download(python, [f"{name}=={packages[name]['version']}" for name in local])
     for name, wheel in zip(local, wheels):
         packages[name].update(_on_site(wheel, folder))
     for name, version in NOT_IN_LOCK.items():
-        packages[name] = _entry(name, version, [name], _download([f"{name}=={version}"])[0],
-                                folder)
+        wheel = _download(python, [f"{name}=={version}"])[0]
+        packages[name] = _entry(name, version, [name], wheel, folder)
     packages["backprop-lab"] = _entry("backprop-lab", backprop_lab.name.split("-")[1],
                                       ["autograd", "nn", "backprop_lab"], backprop_lab, folder)
     cdn = PYODIDE_CDN.format(version=_pyodide_version())

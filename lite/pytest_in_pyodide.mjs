@@ -19,10 +19,11 @@ const { loadPyodide } = await module("pyodide/pyodide.mjs");
 // What autograd.pictures.wasm looks for first: the page's (here Node's) Viz.
 globalThis.Viz = await module("@viz-js/viz/dist/viz.js");
 
-const pyodide = await loadPyodide({
-  stdout: (line) => process.stdout.write(line + "\n"),
-  stderr: (line) => process.stderr.write(line + "\n"),
-});
+const pyodide = await loadPyodide();
+// Python's output as it is written (pytest's progress dots are not lines).
+const write = (stream) => ({ write: (bytes) => { stream.write(bytes); return bytes.length; } });
+pyodide.setStdout(write(process.stdout));
+pyodide.setStderr(write(process.stderr));
 const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
 const listed = fs.readFileSync(path.join(WHEELS, "tests.txt"), "utf8").split("\n");
 for (const name of listed.filter(Boolean)) {

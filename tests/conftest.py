@@ -91,15 +91,17 @@ def pdflatex():
 
 
 # ---- Under Pyodide (make test-pyodide: the suite in Node, the Python 3.14 run of .ci/run) ----
-# WebAssembly Python has no processes, no threads, no native Graphviz (PNG, PDF) and, in Node
-# without stack switching, no asyncio.run. A test that needs one of them skips there, saying
-# which, instead of failing on what the platform cannot do.
+# WebAssembly Python has no processes, no threads, no native Graphviz (PNG, PDF), no matplotlib
+# here (it is on Pyodide's CDN only) and, in Node without stack switching, no asyncio.run. A
+# test that needs one of them skips there, saying which, instead of failing on what the platform
+# cannot do.
 if sys.platform == "emscripten":
     _CANNOT = {
         "emscripten does not support processes": "needs subprocesses, which Pyodide has not",
         "can't start new thread": "needs threads, which Pyodide has not",
         "cannot draw a": "needs a native Graphviz (PNG or PDF); the browser's draws SVG",
         "stack switching not supported": "needs asyncio.run, which this Node cannot run",
+        "plots need matplotlib": "needs matplotlib, which only Pyodide's CDN has",
     }
 
     @pytest.hookimpl(hookwrapper=True)
