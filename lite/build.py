@@ -85,6 +85,7 @@ def main() -> None:
     _run([str(python.parent / "jupyter"), "lite", "build", "--lite-dir", str(lite_dir),
           "--contents", str(contents), "--output-dir", str(SITE), "--no-sourcemaps"],
          cwd=CACHE)
+    _check_settings()
     print(f"Built {SITE.relative_to(ROOT)}/: `make serve-site` serves it on 127.0.0.1; any "
           "static web host can serve it too")
 
@@ -269,6 +270,17 @@ def _lite_settings() -> dict:
                 "appName": "backprop-lab",
                 "exposeAppInBrowser": "true",
                 "litePluginSettings": {"@jupyterlite/pyodide-kernel-extension:kernel": kernel}}}
+
+
+def _check_settings() -> None:
+    """The built site's settings must be ours: its own Pyodide, backprop-lab preloaded."""
+    config = json.loads((SITE / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    wanted = _lite_settings()["jupyter-config-data"]["litePluginSettings"]
+    for key, value in next(iter(wanted.values())).items():
+        if kernel.get(key) != value:
+            sys.exit(f"site/jupyter-lite.json lost the kernel setting {key!r} in jupyterlite's "
+                     f"merge: remove .lite-cache/ and build again")
 
 
 def _notebooks(folder: Path) -> Path:

@@ -152,6 +152,7 @@ def ran_notebook(site_url, browser, screenshots):
     """The notebook CELLS, saved into the site and run by its JupyterLab; the browser on it."""
     browser.get(f"{site_url}/lab/index.html")
     _wait(lambda: browser.execute_script("return !!window.jupyterapp"), 120, "JupyterLab")
+    browser.execute_async_script("window.jupyterapp.restored.then(arguments[0])")  # started
     notebook = {"nbformat": 4, "nbformat_minor": 5, "cells": [
         {"cell_type": "code", "source": c, "metadata": {}, "outputs": [], "execution_count": None}
         for c in CELLS], "metadata": {"kernelspec": {"name": "python", "language": "python",
@@ -169,9 +170,22 @@ def ran_notebook(site_url, browser, screenshots):
         const panel = window.jupyterapp.shell.currentWidget;
         panel.sessionContext.ready.then(
             () => window.jupyterapp.commands.execute('notebook:run-all-cells'));""")
-    _wait(lambda: "kernel alive 42" in _outputs_text(browser), 600, "the last cell's output")
+    _wait(lambda: "kernel alive 42" in _outputs_text(browser) or _kernel_died(browser), 600,
+          "the last cell's output")
+    assert not _kernel_died(browser), f"the kernel died; its outputs:\n{_outputs_text(browser)}"
     browser.save_screenshot(str(screenshots / "site-notebook.png"))
     return browser
+
+
+#: Chromium's console, as read so far (reading it empties Chromium's copy).
+CONSOLE: list[dict] = []
+
+
+def _kernel_died(browser) -> bool:
+    """Pyodide's fatal error (a stack overflow, say) leaves the cell busy for ever: its message
+    in the console is the sign."""
+    CONSOLE.extend(browser.get_log("browser"))
+    return any("Pyodide has suffered a fatal error" in entry["message"] for entry in CONSOLE)
 
 
 def _outputs_text(browser) -> str:
@@ -224,6 +238,7 @@ def test_a_100_000_node_chain_is_freed_and_the_kernel_lives_on(ran_notebook):
 
 def test_nothing_was_fetched_from_another_host(ran_notebook):
     # A request to another host fails (it is blocked): Chromium logs each failure.
-    failures = [entry["message"] for entry in ran_notebook.get_log("browser")
+    CONSOLE.extend(ran_notebook.get_log("browser"))
+    failures = [entry["message"] for entry in CONSOLE
                 if entry["level"] == "SEVERE" and "127.0.0.1" not in entry["message"].split()[0]]
     assert failures == []
