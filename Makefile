@@ -81,3 +81,22 @@ $(VENV)/.installed-torch: pyproject.toml
 
 clean:
 	rm -rf .venv .venv-[0-9]* out build dist .pytest_cache .hypothesis .ruff_cache
+
+# ---- The course as a static web site, and the suite under Pyodide (lite/, README) ----------
+# Separate from the targets above: nothing here touches .venv. `make site` builds site/ from
+# npm and PyPI (cached in .lite-cache/); `make serve-site` serves it on 127.0.0.1;
+# `make test-pyodide` runs the test suite under Pyodide (Python 3.14 as WebAssembly) in Node.
+SITE_PORT ?= 8000
+PYODIDE_TESTS ?= tests/core tests/compiled tests/pictures tests/stepthrough tests/teach tests/nn
+
+.PHONY: site serve-site test-pyodide
+
+site:
+	$(PYTHON) lite/build.py
+
+serve-site: $(if $(wildcard site/index.html),,site)
+	$(PYTHON) lite/serve.py --port $(SITE_PORT)
+
+test-pyodide:
+	$(PYTHON) lite/build.py --for-tests
+	node --experimental-wasm-stack-switching lite/pytest_in_pyodide.mjs $(PYODIDE_TESTS)

@@ -59,6 +59,15 @@ MODELS: dict[str, type[Module]] = {cls.__name__: cls
 
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
+#: The deepest nesting of JSON lists and objects ``load`` reads: files ``save`` writes nest 4
+#: deep (the document, "model", "config", "nouts"). Checked before parsing, because the parser
+#: recurses once a level: under Pyodide a 100,000-deep file overflows the browser's stack and
+#: kills the kernel before Python's RecursionError can be raised.
+MAX_NESTING = 32
+#: bytes.translate's table and deletions: brackets become parentheses, all else goes.
+_PARENTHESES = bytes.maketrans(b"[{]}", b"(())")
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+
 
 class ModelFileError(ValueError):
     """A model file that cannot be used: unreadable, not a model file, or another model."""
@@ -105,6 +114,9 @@ def _read(path: str | os.PathLike) -> tuple[str, dict[str, Any] | None, dict[str
     if text is None:
         raise ModelFileError(f"{where} is a binary file, not a saved model (model files are "
                              "JSON text written by model.save)")
+    if _nests_too_deeply(text):
+        raise ModelFileError(f"{where} nests JSON too deeply to be a saved model (more than "
+                             f"{MAX_NESTING} levels)")
     try:
         document = json.loads(text, parse_constant=_refuse_constant, parse_float=_float,
                               parse_int=_int)
@@ -145,6 +157,29 @@ def _read(path: str | os.PathLike) -> tuple[str, dict[str, Any] | None, dict[str
     for key, value in params.items():
         numbers[key] = _json_to_number(value, key, where)
     return model["class"], model["config"], numbers
+
+
+def _nests_too_deeply(text: str) -> bool:
+    """Whether ``text``'s lists and objects nest more than ``MAX_NESTING`` deep (brackets in
+    strings do not count), found in C loops, without recursion.
+
+    Each pass of ``replace`` drops every innermost pair, so after ``MAX_NESTING`` passes a pair
+    remains only around deeper ones, and then one now innermost: ``"()"``. Unclosed brackets
+    (a cut file) never go: more than ``MAX_NESTING`` of them is too deep too, so a cut file
+    reaches the parser at most twice ``MAX_NESTING`` deep.
+    """
+    # Outside strings: without escaped backslashes, an escaped quote is one; then every other
+    # piece between quotes. (JSON has no backslash outside strings: such a file is refused by
+    # the parser whatever this counts.)
+    unescaped = text.replace("\\\\", "").replace('\\"', "")
+    outside = "".join(unescaped.split('"')[::2])
+    brackets = outside.encode("utf-8", "surrogatepass").translate(_PARENTHESES, _NOT_BRACKETS)
+    for _ in range(MAX_NESTING):
+        fewer = brackets.replace(b"()", b"")
+        if len(fewer) == len(brackets):
+            break
+        brackets = fewer
+    return b"()" in brackets or brackets.count(b"(") > MAX_NESTING
 
 
 def _read_bytes(where: str) -> bytes:

@@ -5,6 +5,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +112,30 @@ def pdflatex():
         return path.with_suffix(".pdf")
 
     return compile_tex
+
+
+# ---- Under Pyodide (make test-pyodide: the suite in Node, the Python 3.14 run of .ci/run) ----
+# WebAssembly Python has no processes, no threads, no native Graphviz (PNG, PDF), no matplotlib
+# here (it is on Pyodide's CDN only) and, in Node without stack switching, no asyncio.run. A
+# test that needs one of them skips there, saying which, instead of failing on what the platform
+# cannot do.
+if sys.platform == "emscripten":
+    _CANNOT = {
+        "emscripten does not support processes": "needs subprocesses, which Pyodide has not",
+        "can't start new thread": "needs threads, which Pyodide has not",
+        "cannot draw a": "needs a native Graphviz (PNG or PDF); the browser's draws SVG",
+        "stack switching not supported": "needs asyncio.run, which this Node cannot run",
+        "plots need matplotlib": "needs matplotlib, which only Pyodide's CDN has",
+    }
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(item, call):
+        report = (yield).get_result()
+        if call.excinfo is None or report.outcome != "failed":
+            return
+        message = str(call.excinfo.value)
+        for symptom, reason in _CANNOT.items():
+            if symptom in message:
+                report.outcome = "skipped"
+                report.longrepr = (str(item.path), item.location[1] or 0, f"Pyodide: {reason}")
+                return

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from numbers import Real
 from typing import Any, Union
 
+from autograd.core import release
 from autograd.core.backward import (
     backprop,
     closure_local_grads,
@@ -68,6 +69,9 @@ class Value:
 
     # __dict__ holds attributes of your own; it is created only when the first one is set.
     __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "__dict__")
+
+    if release.SMALL_STACK:  # free deep graphs through a queue, not one nested call a node
+        __del__ = release.release
 
     def __init__(self, data: Number, _children: Iterable[Value] = (), _op: str = "",
                  label: str = "") -> None:

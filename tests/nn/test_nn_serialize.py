@@ -286,6 +286,34 @@ def test_deeply_nested_json_is_refused(tmp_path):
     refuse(MLP(2, [2, 1], seed=0), path, "too deeply")
 
 
+def test_nesting_is_checked_before_the_parser_recurses_into_it(tmp_path, monkeypatch):
+    # Under Pyodide the parser's recursion kills the kernel before a RecursionError is raised:
+    # the file must be refused without parsing it.
+    path = tmp_path / "deep.json"
+    path.write_text('{"format": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+    def parse(*args, **kwargs):
+        raise AssertionError("the nesting should be refused before the JSON is parsed")
+
+    monkeypatch.setattr(nn.serialize.json, "loads", parse)
+    with pytest.raises(ModelFileError, match="nests JSON too deeply"):
+        nn.load(path)
+
+
+@pytest.mark.parametrize("depth, match", [(32, "not a backprop-lab model"), (33, "too deeply")])
+def test_the_deepest_nesting_read_is_32_levels(tmp_path, depth, match):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * depth + "]" * depth)
+    with pytest.raises(ModelFileError, match=match):
+        nn.load(path)
+
+
+def test_brackets_inside_strings_are_not_nesting(saved):
+    model, path = saved
+    edit(path, lambda d: d.update(note='[{"[[' * 100 + '\\"' + "{" * 100))
+    assert same_numbers(snapshot(nn.load(path)), snapshot(model))
+
+
 @pytest.mark.parametrize("number", ["1e400", "-1e400", "1" + "0" * 400, "9" * 5000])
 def test_a_number_too_large_for_a_float_is_refused(saved, number):
     model, path = saved
