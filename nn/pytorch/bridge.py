@@ -151,7 +151,7 @@ def to_torch(model: Module, dtype: Any = None) -> Any:
         if layer.dropout:
             modules.append(torch.nn.Dropout(layer.dropout))
     result = torch.nn.Sequential(*modules).train(model.training)
-    setattr(result, MODEL_ATTRIBUTE, {"class": type(model).__name__, "config": model._config()})
+    setattr(result, MODEL_ATTRIBUTE, {"class": type(model).__name__, "config": model.get_config()})
     return result
 
 

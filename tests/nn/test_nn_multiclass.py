@@ -267,7 +267,7 @@ def test_the_repr_lists_each_binary_classifier():
     ovo = frozen(OneVsOne(linear))
     assert repr(ovo).splitlines() == [
         "OneVsOne(3 classes, 3 binary classifiers; 9 parameters)",
-        "  (models.0): class 0 (+1) vs class 1 (-1): MLP(2 -> 1, relu; 3 parameters)",
-        "  (models.1): class 0 (+1) vs class 2 (-1): MLP(2 -> 1, relu; 3 parameters)",
-        "  (models.2): class 1 (+1) vs class 2 (-1): MLP(2 -> 1, relu; 3 parameters)",
+        "  (models.0): class 0 (+1) vs class 1 (-1): MLP(2 -> 1, linear; 3 parameters)",
+        "  (models.1): class 0 (+1) vs class 2 (-1): MLP(2 -> 1, linear; 3 parameters)",
+        "  (models.2): class 1 (+1) vs class 2 (-1): MLP(2 -> 1, linear; 3 parameters)",
     ]

@@ -95,9 +95,10 @@ def test_running_out_of_patience_in_the_last_epoch_is_no_early_stop():
 def test_a_validation_loss_that_is_never_a_number_gives_back_the_starting_parameters():
     model = MLP(1, [1], seed=0)
     start = [p.data for p in model.parameters()]
-    history = fit(model, [[1.0]], [1.0], loss=nn.mse_loss,
-                  optimizer=SGD(model.parameters(), lr=0.1), epochs=10,
-                  validation=([[1.0]], [math.nan]), early_stopping=2, progress=False)
+    with pytest.warns(RuntimeWarning, match="give back the starting parameters"):
+        history = fit(model, [[1.0]], [1.0], loss=nn.mse_loss,
+                      optimizer=SGD(model.parameters(), lr=0.1), epochs=10,
+                      validation=([[1.0]], [math.nan]), early_stopping=2, progress=False)
     assert history.best_epoch == 0 and history.stopped_epoch == 2
     assert [p.data for p in model.parameters()] == start
     assert "the starting parameters restored" in repr(history)

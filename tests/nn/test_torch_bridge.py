@@ -127,7 +127,7 @@ def test_a_model_round_trips_through_pytorch_unchanged(make, activation):
     model = make(activation)
     back = from_torch(to_torch(model))
     assert type(back) is type(model)
-    assert back._config() == model._config()
+    assert back.get_config() == model.get_config()
     assert back.state_dict() == model.state_dict()  # every float exactly
     assert back is not model and not set(back.parameters()) & set(model.parameters())
 
@@ -172,7 +172,7 @@ def test_a_sequential_built_in_pytorch_becomes_an_mlp_with_its_weights(activatio
                                  torch.nn.Linear(5, 2)).double()
     model = from_torch(module)
     assert type(model) is MLP
-    assert model._config() == {"nin": 3, "nouts": [5, 5, 2], "activation": activation}
+    assert model.get_config() == {"nin": 3, "nouts": [5, 5, 2], "activation": activation}
     x = [0.3, -1.2, 2.0]
     theirs = module(torch.tensor([x], dtype=torch.float64))[0].tolist()
     assert outputs(model, x) == pytest.approx(theirs, rel=1e-12, abs=1e-12)
@@ -181,20 +181,20 @@ def test_a_sequential_built_in_pytorch_becomes_an_mlp_with_its_weights(activatio
 def test_identity_layers_count_as_a_linear_activation():
     module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Identity(),
                                  torch.nn.Linear(3, 1))
-    assert from_torch(module)._config()["activation"] == "linear"
+    assert from_torch(module).get_config()["activation"] == "linear"
 
 
 def test_a_lone_linear_layer_becomes_a_one_layer_mlp():
     linear = torch.nn.Linear(3, 2)
     model = from_torch(linear)
-    assert type(model) is MLP and model._config() == {"nin": 3, "nouts": [2],
+    assert type(model) is MLP and model.get_config() == {"nin": 3, "nouts": [2],
                                                       "activation": "relu"}
     assert model.state_dict()["layers.0.neurons.1.w3"] == linear.weight[1, 2].item()
 
 
 def test_a_lone_linear_layer_with_an_activation_becomes_an_mlp_with_that_output_activation():
     model = from_torch(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh()))
-    assert type(model) is MLP and model._config() == {
+    assert type(model) is MLP and model.get_config() == {
         "nin": 3, "nouts": [2], "activation": "relu", "output_activation": "tanh"}
 
 
@@ -203,7 +203,7 @@ def test_an_activation_after_the_last_linear_layer_is_the_output_activation():
     module = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1),
                                  torch.nn.Sigmoid()).double()
     model = from_torch(module)
-    assert model._config() == {"nin": 2, "nouts": [4, 1], "activation": "tanh",
+    assert model.get_config() == {"nin": 2, "nouts": [4, 1], "activation": "tanh",
                                "output_activation": "sigmoid"}
     x = [0.4, -0.9]
     theirs = module(torch.tensor([x], dtype=torch.float64))[0].tolist()
