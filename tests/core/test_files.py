@@ -384,3 +384,86 @@ def test_the_returned_path_is_the_one_given(tmp_path):
     link = tmp_path / "link.txt"
     link.symlink_to("real.txt")
     assert write_atomically(link, "x") == link
+
+
+# ---------------------------------------------------------------- Ctrl-C at any point ---------
+
+FILES_CODE = write_all_atomically.__code__.co_filename
+
+
+class CtrlC:
+    """A trace that raises KeyboardInterrupt, as a Ctrl-C would, at the ``at``-th point the
+    writer (autograd/core/files.py) reaches: before each of its lines and, where Python reports
+    them to a trace set this way (3.11 and older), each bytecode instruction. ``reached`` says
+    whether it got that far."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+        self.count = 0
+        self.reached = False
+
+    def __call__(self, frame, event, arg):
+        if frame.f_code.co_filename != FILES_CODE:
+            return None
+        frame.f_trace_opcodes = True
+        return self.local
+
+    def local(self, frame, event, arg):
+        if event in ("line", "opcode"):
+            self.count += 1
+            if self.count == self.at:
+                self.reached = True
+                raise KeyboardInterrupt
+        return self.local
+
+
+def interrupted_everywhere(write, folder, targets, old, new):
+    """Run ``write`` once for every point the writer reaches, interrupted just before it;
+    after each run every target holds its old or its new bytes, and the folder holds nothing
+    else. Returns how many points were tried."""
+    at = 0
+    while True:
+        at += 1
+        for target in targets:
+            if old is None:
+                target.unlink(missing_ok=True)
+            else:
+                target.write_bytes(old)
+        ctrl_c = CtrlC(at)
+        sys.settrace(ctrl_c)
+        try:
+            write()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sys.settrace(None)
+        assert sorted(os.listdir(folder)) == sorted(t.name for t in targets if t.exists()), \
+            f"interrupted at point {at}: {sorted(os.listdir(folder))}"
+        for target in targets:
+            assert not target.exists() or target.read_bytes() in (old, new), at
+        if not ctrl_c.reached:  # the write ran to its end: every point has been tried
+            assert all(t.read_bytes() == new for t in targets)
+            return at
+
+
+@pytest.fixture
+def fast_fsync(monkeypatch):
+    # Hundreds of writes: flushing each to the disk would only make the test slow.
+    monkeypatch.setattr(os, "fsync", lambda fd: None)
+
+
+@pytest.mark.parametrize("old", [None, b"old contents\n"], ids=["new file", "replaced file"])
+def test_ctrl_c_at_any_point_of_a_write_leaves_no_temporary_file_and_the_target_whole(
+        tmp_path, fast_fsync, old):
+    target = tmp_path / "model.json"
+    points = interrupted_everywhere(lambda: write_atomically(target, b"new\n"), tmp_path,
+                                    [target], old, b"new\n")
+    assert points > 50  # the trace did reach the writer's code
+
+
+def test_ctrl_c_at_any_point_of_writing_several_files_leaves_no_temporary_file(tmp_path,
+                                                                               fast_fsync):
+    targets = [tmp_path / "steps.html", tmp_path / "steps.js"]
+    interrupted_everywhere(
+        lambda: write_all_atomically([(t, b"new\n") for t in targets]), tmp_path, targets,
+        b"old\n", b"new\n")
