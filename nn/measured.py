@@ -6,20 +6,22 @@ with dropout off, and appends them to the ``History``. Before the first epoch it
 example of these sets, without calling the model: a row of the wrong length or a label that is
 not a number would otherwise fail only after an epoch had changed the parameters (refused at
 once), and a nan would make every validation loss nan, so that early stopping quietly gives back
-the starting parameters (a ``RuntimeWarning`` says so before training).
+the starting parameters (a ``RuntimeWarning`` says so before training). Then, on the first
+batch's first prediction and before the first update, it tries every label with the loss,
+which refuses what it cannot take (``hinge_loss`` a 0, ``cross_entropy`` a class out of range).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from autograd import Value, no_grad
 from nn import checks
 from nn.module import in_mode
-from nn.objective import Objective
+from nn.objective import Objective, is_correct
 
 
 @dataclass
@@ -75,20 +77,43 @@ class MeasuredSet:
                           f"infinite, so {consequence}; remove those examples or fill in the "
                           "numbers", RuntimeWarning, stacklevel=3)
 
+    def check_labels(self, objective: Objective, pred: Value | float | list) -> None:
+        """Try every label with the loss (and the accuracy), on ``pred``, a prediction of the
+        training set's first batch, before its update: a label the loss refuses (a 0 for
+        ``hinge_loss``'s -1/+1, a class index out of range) is refused now rather than after an
+        epoch has changed the parameters. The model is not called again."""
+        if isinstance(pred, list):
+            pred = [v if isinstance(v, Value) else Value(v) for v in pred]
+        elif not isinstance(pred, Value):  # a compiled step's predictions are numbers
+            pred = Value(pred)
+        for i, t in enumerate(self.y):
+            try:
+                with no_grad():
+                    objective.loss(pred, t)
+                    if objective.threshold is not None:
+                        is_correct(pred, t, objective.threshold)
+            except (TypeError, ValueError) as error:
+                kind = TypeError if isinstance(error, TypeError) else ValueError
+                raise kind(f"the {self.name} set's label {i} ({checks.shown(t)}): {error}. "
+                           "Nothing was trained: fit checks the test and validation labels "
+                           "with the loss before the first update") from None
+
 
 def _check_label(t: object) -> None:
     """A label is a number (a class index, -1/+1, 0/1, a target) or a list of numbers (a vector
     target); a string is refused rather than compared or subtracted."""
     if isinstance(t, Value) or checks.is_number(t) or getattr(t, "ndim", None) == 0:
         return  # (ndim 0: a NumPy or PyTorch scalar array)
-    items = _numbers_in(t)
-    if items == (t,) or not all(isinstance(v, Value) or checks.is_number(v) for v in items):
+    if (isinstance(t, (str, bytes, Mapping)) or not isinstance(t, Iterable)
+            or not all(isinstance(v, Value) or checks.is_number(v) for v in t)):
         raise TypeError(f"labels are numbers (class indices, -1/+1, 0/1 or regression "
                         f"targets) or lists of numbers, got {type(t).__name__}")
 
 
 def _numbers_in(item: object) -> Iterable:
     """The numbers (or Values) of an example's inputs or of a label, one level deep."""
+    if getattr(item, "ndim", None) == 0 and hasattr(item, "item"):  # a 0-d array
+        return (item.item(),)
     if isinstance(item, (str, bytes)) or not isinstance(item, Iterable):
         return (item,)
     return item

@@ -8,8 +8,7 @@ A step computes L and leaves dL/dw in every parameter's ``.grad`` (set from zero
 then lets the optimizer move the parameters. ``EngineStep`` builds L's graph and calls
 ``backward()``, as the lectures do; ``CompiledStep`` records that same computation once per batch
 size with ``autograd.compile`` and replays it as plain-float code, giving the same numbers bit
-for bit. Both return L's number and how many predictions were right, so ``fit`` never asks which
-one it runs.
+for bit. Both return L's number and the predictions, so ``fit`` never asks which one it runs.
 """
 
 from __future__ import annotations
@@ -99,12 +98,12 @@ class EngineStep:
         self.objective = objective
         self.optimizer = optimizer
 
-    def __call__(self, X: Sequence, y: Sequence) -> tuple[float, int]:
-        """L's number for the batch and how many predictions were right; dL/dw in ``.grad``."""
+    def __call__(self, X: Sequence, y: Sequence) -> tuple[float, list]:
+        """L's number for the batch and the predictions (Values); dL/dw in ``.grad``."""
         objective, preds = self.objective(X, y)
         self.optimizer.zero_grad()
         objective.backward()
-        return objective.data, self.objective.hits(preds, y)
+        return objective.data, preds
 
 
 class CompiledStep:
@@ -117,11 +116,10 @@ class CompiledStep:
         self.optimizer = optimizer
         self.compiled = autograd.compile(objective, has_aux=True)
 
-    def __call__(self, X: Sequence, y: Sequence) -> tuple[float, int]:
-        """L's number for the batch and how many predictions were right; dL/dw in ``.grad``."""
+    def __call__(self, X: Sequence, y: Sequence) -> tuple[float, list]:
+        """L's number for the batch and the predictions (numbers); dL/dw in ``.grad``."""
         self.optimizer.zero_grad()
-        value, preds = self.compiled([_numbers(x) for x in X], _numbers(y))
-        return value, self.objective.hits(preds, y)
+        return self.compiled([_numbers(x) for x in X], _numbers(y))
 
 
 def _numbers(x: Any) -> Any:

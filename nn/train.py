@@ -277,7 +277,8 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
         for epoch in range(epochs):
             if lr_schedule is not None:
                 optimizer.lr = lr_schedule(epoch)
-            _train_one_epoch(step, optimizer, loader, objective.threshold, history)
+            _train_one_epoch(step, optimizer, loader, objective, history,
+                             measured if epoch == 0 else ())
             for measured_set in measured:
                 measured_set.measure(objective)
             bar.update(history)
@@ -291,18 +292,24 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
 
 
 def _train_one_epoch(step: EngineStep | CompiledStep, optimizer: Optimizer, loader: DataLoader,
-                     threshold: float | None, history: History) -> None:
+                     objective: Objective, history: History,
+                     measured: Sequence[MeasuredSet] = ()) -> None:
     """One pass over the batches, a step and an update each; appends the epoch's loss (the
-    batches' objectives weighted by their sizes) and accuracy to ``history``."""
+    batches' objectives weighted by their sizes) and accuracy to ``history``. ``measured``
+    (the first epoch's): sets whose labels to try with the loss on the first prediction, before
+    the first update."""
     total, right, n = 0.0, 0, 0
     for Xb, yb in loader:
-        value, hits = step(Xb, yb)
+        value, preds = step(Xb, yb)
+        for measured_set in measured:
+            measured_set.check_labels(objective, preds[0])
+        measured = ()
         optimizer.step()
         total += value * len(Xb)
-        right += hits
+        right += objective.hits(preds, yb)
         n += len(Xb)
     history.loss.append(total / n)
-    if threshold is not None:
+    if objective.threshold is not None:
         history.accuracy.append(right / n)
 
 
