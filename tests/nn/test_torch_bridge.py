@@ -285,3 +285,65 @@ def test_integer_weights_are_refused():
     linear = torch.nn.Linear(2, 1)
     linear.weight = torch.nn.Parameter(torch.zeros(1, 2, dtype=torch.int64), requires_grad=False)
     refusal(linear, "torch.int64", "not floating-point")
+
+
+# ---------------------------------------------------------------- shapes and notes checked ----
+
+def linear_with(weight=None, bias=None):
+    layer = torch.nn.Linear(3, 2).double()
+    if weight is not None:
+        layer.weight = torch.nn.Parameter(weight)
+    if bias is not None:
+        layer.bias = torch.nn.Parameter(bias)
+    return layer
+
+
+def test_a_broadcast_one_number_bias_is_refused_as_pytorch_would_add_it_to_every_neuron():
+    layer = linear_with(bias=torch.tensor([0.5], dtype=torch.float64))
+    x = torch.ones(1, 3, dtype=torch.float64)
+    assert layer(x)[0, 1] - x[0] @ layer.weight[1] == 0.5  # PyTorch: every neuron gets it
+    refusal(torch.nn.Sequential(layer), "layer 0", "its bias has shape (1,)",
+            "each of its 2 neurons needs its own bias, shape (2,)")
+
+
+def test_a_one_dimensional_weight_is_refused_naming_the_shape_a_linear_layer_has():
+    layer = linear_with(weight=torch.ones(3, dtype=torch.float64))
+    refusal(torch.nn.Sequential(layer), "its weight has shape (3,)",
+            "(out_features, in_features)")
+    refusal(layer, "its weight has shape (3,)")
+
+
+def test_a_sequential_that_contains_itself_is_refused_without_recursing():
+    module = torch.nn.Sequential(torch.nn.Linear(2, 1))
+    module.add_module("again", module)
+    refusal(module, "layer again (a Sequential of 2 modules)")
+
+
+def test_a_container_inside_is_named_by_its_class_not_its_whole_repr():
+    inner = torch.nn.Sequential(*[torch.nn.Linear(2, 2) for _ in range(50)])
+    with pytest.raises(ValueError) as error:
+        from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), inner))
+    assert "layer 1 (a Sequential of 50 modules)" in str(error.value)
+    assert len(str(error.value)) < 600
+
+
+def test_a_note_asking_for_a_huge_model_is_not_built(monkeypatch):
+    module = torch.nn.Sequential(torch.nn.Linear(2, 1))
+    huge = [10**5, 10**5, 1]
+    module.backprop_lab_model = {"class": "MLP", "config": {"nin": 2, "nouts": huge}}
+    original = MLP.__init__
+
+    def refusing(self, nin, nouts, *args, **kwargs):
+        # Building it would take 10**10 parameters: fail at once instead.
+        assert nouts != huge, "from_torch built the noted model before checking its size"
+        original(self, nin, nouts, *args, **kwargs)
+
+    monkeypatch.setattr(MLP, "__init__", refusing)
+    model = from_torch(module)
+    assert type(model) is MLP and model.nouts == [1]
+
+
+def test_a_note_of_the_right_size_is_still_used():
+    model = Layer(3, 2, "tanh", seed=0)
+    back = from_torch(to_torch(model))
+    assert type(back) is Layer and back.state_dict() == model.state_dict()
