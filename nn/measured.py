@@ -92,7 +92,7 @@ class MeasuredSet:
                     objective.loss(pred, t)
                     if objective.threshold is not None:
                         is_correct(pred, t, objective.threshold)
-            except (TypeError, ValueError) as error:
+            except (TypeError, ValueError, LookupError) as error:  # (a class index too large)
                 kind = TypeError if isinstance(error, TypeError) else ValueError
                 raise kind(f"the {self.name} set's label {i} ({checks.shown(t)}): {error}. "
                            "Nothing was trained: fit checks the test and validation labels "

@@ -299,11 +299,11 @@ def _train_one_epoch(step: EngineStep | CompiledStep, optimizer: Optimizer, load
     (the first epoch's): sets whose labels to try with the loss on the first prediction, before
     the first update."""
     total, right, n = 0.0, 0, 0
-    for Xb, yb in loader:
+    for batch, (Xb, yb) in enumerate(loader):
         value, preds = step(Xb, yb)
-        for measured_set in measured:
-            measured_set.check_labels(objective, preds[0])
-        measured = ()
+        if batch == 0:
+            for measured_set in measured:
+                measured_set.check_labels(objective, preds[0])
         optimizer.step()
         total += value * len(Xb)
         right += objective.hits(preds, yb)
