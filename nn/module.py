@@ -180,7 +180,9 @@ class Module:
 
         ``nn.load`` rebuilds a model as ``type(model)(**config)`` and then sets its parameters,
         so how they were initialised is not part of it. Models without a config can still be
-        filled with ``load_state``.
+        filled with ``load_state``. A class of your own that gives its config and its
+        ``parameter_count``, and is decorated with ``nn.serialize.loadable``, is rebuilt by
+        ``nn.load`` as the built-in ones are.
         """
         return None
 
