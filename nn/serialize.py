@@ -57,7 +57,6 @@ VERSION = 1
 MAX_FILE_BYTES = 64 * 2**20
 
 
-
 class Model(Protocol):
     """What this module reads and writes: a model's parameters by name and its configuration."""
 
