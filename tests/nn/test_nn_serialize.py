@@ -97,7 +97,7 @@ def test_every_built_in_model_round_trips(tmp_path, make):
     model = make()
     model.save(tmp_path / "m.json")
     loaded = nn.load(tmp_path / "m.json")
-    assert type(loaded) is type(model) and loaded._config() == model._config()
+    assert type(loaded) is type(model) and loaded.get_config() == model.get_config()
     assert same_numbers(snapshot(loaded), snapshot(model))
 
 
