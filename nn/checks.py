@@ -5,6 +5,9 @@ should be and shows what was given. What counts as what:
 
 - a number is a real number of any kind (``int``, ``float``, ``fractions.Fraction``, NumPy's
   scalars such as ``numpy.float32``), never a ``bool``;
+- one example's inputs are any iterable of numbers in order (a list, a tuple, a NumPy row,
+  ``bytes``, a ``range``, a generator), as micrograd zips over whatever it is given; never a
+  string, a dict or a set, whose items are characters, keys, or in no order;
 - a dataset is a sequence with ``len`` and indexing (a list, a tuple, a NumPy array); its truth
   is never asked (a NumPy array refuses to say), and NumPy itself is never imported.
 """
@@ -12,7 +15,9 @@ should be and shows what was given. What counts as what:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import reprlib
+from collections.abc import Iterable, Mapping, Sequence, Set
+from itertools import islice
 from numbers import Integral, Real
 
 from autograd import Value
@@ -21,6 +26,18 @@ from autograd import Value
 def is_number(x: object) -> bool:
     """A real number that is not a bool."""
     return isinstance(x, Real) and not isinstance(x, bool)
+
+
+def shown(x: object) -> str:
+    """``repr(x)`` cut to a readable length: a message quoting 10**400 shows a few digits."""
+    return reprlib.repr(x)
+
+
+def size(value: object) -> int | None:
+    """``value`` if it is a size (an int >= 1, not a bool), else None: for computing with sizes
+    the constructor itself has not checked yet (a saved file's configuration)."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    return value if ok else None  # type: ignore[return-value]
 
 
 def count(n: object, what: str, minimum: int = 1) -> int:
@@ -42,14 +59,19 @@ def amount(x: object, what: str, *, positive: bool = False, below: float | None 
         wanted = f"a number in {low}, {at_most:g}]"
     else:
         wanted = f"a finite number {'>' if positive else '>='} 0"
-    ok = is_number(x) and math.isfinite(x) and (x > 0 if positive else x >= 0)  # type: ignore
+    try:
+        value = float(x) if is_number(x) else math.nan  # type: ignore[arg-type]
+    except OverflowError:  # an int or a fraction beyond a float's range, such as 10**400
+        value = math.nan
+    ok = math.isfinite(value) and (value > 0 if positive else value >= 0)
     if ok and below is not None:
-        ok = x < below  # type: ignore[operator]
+        ok = value < below
     if ok and at_most is not None:
-        ok = x <= at_most  # type: ignore[operator]
+        ok = value <= at_most
     if not ok:
-        raise ValueError(f"{what} must be {wanted}, got {x!r}" + (f" ({hint})" if hint else ""))
-    return float(x)  # type: ignore[arg-type]
+        raise ValueError(f"{what} must be {wanted}, got {shown(x)}"
+                         + (f" ({hint})" if hint else ""))
+    return value
 
 
 def choice(value: object, choices: Sequence[str], what: str) -> str:
@@ -60,15 +82,19 @@ def choice(value: object, choices: Sequence[str], what: str) -> str:
     return value  # type: ignore[return-value]
 
 
-def activation(value: str | None, nonlin: object, choices: Sequence[str], owner: str) -> str:
+def activation(value: str | bool | None, nonlin: object, choices: Sequence[str],
+               owner: str) -> str:
     """The activation's name from ``value`` and micrograd's ``nonlin`` flag (True: ``"relu"``,
-    False: ``"linear"``); neither given: ``"relu"``, as micrograd."""
+    False: ``"linear"``); neither given: ``"relu"``, as micrograd. A bool given as ``value`` is
+    that flag passed by position, as micrograd's ``Neuron(nin, nonlin)`` takes it."""
     if nonlin is not None and not isinstance(nonlin, bool):
         raise TypeError(f"{owner} nonlin must be True (ReLU) or False (linear), as in "
                         f"micrograd; got {nonlin!r}")
-    if isinstance(value, bool):
-        raise ValueError(f"{owner} activation must be a name such as 'relu' or 'linear', got "
-                         f"{value!r}; for micrograd's flag write nonlin={value!r}")
+    if isinstance(value, bool):  # micrograd's flag where it puts it: Neuron(nin, False)
+        if nonlin is not None and nonlin != value:
+            raise ValueError(f"{owner} got {value} (micrograd's nonlin) and nonlin={nonlin}, "
+                             "which disagree; pass only one of them")
+        value, nonlin = None, value
     implied = None if nonlin is None else ("relu" if nonlin else "linear")
     if value is None:
         return implied or "relu"
@@ -133,25 +159,48 @@ def check_inputs(x: object, nin: int, owner: str) -> Sequence:
     """``x`` as a sequence of ``nin`` numbers or Values; a lone number is accepted when
     ``nin == 1``.
 
-    A list, a tuple or another indexable sequence (a NumPy row) is accepted; a dict, a set or a
-    string is refused rather than read as its keys, in no order, or its characters.
+    Any iterable of numbers in order is accepted, as micrograd's ``zip`` takes it: a list, a
+    tuple, a NumPy row, ``bytes``, a ``range``, a generator (read at most ``nin + 1`` items, so
+    an endless one is refused rather than read forever). A dict, a set or a string is refused
+    rather than read as its keys, in no order, or its characters.
     """
-    if isinstance(x, Value) or is_number(x):
+    x = _example(x, nin, owner)
+    for i, xi in enumerate(x, start=1):
+        if not isinstance(xi, Value) and not is_number(xi):
+            raise _not_an_input(xi, i, owner)
+    return x
+
+
+def _example(x: object, nin: int, owner: str) -> Sequence:
+    """``x`` as a sequence of ``nin`` items, its items not checked yet (see ``check_inputs``)."""
+    if type(x) is list or type(x) is tuple:  # what a layer passes on: checked first, and fast
+        items: Sequence = x  # type: ignore[assignment]
+    elif isinstance(x, Value) or is_number(x):
         if nin == 1:
             return (x,)
         raise TypeError(f"{owner} takes a list of {nin} inputs per example, got one number")
-    if (isinstance(x, (str, bytes, Mapping)) or not hasattr(x, "__len__")
-            or not hasattr(x, "__getitem__")):
+    elif isinstance(x, (str, Mapping, Set)) or not isinstance(x, Iterable):
         raise TypeError(f"{owner} takes a list of {nin} inputs per example, got "
                         f"{type(x).__name__}")
-    n = len(x)  # type: ignore[arg-type]
-    if n != nin:
-        raise ValueError(f"{owner} takes {nin} inputs per example, got {n}")
-    for i, xi in enumerate(x, start=1):  # type: ignore[arg-type]
-        if not isinstance(xi, Value) and not is_number(xi):
-            raise TypeError(f"{owner} takes numbers or Values as inputs, got "
-                            f"{type(xi).__name__} for input {i}")
-    return x  # type: ignore[return-value]
+    elif hasattr(x, "__len__") and hasattr(x, "__getitem__"):  # a NumPy row, bytes, a range
+        items = x  # type: ignore[assignment]
+        try:
+            len(items)
+        except TypeError:  # a NumPy 0-d array has __len__ but no length
+            raise TypeError(f"{owner} takes a list of {nin} inputs per example, got "
+                            f"{type(x).__name__} without a length") from None
+    else:  # an iterator: read what it takes to know whether it has nin items
+        items = list(islice(x, nin + 1))
+        if len(items) > nin:
+            raise ValueError(f"{owner} takes {nin} inputs per example, got more than {nin}")
+    if len(items) != nin:
+        raise ValueError(f"{owner} takes {nin} inputs per example, got {len(items)}")
+    return items
+
+
+def _not_an_input(xi: object, i: int, owner: str) -> TypeError:
+    return TypeError(f"{owner} takes numbers or Values as inputs, got {type(xi).__name__} for "
+                     f"input {i}")
 
 
 def units(x: object, owner: str) -> tuple[list, bool]:
@@ -176,8 +225,15 @@ def input_values(x: object, nin: int, owner: str) -> list[Value]:
     Wrapping each number once lets every neuron of a layer share the same input node (graph
     pictures then show x1 once, with all its edges), instead of a constant per neuron.
     """
-    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{i}")
-            for i, xi in enumerate(check_inputs(x, nin, owner), start=1)]
+    values = []
+    for i, xi in enumerate(_example(x, nin, owner), start=1):
+        if isinstance(xi, Value):
+            values.append(xi)
+        elif is_number(xi):
+            values.append(Value(xi, label=f"x{i}"))
+        else:
+            raise _not_an_input(xi, i, owner)
+    return values
 
 
 def parameters(params: object, owner: str) -> list[Value]:

@@ -33,7 +33,8 @@ from types import ModuleType
 from typing import Any
 
 from autograd import Constant, Parameter, Value, dot, format_number
-from nn import checks
+from nn import checks, serialize
+from nn.serialize import loadable
 from nn.state import IncompatibleKeys, load_state_dict
 
 Seed = int | random.Random | None
@@ -163,9 +164,7 @@ class Module:
         ``model.load_state(path)`` fills a model of the same architecture. A replaced file
         keeps its permissions; a read-only one is replaced only with ``overwrite=True``.
         """
-        from nn.serialize import save
-
-        save(self, path, overwrite=overwrite)
+        serialize.save(self, path, overwrite=overwrite)
 
     def load_state(self, path: str | os.PathLike) -> None:
         """Fill this model's parameters from a file written by ``save``.
@@ -174,17 +173,24 @@ class Module:
         not a model file, another architecture) raises ``nn.ModelFileError`` and leaves this
         model exactly as it was.
         """
-        from nn.serialize import load_state
+        serialize.load_state(self, path)
 
-        load_state(self, path)
-
-    def _config(self) -> dict[str, Any] | None:
+    def get_config(self) -> dict[str, Any] | None:
         """The constructor arguments that make this architecture (``None``: unknown).
 
         ``nn.load`` rebuilds a model as ``type(model)(**config)`` and then sets its parameters,
         so how they were initialised is not part of it. Models without a config can still be
-        filled with ``load_state``.
+        filled with ``load_state``. A class of your own that gives its config and its
+        ``parameter_count``, and is decorated with ``nn.serialize.loadable``, is rebuilt by
+        ``nn.load`` as the built-in ones are.
         """
+        return None
+
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """How many parameters ``cls(**config)`` has, computed without building it (``None``:
+        unknown, or sizes its constructor would refuse). ``nn.load`` checks a file against it
+        before it builds anything."""
         return None
 
     def __repr__(self) -> str:
@@ -248,11 +254,13 @@ def generator(seed: Seed) -> Draws:
     raise TypeError(f"seed must be an int, None or a random.Random, got {type(seed).__name__}")
 
 
-def _weights_text(w: Sequence[Value]) -> str:
+def weights_text(w: Sequence[Value]) -> str:
+    """A unit's weights as a short list for its repr: the first six, then "..."."""
     shown = ", ".join(format_number(p.data) for p in w[:6])
     return f"[{shown}, ...]" if len(w) > 6 else f"[{shown}]"
 
 
+@loadable
 class Neuron(Module):
     """One unit: a = g(w . x + b), computed as a single ``dot`` node and then g.
 
@@ -271,12 +279,15 @@ class Neuron(Module):
             U(-g sqrt(3/nin), g sqrt(3/nin)) with the activation's gain g (sqrt 2 for ReLU, 5/3
             for tanh, 1 otherwise), PyTorch's ``kaiming_uniform_``: the pre-activation keeps
             about the variance of the inputs however many there are. Biases start at 0.
-        nonlin: micrograd's flag, instead of ``activation``: True is ReLU, False linear.
+        nonlin: micrograd's flag, instead of ``activation``: True is ReLU, False linear. It may
+            also take ``activation``'s place, as micrograd's ``Neuron(nin, nonlin)``:
+            ``Neuron(1, False)`` is a linear unit.
 
-    Parameters are named ``w1 ... wn`` (``w1`` multiplies x1) and ``b``.
+    Parameters are named ``w1 ... wn`` (``w1`` multiplies x1) and ``b``. ``nonlin`` reads as
+    micrograd's attribute: True unless the neuron is linear.
     """
 
-    def __init__(self, nin: int, activation: str | None = None, seed: Seed = None,
+    def __init__(self, nin: int, activation: str | bool | None = None, seed: Seed = None,
                  init: str = "uniform", *, nonlin: bool | None = None) -> None:
         self.nin = checks.count(nin, "Neuron nin (its number of inputs)")
         self.activation = activation = checks.activation(activation, nonlin,
@@ -300,14 +311,27 @@ class Neuron(Module):
         z = dot(self.w, x, self.b)  # w . x + b
         return z if self.activation == "linear" else getattr(z, self.activation)()
 
-    def _config(self) -> dict[str, Any]:
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: whether the neuron applies a nonlinearity (any activation but
+        ``"linear"``)."""
+        return self.activation != "linear"
+
+    def get_config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation}
 
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """n weights and a bias: n + 1."""
+        nin = checks.size(config.get("nin"))
+        return None if nin is None else nin + 1
+
     def __repr__(self) -> str:
-        return (f"Neuron({self.nin} -> 1, {self.activation}, w={_weights_text(self.w)}, "
+        return (f"Neuron({self.nin} -> 1, {self.activation}, w={weights_text(self.w)}, "
                 f"b={format_number(self.b.data)})")
 
 
+@loadable
 class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs; calling it returns their ``nout``
     outputs as a list, or the Value itself when ``nout == 1``, as micrograd's ``Layer`` (and as
@@ -319,8 +343,8 @@ class Layer(Module):
     ``neurons.<j>.w<k>`` and ``neurons.<j>.b``.
     """
 
-    def __init__(self, nin: int, nout: int, activation: str | None = None, seed: Seed = None,
-                 init: str = "uniform", *, nonlin: bool | None = None) -> None:
+    def __init__(self, nin: int, nout: int, activation: str | bool | None = None,
+                 seed: Seed = None, init: str = "uniform", *, nonlin: bool | None = None) -> None:
         self.nin = checks.count(nin, "Layer nin (its number of inputs)")
         self.nout = checks.count(nout, "Layer nout (its number of neurons)")
         self.activation = activation = checks.activation(activation, nonlin,
@@ -337,13 +361,20 @@ class Layer(Module):
     def _forward(self, x: list[Value]) -> list[Value]:
         return [n._forward(x) for n in self.neurons]
 
-    def _config(self) -> dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """nout neurons of nin + 1 parameters each: (nin + 1) nout."""
+        nin, nout = checks.size(config.get("nin")), checks.size(config.get("nout"))
+        return None if nin is None or nout is None else (nin + 1) * nout
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} -> {self.nout}, {self.activation}; {_count(self)})"
 
 
+@loadable
 class Dropout(Module):
     """Inverted dropout, PyTorch's ``nn.Dropout(p)``: "randomly omitting units during training"
     (notes 004).
@@ -374,6 +405,19 @@ class Dropout(Module):
         self.p = checks.amount(p, "Dropout p (the probability of dropping a unit)", at_most=1.0)
         self._rng = generator(seed)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # copy and pickle cannot take the random module itself: a copy that drew from it draws
+        # from it again (so after the same random.seed, the same masks); None stands for it.
+        state = dict(vars(self))
+        if state["_rng"] is random:
+            state["_rng"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+        if self._rng is None:
+            self._rng = random
+
     def mask(self, n: int) -> list[float]:
         """n fresh multipliers m_i: 0 with probability p, else 1/(1-p)."""
         if self.p == 1.0:
@@ -394,13 +438,19 @@ class Dropout(Module):
                 if isinstance(xi, Value) else xi * m  # plain numbers stay numbers
                 for xi, m in zip(x, self.mask(len(x)))]
 
-    def _config(self) -> dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         return {"p": self.p}
+
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int:
+        """0: dropout has no parameters, it only multiplies."""
+        return 0
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p:g})"
 
 
+@loadable
 class MLP(Module):
     """A multilayer perceptron: ``MLP(2, [16, 16, 1])`` maps 2 inputs through two hidden layers
     of 16 units to 1 output (337 parameters, as micrograd's).
@@ -453,12 +503,12 @@ class MLP(Module):
     def __call__(self, x: Sequence[Value | float] | Value | float) -> Value | list[Value]:
         x = checks.input_values(x, self.nin, "this MLP")
         for i, layer in enumerate(self.layers):
-            if i:  # between layers: on the outputs of every hidden layer
-                x = self.dropout._forward(x)
-            x = layer._forward(x)
-        return x[0] if len(x) == 1 else x
+            if i and self.dropout.p:  # between layers: on the outputs of every hidden layer
+                x = self.dropout(x)
+            x = layer(x)
+        return x
 
-    def _config(self) -> dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         config = {"nin": self.nin, "nouts": list(self.nouts), "activation": self.activation}
         if self.output_activation != "linear":  # files of linear-output MLPs stay as they were
             config["output_activation"] = self.output_activation
@@ -466,11 +516,28 @@ class MLP(Module):
             config["dropout"] = self.dropout.p
         return config
 
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """The layers' counts added up: sum over layers of (inputs + 1) x units (its dropout
+        has none)."""
+        nouts = config.get("nouts")
+        if not isinstance(nouts, list) or not nouts:
+            return None
+        sizes = [checks.size(n) for n in [config.get("nin"), *nouts]]
+        if None in sizes:
+            return None
+        return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))  # type: ignore
+
     def __repr__(self) -> str:
         shape = " -> ".join(str(n) for n in [self.nin, *self.nouts])
-        output = "" if self.output_activation == "linear" else f", {self.output_activation} output"
+        if len(self.layers) == 1:  # no hidden layer: only the output layer's activation counts
+            activations = self.output_activation
+        elif self.output_activation == "linear":
+            activations = self.activation
+        else:
+            activations = f"{self.activation}, {self.output_activation} output"
         dropout = f", dropout {self.dropout.p:g}" if self.dropout.p else ""
-        lines = [f"MLP({shape}, {self.activation}{output}{dropout}; {_count(self)})"]
+        lines = [f"MLP({shape}, {activations}{dropout}; {_count(self)})"]
         lines += [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]
         if self.dropout.p:
             lines.append(f"  (dropout): {self.dropout!r} after each hidden layer")

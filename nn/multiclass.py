@@ -13,6 +13,11 @@ exactly as the notes do:
 A classifier says +1 where its margin, score - threshold, is > 0 (the threshold is 0 for scores
 and logits, 0.5 for a probability: ``nn.fit``'s accuracy convention). Losses whose targets are
 probabilities (``bce_with_logits``, ``binary_cross_entropy``) get 1/0 instead of +1/-1.
+
+The number of classifiers grows with C, and one-versus-one's as C^2: 150 classes are 11,175
+models to train and to ask at every prediction. Both refuse more than ``max_classifiers``
+(``MAX_CLASSIFIERS``, 1,000, by default: one-versus-one up to 45 classes) before training any,
+saying how many it would be; pass a larger ``max_classifiers`` to mean it.
 """
 
 from __future__ import annotations
@@ -32,17 +37,22 @@ from nn.train import History, fit
 #: A binary task: the class k (one-versus-all) or the pair (k, k') (one-versus-one).
 Task = Any
 
+#: The most binary classifiers a reduction trains unless told otherwise (``max_classifiers``).
+MAX_CLASSIFIERS = 1000
+
 
 class _Reduction(Module, ABC):
     """What both reductions share: the binary models, their training, their margins."""
 
-    def __init__(self, make_model: Callable[[], Module]) -> None:
+    def __init__(self, make_model: Callable[[], Module], *,
+                 max_classifiers: int = MAX_CLASSIFIERS) -> None:
         name = type(self).__name__
         if isinstance(make_model, Module) or not callable(make_model):
             raise TypeError(f"{name} takes a function that makes a fresh binary model, e.g. "
                             f"{name}(lambda: nn.MLP(2, [8, 1])), got {type(make_model).__name__}"
                             "; every binary classifier needs a model of its own")
         self.make_model = make_model
+        self.max_classifiers = checks.count(max_classifiers, f"{name} max_classifiers")
         self.classes = 0
         self.tasks: list[Task] = []
         self.models: list[Module] = []
@@ -54,6 +64,23 @@ class _Reduction(Module, ABC):
         """The binary tasks, one per classifier, for ``classes`` classes."""
 
     @abstractmethod
+    def classifier_count(self, classes: int) -> int:
+        """How many binary classifiers ``classes`` classes take."""
+
+    def _checked_tasks(self, classes: int) -> list[Task]:
+        """The tasks for ``classes`` classes, refusing more than ``max_classifiers``."""
+        count = self.classifier_count(classes)
+        if count > self.max_classifiers:
+            name = type(self).__name__
+            other = (f"; OneVsAll would train {classes:,}, one per class" if name == "OneVsOne"
+                     and classes <= self.max_classifiers else "")
+            raise ValueError(f"{name} would train {count:,} binary classifiers for {classes:,} "
+                             f"classes, more than max_classifiers={self.max_classifiers:,}, and "
+                             f"ask every one of them at each prediction{other}. If you mean "
+                             f"it, pass max_classifiers={count} to {name}(...)")
+        return self._tasks(classes)
+
+    @abstractmethod
     def _relabel(self, task: Task, label: int) -> int | None:
         """+1, -1, or None to discard the example, for the binary task ``task``."""
 
@@ -62,7 +89,8 @@ class _Reduction(Module, ABC):
         in the order the classifiers are trained (examples keep their order)."""
         name = type(self).__name__
         checks.dataset(X, y, f"{name}'s dataset")
-        return self._relabelled(X, y, self._tasks(checks.class_count(y, f"{name}'s labels")))
+        classes = checks.class_count(y, f"{name}'s labels")
+        return self._relabelled(X, y, self._checked_tasks(classes))
 
     def _relabelled(self, X: Sequence, y: Sequence, tasks: list[Task]
                     ) -> dict[Task, tuple[list, list[int]]]:
@@ -99,7 +127,7 @@ class _Reduction(Module, ABC):
                             f"lr=0.1); got {type(optimizer).__name__}")
         checks.dataset(X, y, f"{name}.fit's training set")
         classes = checks.class_count(y, f"{name}.fit's labels")
-        tasks = self._tasks(classes)
+        tasks = self._checked_tasks(classes)
         sets = self._relabelled(X, y, tasks)
         measured = {key: self._measured_sets(pair, key, tasks)
                     for key, pair in (("test", test), ("validation", validation))
@@ -207,6 +235,10 @@ class OneVsAll(_Reduction):
     def _tasks(self, classes: int) -> list[int]:
         return list(range(classes))
 
+    def classifier_count(self, classes: int) -> int:
+        """C: one per class."""
+        return classes
+
     def _relabel(self, task: int, label: int) -> int:
         return 1 if label == task else -1
 
@@ -235,6 +267,10 @@ class OneVsOne(_Reduction):
 
     def _tasks(self, classes: int) -> list[tuple[int, int]]:
         return list(combinations(range(classes), 2))
+
+    def classifier_count(self, classes: int) -> int:
+        """C(C-1)/2: one per pair of classes."""
+        return classes * (classes - 1) // 2
 
     def _relabel(self, task: tuple[int, int], label: int) -> int | None:
         k, k_other = task

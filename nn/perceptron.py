@@ -14,12 +14,13 @@ does, as for XOR, it never stops. That is the contrast with an MLP trained by ba
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autograd import Parameter, Value, format_number
 from nn import checks
-from nn.module import Module, _weights_text
+from nn.module import Module, weights_text
+from nn.serialize import loadable
 
 
 def _signed_labels(y: Sequence) -> list[int]:
@@ -34,6 +35,7 @@ def _signed_labels(y: Sequence) -> list[int]:
                      f"{shown}")
 
 
+@loadable
 class Perceptron(Module):
     """A single sign unit h(x) = sign(w . x + b) with weights and bias starting at 0.
 
@@ -88,9 +90,15 @@ class Perceptron(Module):
                 break
         return mistakes_per_epoch
 
-    def _config(self) -> dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         return {"nin": self.nin}
 
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """n weights and a bias: n + 1."""
+        nin = checks.size(config.get("nin"))
+        return None if nin is None else nin + 1
+
     def __repr__(self) -> str:
-        return (f"Perceptron({self.nin} -> 1, sign, w={_weights_text(self.w)}, "
+        return (f"Perceptron({self.nin} -> 1, sign, w={weights_text(self.w)}, "
                 f"b={format_number(self.b.data)})")

@@ -26,9 +26,14 @@ The file is a JSON object::
   the model is left untouched.
 - Reading bounds its work before it trusts the file: a missing file, a folder, anything that is
   not a regular file (a device such as /dev/zero, a pipe) and files over ``MAX_FILE_BYTES`` are
-  refused before a byte is read; and ``load`` computes how many parameters the saved
-  configuration implies, and refuses it unless the file holds exactly that many, before it
-  builds anything (a 200-byte file cannot make it allocate gigabytes).
+  refused before a byte is read; and ``load`` asks the class how many parameters the saved
+  configuration implies (``parameter_count``), and refuses it unless the file holds exactly that
+  many, before it builds anything (a 200-byte file cannot make it allocate gigabytes).
+
+This module names no model class. A model is anything with ``named_parameters()`` and
+``get_config()`` (the constructor arguments, ``None`` when unknown); a class that ``load`` may
+rebuild puts itself in ``MODELS`` with the ``@loadable`` decorator and says, in its
+``parameter_count(config)`` class method, how many parameters a configuration implies.
 """
 
 from __future__ import annotations
@@ -39,11 +44,9 @@ import os
 import random
 import reprlib
 import stat
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from autograd import write_atomically
-from nn.module import MLP, Dropout, Layer, Module, Neuron
-from nn.perceptron import Perceptron
+from autograd import Value, write_atomically
 
 FORMAT = "backprop-lab/nn-model"
 VERSION = 1
@@ -53,11 +56,37 @@ VERSION = 1
 #: has 101,770, a 6 MB file).
 MAX_FILE_BYTES = 64 * 2**20
 
-#: The classes ``load`` can rebuild from their config.
-MODELS: dict[str, type[Module]] = {cls.__name__: cls
-                                   for cls in (MLP, Layer, Neuron, Perceptron, Dropout)}
+
+class Model(Protocol):
+    """What this module reads and writes: a model's parameters by name and its configuration."""
+
+    def named_parameters(self) -> list[tuple[str, Value]]: ...
+
+    def get_config(self) -> dict[str, Any] | None: ...
+
+
+#: The classes ``load`` can rebuild from their config, by class name (see ``loadable``).
+MODELS: dict[str, Any] = {}
+
+ModelClass = TypeVar("ModelClass", bound=type)
+
+
+def loadable(cls: ModelClass) -> ModelClass:
+    """Class decorator: ``nn.load`` may rebuild ``cls`` from a saved config, as
+    ``cls(**config)`` once ``cls.parameter_count(config)`` agrees with the file."""
+    MODELS[cls.__name__] = cls
+    return cls
 
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+#: The deepest nesting of JSON lists and objects ``load`` reads: files ``save`` writes nest 4
+#: deep (the document, "model", "config", "nouts"). Checked before parsing, because the parser
+#: recurses once a level: under Pyodide a 100,000-deep file overflows the browser's stack and
+#: kills the kernel before Python's RecursionError can be raised.
+MAX_NESTING = 32
+#: bytes.translate's table and deletions: brackets become parentheses, all else goes.
+_PARENTHESES = bytes.maketrans(b"[{]}", b"(())")
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
 
 
 class ModelFileError(ValueError):
@@ -79,12 +108,17 @@ def _describe(cls_name: str, config: dict[str, Any] | None) -> str:
     return f"{cls_name}(" + ", ".join(f"{k}={reprlib.repr(v)}" for k, v in config.items()) + ")"
 
 
-def save(model: Module, path: str | os.PathLike, *, overwrite: bool = False) -> None:
+def _check_model(model: object, what: str) -> None:
+    if not all(callable(getattr(model, name, None))
+               for name in ("named_parameters", "get_config")):
+        raise TypeError(f"{what} takes an nn Module, got {type(model).__name__}")
+
+
+def save(model: Model, path: str | os.PathLike, *, overwrite: bool = False) -> None:
     """Write ``model`` to ``path`` (see the module doc); replaces an existing file atomically,
     keeping its permissions (a read-only file only with ``overwrite=True``)."""
-    if not isinstance(model, Module):
-        raise TypeError(f"save takes an nn Module, got {type(model).__name__}")
-    config = model._config()
+    _check_model(model, "save")
+    config = model.get_config()
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -105,6 +139,9 @@ def _read(path: str | os.PathLike) -> tuple[str, dict[str, Any] | None, dict[str
     if text is None:
         raise ModelFileError(f"{where} is a binary file, not a saved model (model files are "
                              "JSON text written by model.save)")
+    if _nests_too_deeply(text):
+        raise ModelFileError(f"{where} nests JSON too deeply to be a saved model (more than "
+                             f"{MAX_NESTING} levels)")
     try:
         document = json.loads(text, parse_constant=_refuse_constant, parse_float=_float,
                               parse_int=_int)
@@ -145,6 +182,29 @@ def _read(path: str | os.PathLike) -> tuple[str, dict[str, Any] | None, dict[str
     for key, value in params.items():
         numbers[key] = _json_to_number(value, key, where)
     return model["class"], model["config"], numbers
+
+
+def _nests_too_deeply(text: str) -> bool:
+    """Whether ``text``'s lists and objects nest more than ``MAX_NESTING`` deep (brackets in
+    strings do not count), found in C loops, without recursion.
+
+    Each pass of ``replace`` drops every innermost pair, so after ``MAX_NESTING`` passes a pair
+    remains only around deeper ones, and then one now innermost: ``"()"``. Unclosed brackets
+    (a cut file) never go: more than ``MAX_NESTING`` of them is too deep too, so a cut file
+    reaches the parser at most twice ``MAX_NESTING`` deep.
+    """
+    # Outside strings: without escaped backslashes, an escaped quote is one; then every other
+    # piece between quotes. (JSON has no backslash outside strings: such a file is refused by
+    # the parser whatever this counts.)
+    unescaped = text.replace("\\\\", "").replace('\\"', "")
+    outside = "".join(unescaped.split('"')[::2])
+    brackets = outside.encode("utf-8", "surrogatepass").translate(_PARENTHESES, _NOT_BRACKETS)
+    for _ in range(MAX_NESTING):
+        fewer = brackets.replace(b"()", b"")
+        if len(fewer) == len(brackets):
+            break
+        brackets = fewer
+    return b"()" in brackets or brackets.count(b"(") > MAX_NESTING
 
 
 def _read_bytes(where: str) -> bytes:
@@ -236,7 +296,7 @@ def _json_to_number(value: object, key: str, where: str) -> float:
     raise ModelFileError(f"{where}: parameter {key!r} is {value!r}, not a number")
 
 
-def _check_parameters(model: Module, numbers: dict[str, float], where: str) -> list:
+def _check_parameters(model: Model, numbers: dict[str, float], where: str) -> list:
     names = [name for name, _ in model.named_parameters()]
     if list(numbers) != names:
         missing = [n for n in names if n not in numbers]
@@ -253,13 +313,12 @@ def _check_parameters(model: Module, numbers: dict[str, float], where: str) -> l
     return names
 
 
-def load_state(model: Module, path: str | os.PathLike) -> None:
+def load_state(model: Model, path: str | os.PathLike) -> None:
     """Fill ``model``'s parameters from ``path``; the file must describe the same architecture."""
-    if not isinstance(model, Module):
-        raise TypeError(f"load_state takes an nn Module, got {type(model).__name__}")
+    _check_model(model, "load_state")
     cls_name, config, numbers = _read(path)
     where = os.fspath(path)
-    ours = (type(model).__name__, model._config())
+    ours = (type(model).__name__, model.get_config())
     if (cls_name, config) != ours:
         raise ModelFileError(f"{where} holds a {_describe(cls_name, config)} but this model is "
                              f"a {_describe(*ours)}; build the same architecture, or use "
@@ -270,37 +329,15 @@ def load_state(model: Module, path: str | os.PathLike) -> None:
 
 
 def parameter_count(cls_name: str, config: dict[str, Any]) -> int | None:
-    """How many parameters ``cls_name(**config)`` has, without building it.
-
-    A neuron with n inputs has n weights and a bias, n + 1; a layer of m such neurons
-    (n + 1) m; an MLP the sum over its layers (its dropout has none, as ``Dropout``). None when
-    the sizes are not positive ints (the constructor then refuses them, before it builds
-    anything) or the class is not one of ``MODELS``.
-    """
-    def size(value: object) -> int | None:
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
-        return value if ok else None  # type: ignore[return-value]
-
-    if cls_name == "Dropout":
-        return 0
-    nin = size(config.get("nin"))
-    if nin is None:
-        return None
-    if cls_name in ("Neuron", "Perceptron"):
-        return nin + 1
-    if cls_name == "Layer":
-        nout = size(config.get("nout"))
-        return None if nout is None else (nin + 1) * nout
-    nouts = config.get("nouts")
-    if cls_name != "MLP" or not isinstance(nouts, list):
-        return None
-    sizes = [nin] + [size(n) for n in nouts]
-    if None in sizes or len(sizes) < 2:
-        return None
-    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+    """How many parameters ``cls_name(**config)`` has, without building it: the class's own
+    ``parameter_count(config)``. None when the class is not one of ``MODELS`` or cannot say
+    (sizes that are not positive ints, which its constructor then refuses before it builds
+    anything)."""
+    cls = MODELS.get(cls_name)
+    return None if cls is None else cls.parameter_count(config)
 
 
-def load(path: str | os.PathLike) -> Module:
+def load(path: str | os.PathLike) -> Model:
     """Rebuild the model saved in ``path``: its class from the config, then its parameters."""
     cls_name, config, numbers = _read(path)
     where = os.fspath(path)

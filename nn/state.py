@@ -14,8 +14,10 @@ own state dict (tensors under names like ``0.weight``) is refused with a pointer
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import NamedTuple
 
 from autograd import Value
@@ -53,12 +55,35 @@ def _tensor_shape(value: object) -> tuple | None:
 
 
 def _number(key: str, value: object) -> float | str:
-    """``value`` as a float, or the reason it is not one (for the error message)."""
-    if checks.is_number(value):
-        return float(value)
+    """``value`` as a float, or the reason it is not one (for the error message).
+
+    Any real number is taken (NumPy's scalars, ``Fraction``, ``Decimal``, a 0-d tensor or
+    array), as long as a float can hold it: 10**400 or ``numpy.longdouble("1e4000")`` would
+    become inf, another number than the one given, and are refused as model files refuse 1e400.
+    An infinity given as one (``math.inf``) stays one.
+    """
+    if checks.is_number(value) or isinstance(value, Decimal):
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except OverflowError:  # an int or a Fraction beyond a float's range
+            number = math.inf
+        except ValueError:  # Decimal("sNaN") refuses to become a float
+            return f'"{key}" holds {checks.shown(value)}, not a number'
+        if math.isinf(number) and not _is_infinite(value):
+            return (f'"{key}" holds {checks.shown(value)}, too large for a float (the largest is '
+                    f'about 1.8e308); an infinity is written float("inf")')
+        return number
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # a 0-d tensor or array
         return _number(key, value.item())
     return f'"{key}" holds a {type(value).__name__}, not a number'
+
+
+def _is_infinite(value: object) -> bool:
+    """Whether ``value`` is itself an infinity (not a finite number too large for a float)."""
+    try:
+        return bool(value == math.inf or value == -math.inf)
+    except (TypeError, ArithmeticError):
+        return False
 
 
 def load_state_dict(named: list[tuple[str, Value]], state_dict: Mapping, strict: bool,

@@ -5,6 +5,11 @@ One step of gradient descent on a batch B (notes 000, 001, 004)::
     L = (1/|B|) sum_{i in B} loss(model(x_i), y_i)  +  l1 * sum |w|  +  l2 * sum w^2
     zero the gradients;  L.backward();  optimizer.step()
 
+``fit`` takes the first three from a step (``nn.objective``: ``EngineStep`` builds the graph and
+calls ``backward()``, ``CompiledStep`` replays it compiled) and updates with the optimizer. The
+test and validation sets are ``MeasuredSet``s (``nn.measured``), checked before the first epoch
+so that bad data there fails before any parameter has moved.
+
 ``batch_size`` picks the notes' three variants: ``None`` (or the dataset size) is full-batch
 gradient descent (one step per epoch), 1 is stochastic gradient descent (one step per example),
 anything between is minibatch gradient descent. An epoch is one pass over the shuffled data.
@@ -31,33 +36,19 @@ Accuracy conventions (``accuracy`` and the history):
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Any
 
-import autograd
-from autograd import Value, dot, no_grad
+from autograd import Value, no_grad
 from nn import checks
 from nn.data import DataLoader
-from nn.interactive import HtmlProgressBar, in_notebook, interactive
-from nn.losses import binary_cross_entropy, l1_penalty, l2_penalty, mse_loss
+from nn.interactive import ProgressBar
+from nn.losses import binary_cross_entropy, mse_loss
+from nn.measured import MeasuredSet
 from nn.module import Module, in_mode
+from nn.objective import CompiledStep, EngineStep, Loss, Objective, is_correct
 from nn.optim import Optimizer
-
-Loss = Callable[[Any, Any], Value]
-
-
-def is_correct(pred: Value | float | Sequence[Value], target: Any, threshold: float = 0.0) -> bool:
-    """Whether one prediction gets its label right (see the module's accuracy conventions)."""
-    if isinstance(pred, (list, tuple)) and len(pred) == 1:
-        pred = pred[0]  # a one-unit layer's list holds a single score
-    if isinstance(pred, (list, tuple)):
-        scores = [p.data if isinstance(p, Value) else float(p) for p in pred]
-        return bool(max(range(len(scores)), key=scores.__getitem__) == target)
-    score = pred.data if isinstance(pred, Value) else float(pred)
-    return bool((score > threshold) == (target > 0))  # bool: a NumPy label gives numpy.bool_
 
 
 def accuracy(model: Callable, X: Sequence, y: Sequence, threshold: float = 0.0) -> float:
@@ -142,50 +133,6 @@ def _trend(values: list[float], show: Callable[[float], str]) -> str:
     return show(values[0]) if len(values) == 1 else f"{show(values[0])} -> {show(values[-1])}"
 
 
-def _regularization(params: list[Value], l1: float, l2: float) -> Value | None:
-    term = None
-    if l1:
-        term = l1 * l1_penalty(params)
-    if l2:
-        penalty = l2 * l2_penalty(params)
-        term = penalty if term is None else term + penalty
-    return term
-
-
-def _objective(model: Callable, X: Sequence, y: Sequence, loss: Loss, reg: Value | None,
-               threshold: float | None) -> tuple[Value, int]:
-    """The batch objective L (a Value to backpropagate from) and how many predictions were right."""
-    objective, preds = _predict(model, X, y, loss, reg)
-    return objective, _hits(preds, y, threshold)
-
-
-def _hits(preds: Sequence, y: Sequence, threshold: float | None) -> int:
-    """How many predictions (Values or numbers) get their label right; 0 for regression."""
-    if threshold is None:
-        return 0
-    return sum(is_correct(pred, t, threshold) for pred, t in zip(preds, y))
-
-
-def _predict(model: Callable, X: Sequence, y: Sequence, loss: Loss, reg: Value | None
-             ) -> tuple[Value, list]:
-    """The batch objective L and the model's predictions."""
-    losses, preds = [], []
-    for x, t in zip(X, y):
-        pred = model(x)
-        if not isinstance(pred, (Value, list)):
-            raise TypeError(f"fit needs a model returning a Value or a list of Values, got "
-                            f"{type(pred).__name__}; a Perceptron learns with perceptron.fit()")
-        example_loss = loss(pred, t)
-        if not isinstance(example_loss, Value):
-            raise TypeError(f"loss must return a Value computed from the prediction, got "
-                            f"{type(example_loss).__name__}")
-        losses.append(example_loss)
-        preds.append(pred)
-    # The mean as one node: sum_i L_i / N, a dot with weights 1/N.
-    total = dot(losses, [1.0 / len(losses)] * len(losses))
-    return (total if reg is None else total + reg), preds
-
-
 def _check_model(model: object) -> None:
     if isinstance(model, type):
         got = f"the class {model.__name__} itself (create one first, e.g. {model.__name__}(...))"
@@ -218,13 +165,21 @@ def _threshold(loss: Loss, accuracy_mode: object) -> float | None:
                      f"{accuracy_mode!r}")
 
 
-def _split_pair(pair: object, name: str, short: str) -> tuple[Sequence, Sequence, int]:
-    """``(X, y)`` given as ``test=`` or ``validation=``, and its number of examples."""
-    try:
-        X, y = pair  # type: ignore[misc]
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair (X_{short}, y_{short})") from None
-    return X, y, checks.dataset(X, y, f"the {name} set")
+def _measured_sets(test: object, validation: object, history: History) -> list[MeasuredSet]:
+    """The test and validation sets given to ``fit``, each checked to be a pair ``(X, y)``."""
+    sets = []
+    for name, short, pair, losses, accuracies in (
+            ("test", "test", test, history.test_loss, history.test_accuracy),
+            ("validation", "val", validation, history.val_loss, history.val_accuracy)):
+        if pair is None:
+            continue
+        try:
+            X, y = pair  # type: ignore[misc]
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a pair (X_{short}, y_{short})") from None
+        checks.dataset(X, y, f"the {name} set")
+        sets.append(MeasuredSet(name, X, y, losses, accuracies))
+    return sets
 
 
 class _EarlyStopping:
@@ -280,8 +235,9 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
         accuracy: ``"auto"`` (see the module doc), ``False`` for none, or a threshold for
             single-score outputs.
         seed: seeds the order in which minibatches are drawn (``None``: a new order each run).
-        progress: a progress bar (tqdm) with the latest loss and accuracy; ``None`` shows it only
-            in a terminal or a notebook, ``False`` never.
+        progress: a progress bar with the latest loss and accuracy (``nn.interactive``'s: an
+            HTML bar in a notebook, tqdm's in a terminal); ``None`` shows it only in a terminal
+            or a notebook, ``False`` never.
         compile: run each batch's step compiled (``autograd.compile``): recorded once per batch
             size, then replayed as plain-float code; the same numbers, bit for bit, several
             times faster when the batches build the same graph (full batches especially).
@@ -290,14 +246,8 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
     """
     _check_model(model)
     n = checks.dataset(X, y, "the training set")
-    measured = []  # (X, y, n, the History's loss list, its accuracy list)
     history = History()
-    if test is not None:
-        measured.append((*_split_pair(test, "test", "test"), history.test_loss,
-                         history.test_accuracy))
-    if validation is not None:
-        measured.append((*_split_pair(validation, "validation", "val"), history.val_loss,
-                         history.val_accuracy))
+    measured = _measured_sets(test, validation, history)
     if early_stopping is not None:
         early_stopping = checks.count(early_stopping, "early_stopping (a patience in epochs)")
         if validation is None:
@@ -314,47 +264,31 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
     if lr_schedule is not None and not callable(lr_schedule):
         raise TypeError(f"lr_schedule must be a function epoch -> learning rate, e.g. "
                         f"lambda k: 0.1 * 0.9 ** k, or None; got {type(lr_schedule).__name__}")
-    threshold = _threshold(loss, accuracy)
+    objective = Objective(model, loss, params, l1, l2, _threshold(loss, accuracy))
     loader = DataLoader(X, y, batch_size, seed=seed)
     if loader.batch_size >= n:
         loader.shuffle = False  # one batch holds every example: no order to draw
+    for measured_set in measured:
+        measured_set.check(model)
     stopper = None if early_stopping is None else _EarlyStopping(early_stopping, params)
-    step = (_compiled_step(model, loss, params, l1, l2, "auto" if compile is True else compile)
-            if compile else None)
-    bar = _ProgressBar(epochs, progress)
+    step = (CompiledStep(objective, optimizer, "auto" if compile is True else compile)
+            if compile else EngineStep(objective, optimizer))
+    bar = ProgressBar(epochs, progress)
     # Training mode while fitting; the model's own modes are put back afterwards.
     with in_mode(model, training=True), closing(bar):
         for epoch in range(epochs):
             if lr_schedule is not None:
                 optimizer.lr = lr_schedule(epoch)
-            total, right = 0.0, 0
-            for Xb, yb in loader:
-                if step is None:
-                    objective, hits = _objective(model, Xb, yb, loss,
-                                                 _regularization(params, l1, l2), threshold)
-                    optimizer.zero_grad()
-                    objective.backward()
-                    value = objective.data
-                else:
-                    optimizer.zero_grad()
-                    value, preds = step([_numbers(x) for x in Xb], _numbers(yb))
-                    hits = _hits(preds, yb, threshold)
-                optimizer.step()
-                total += value * len(Xb)
-                right += hits
-            history.loss.append(total / n)
-            if threshold is not None:
-                history.accuracy.append(right / n)
-            for X_m, y_m, n_m, losses, accuracies in measured:
-                with no_grad(), in_mode(model, training=False):
-                    measure, measure_right = _objective(
-                        model, X_m, y_m, loss, _regularization(params, l1, l2), threshold)
-                losses.append(measure.data)
-                if threshold is not None:
-                    accuracies.append(measure_right / n_m)
-            bar.update(history)
+            _train_one_epoch(step, optimizer, loader, objective, history,
+                             measured if epoch == 0 else ())
+            for measured_set in measured:
+                measured_set.measure(objective)
+            bar.update(_progress_stats(history))
             if stopper is not None and stopper.should_stop(epoch + 1, history.val_loss[-1]):
                 history.stopped_epoch = epoch + 1 if epoch + 1 < epochs else None
+                if history.stopped_epoch is not None:
+                    bar.stop_early(f"stopped early (best validation loss at epoch "
+                                   f"{stopper.best_epoch})")
                 break
     if stopper is not None:
         stopper.restore()
@@ -362,63 +296,35 @@ def fit(model: Module, X: Sequence, y: Sequence, *, loss: Loss, optimizer: Optim
     return history
 
 
-def _compiled_step(model: Callable, loss: Loss, params: list[Value], l1: float, l2: float,
-                   backend: str) -> autograd.CompiledStep:
-    """One batch's objective, compiled: ``step(X, y)`` returns the objective's number and the
-    predictions' numbers, and leaves the gradients in ``.grad``."""
-    return autograd.compile(
-        lambda X, y: _predict(model, X, y, loss, _regularization(params, l1, l2)), has_aux=True,
-        backend=backend)
+def _train_one_epoch(step: EngineStep | CompiledStep, optimizer: Optimizer, loader: DataLoader,
+                     objective: Objective, history: History,
+                     measured: Sequence[MeasuredSet] = ()) -> None:
+    """One pass over the batches, a step and an update each; appends the epoch's loss (the
+    batches' objectives weighted by their sizes) and accuracy to ``history``. ``measured``
+    (the first epoch's): sets whose labels to try with the loss on the first prediction, before
+    the first update."""
+    total, right, n = 0.0, 0, 0
+    for batch, (Xb, yb) in enumerate(loader):
+        value, preds = step(Xb, yb)
+        if batch == 0:
+            for measured_set in measured:
+                measured_set.check_labels(objective, preds[0])
+        optimizer.step()
+        total += value * len(Xb)
+        right += objective.hits(preds, yb)
+        n += len(Xb)
+    history.loss.append(total / n)
+    if objective.threshold is not None:
+        history.accuracy.append(right / n)
 
 
-def _numbers(x: Any) -> Any:
-    # A compiled step takes lists of numbers: a NumPy row becomes one.
-    return x.tolist() if hasattr(x, "tolist") else x
-
-
-class _ProgressBar:
-    """In a notebook, tqdm's notebook widget (with ipywidgets, from the ``notebooks`` extra) or
-    else an HTML bar: never text on stderr, which a notebook shows as an error-coloured block.
-    Elsewhere tqdm's text bar, or without tqdm a line every tenth of the run on stderr."""
-
-    def __init__(self, epochs: int, enabled: bool | None) -> None:
-        self.epochs = epochs
-        self.enabled = interactive() if enabled is None else bool(enabled)
-        self.bar: Any = None
-        if not self.enabled:
-            return
-        notebook = in_notebook()
-        try:
-            if notebook:
-                import ipywidgets  # noqa: F401  (tqdm.notebook draws with it)
-                from tqdm.notebook import tqdm
-            else:
-                from tqdm import tqdm
-        except ImportError:
-            if notebook:
-                self.bar = HtmlProgressBar(epochs, "training", "epoch")
-            return
-        self.bar = tqdm(total=epochs, desc="training", unit="epoch", leave=True)
-
-    def update(self, history: History) -> None:
-        if not self.enabled:
-            return
-        stats = {"loss": _number(history.loss[-1])}
-        if history.accuracy:
-            stats["acc"] = _percent(history.accuracy[-1])
-        if history.test_accuracy:
-            stats["test_acc"] = _percent(history.test_accuracy[-1])
-        if history.val_loss:
-            stats["val_loss"] = _number(history.val_loss[-1])
-        if self.bar is not None:
-            self.bar.set_postfix(stats, refresh=False)
-            self.bar.update(1)
-            return
-        done = history.epochs
-        if done == self.epochs or done % max(1, math.ceil(self.epochs / 10)) == 0:
-            line = ", ".join(f"{k} {v}" for k, v in stats.items())
-            print(f"epoch {done}/{self.epochs}: {line}", file=sys.stderr)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+def _progress_stats(history: History) -> dict[str, str]:
+    """The latest epoch's numbers, as the progress bar shows them."""
+    stats = {"loss": _number(history.loss[-1])}
+    if history.accuracy:
+        stats["acc"] = _percent(history.accuracy[-1])
+    if history.test_accuracy:
+        stats["test_acc"] = _percent(history.test_accuracy[-1])
+    if history.val_loss:
+        stats["val_loss"] = _number(history.val_loss[-1])
+    return stats

@@ -39,7 +39,7 @@ EXECUTED_DIR = NOTEBOOKS_DIR / "executed"
 #: Seconds one cell may take. The heaviest cell (a training run) takes a few seconds.
 CELL_TIMEOUT = 120
 #: notebook -> (the optional package it imports, how to install it).
-REQUIRES = {"08_graduating_to_pytorch": ("torch", 'pip install -e ".[torch]"')}
+REQUIRES = {"08_graduating_to_pytorch": ("torch", "make torch: a CPU build into .venv")}
 
 
 def notebook_paths() -> list[Path]:

@@ -5,6 +5,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,30 @@ settings.register_profile(
 settings.register_profile(
     "ci", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+#: Fixture -> the marker of every test that uses it (directly or through another fixture): the
+#: tools beyond the library and its Python packages. `make test-library` deselects these, and
+#: CI runs them on one Python only.
+TOOL_MARKERS = {"chromium": "browser", "pdflatex": "latex", "run_cells": "notebook",
+                "executed": "notebook"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in TOOL_MARKERS.keys() & set(getattr(item, "fixturenames", ())):
+            item.add_marker(TOOL_MARKERS[fixture])
+
+
+def required_on_ci(tool: str) -> bool:
+    """Whether a missing ``tool`` (PyTorch: ``"torch"``; a module's top-level name) fails this run
+    instead of skipping its tests: on CI (``BACKPROP_LAB_CI`` set, where .ci/run installs every
+    optional tool), unless ``BACKPROP_LAB_CI_WITHOUT`` names it. .ci/run sets that to ``torch``
+    for the Pythons it has no PyTorch build for, so there those tests skip with their reason,
+    and PyTorch stays required on the run that has it."""
+    if not os.environ.get("BACKPROP_LAB_CI"):
+        return False
+    without = os.environ.get("BACKPROP_LAB_CI_WITHOUT", "").replace(",", " ").split()
+    return tool not in without
 
 
 def _notebook_runner():
@@ -49,17 +74,17 @@ def run_cells(tmp_path_factory):
     return run
 
 
-TORCH_MISSING = 'PyTorch is not installed (pip install -e ".[torch]")'
+TORCH_MISSING = "PyTorch is not installed (make torch: a CPU build into .venv)"
 
 
 def import_or_skip(module: str, reason: str) -> Any:
     """``import module``; when it is missing, skip with ``reason`` (the calling test, or at the
-    top of a test file the whole file), or fail where ``BACKPROP_LAB_CI`` is set: ``.ci/run``
-    installs every optional tool, so there a missing one is a broken set-up."""
+    top of a test file the whole file), or fail where CI requires it (``required_on_ci``):
+    ``.ci/run`` installs every optional tool, so there a missing one is a broken set-up."""
     try:
         return importlib.import_module(module)
     except ImportError:
-        if os.environ.get("BACKPROP_LAB_CI"):
+        if required_on_ci(module.partition(".")[0]):
             pytest.fail(f"{module} is not installed, but BACKPROP_LAB_CI is set: .ci/run should "
                         f"have installed it ({reason})", pytrace=False)
         pytest.skip(reason, allow_module_level=True)
@@ -87,3 +112,30 @@ def pdflatex():
         return path.with_suffix(".pdf")
 
     return compile_tex
+
+
+# ---- Under Pyodide (make test-pyodide: the suite in Node, the Python 3.14 run of .ci/run) ----
+# WebAssembly Python has no processes, no threads, no native Graphviz (PNG, PDF), no matplotlib
+# here (it is on Pyodide's CDN only) and, in Node without stack switching, no asyncio.run. A
+# test that needs one of them skips there, saying which, instead of failing on what the platform
+# cannot do.
+if sys.platform == "emscripten":
+    _CANNOT = {
+        "emscripten does not support processes": "needs subprocesses, which Pyodide has not",
+        "can't start new thread": "needs threads, which Pyodide has not",
+        "cannot draw a": "needs a native Graphviz (PNG or PDF); the browser's draws SVG",
+        "stack switching not supported": "needs asyncio.run, which this Node cannot run",
+        "plots need matplotlib": "needs matplotlib, which only Pyodide's CDN has",
+    }
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(item, call):
+        report = (yield).get_result()
+        if call.excinfo is None or report.outcome != "failed":
+            return
+        message = str(call.excinfo.value)
+        for symptom, reason in _CANNOT.items():
+            if symptom in message:
+                report.outcome = "skipped"
+                report.longrepr = (str(item.path), item.location[1] or 0, f"Pyodide: {reason}")
+                return

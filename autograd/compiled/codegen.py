@@ -40,8 +40,8 @@ from collections.abc import Callable
 from itertools import count
 from typing import Any
 
-from autograd.compiled.codemath import CODE, HELPERS, NO_FLOW, Code, Unless, literal, text
 from autograd.compiled.ir import BODY, Entry, Program, Ref
+from autograd.core.codemath import CODE, HELPERS, NO_FLOW, Code, Unless, literal, text
 from autograd.core.rules import RULES
 
 #: A sum of more terms than this is split over several lines (Python's compiler recurses into
@@ -249,10 +249,10 @@ class _Writer:
         raise CannotCompile(f"a question {entry.op!r}")
 
     def _dot_lines(self, j: int, args: list[Code]) -> list[str]:
-        # sum_i a_i b_i from the bias, as the rule's dot adds them
-        bias = len(args) % 2 == 1
-        terms = [args[-1].text if bias else "0.0"]
-        terms += [f"{args[i].text} * {args[i + 1].text}" for i in range(0, len(args) - bias, 2)]
+        # The dot rule's sum, from the bias, as the engine's kernel adds it; split over lines
+        # (Python's compiler recurses into long expressions).
+        total = RULES["dot"].forward(CODE, *args)
+        terms = [text(total.start)] + [f"{text(a)} * {text(b)}" for a, b in total.pairs]
         lines = []
         for start in range(0, len(terms), TERMS_PER_LINE):
             chunk = terms[start:start + TERMS_PER_LINE]

@@ -111,16 +111,16 @@ def chain_rule_watched(order: list[Node], create_graph: bool = False, check: boo
     first non-finite contribution raises ``AnomalyError``. ``record``: see ``Recorder``.
     """
     for node in order:
-        if not node.parents:
-            continue
-        if node.local_grads is None:
+        if node.local_grads is None:  # a closure's step, leaf or not: the user's own
             updates = _closure_step(node, create_graph)
-        else:
+        elif node.parents:
             updates = _rule_step(node, create_graph)
-        for parent, _, contribution, _, _ in updates:
-            if check:
+        else:
+            continue
+        if check:
+            for parent, _, contribution, _, _ in updates:
                 _check_contribution(node, parent, contribution)
-        if record is not None:
+        if record is not None and node.parents:
             record(node, node.grad, updates)
 
 

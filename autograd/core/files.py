@@ -7,6 +7,8 @@ must appear together. The promise, for each file:
 - all or nothing: the bytes go to a temporary file in the same folder, are flushed to disk, and
   the temporary file then replaces the target in one step (``os.replace``), so a reader, or a
   crash at any moment, sees the old file or the new one, never a mixture;
+- nothing left behind: an error or a Ctrl-C (``KeyboardInterrupt``) at any point removes the
+  temporary file, because its name is noted for removal before the file is created;
 - the replaced file keeps its permission bits (a 0600 model stays 0600) and, where allowed, its
   owner; a new file gets the usual ones (0666 minus the umask, as ``open`` gives);
 - a symbolic link is written through: its target gets the new bytes, the link stays a link;
@@ -70,7 +72,7 @@ def write_all_atomically(files: Iterable[tuple[PathLike, bytes | str]], *,
     pending: list[_PendingFile] = []
     try:
         for path, data in files:
-            pending.append(_prepare(path, data, overwrite))
+            _prepare(path, data, overwrite, pending)
         return [file.commit() for file in pending]
     finally:
         for file in pending:
@@ -90,19 +92,25 @@ class _PendingFile:
             os.replace(self.temporary, self.target)
         except OSError as error:
             raise _about(error, self.shown) from None
+        # Interrupted here, discard() finds no file under the temporary name: nothing to undo.
         self.temporary = None
         _sync_folder(self.target.parent)
         return self.shown
 
     def discard(self) -> None:
-        """Remove the temporary file if it was not committed (nothing to do otherwise)."""
+        """Remove the temporary file if it was not committed (nothing to do otherwise, or when
+        it was never created)."""
         if self.temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(self.temporary)
             self.temporary = None
 
 
-def _prepare(path: PathLike, data: bytes | str, overwrite: bool) -> _PendingFile:
+def _prepare(path: PathLike, data: bytes | str, overwrite: bool,
+             pending: list[_PendingFile]) -> None:
+    """Write ``data`` to a new temporary file beside ``path``'s target, noted in ``pending``
+    (for the caller to commit or discard) before it exists: however this is interrupted, the
+    caller's ``discard`` finds every file it made."""
     shown = _checked_path(path)
     target = _through_links(shown)
     existing = _existing(target, shown, overwrite)
@@ -113,25 +121,24 @@ def _prepare(path: PathLike, data: bytes | str, overwrite: bool) -> _PendingFile
     # readable by others while they are being written. O_EXCL: never write into someone else's
     # file. A new file's mode 0o666 lets the umask decide, as open() does.
     mode = 0o600 if existing is not None else 0o666
+    file = _PendingFile(shown, target, temporary)
+    pending.append(file)
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
                      | getattr(os, "O_BINARY", 0), mode)
     except OSError as error:
+        # Not created (a name already taken is someone else's file): nothing to remove.
+        file.temporary = None
         raise _about(error, shown, folder=target.parent) from None
-    pending = _PendingFile(shown, target, temporary)
     try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
             if existing is not None:
-                _keep_owner_and_mode(file.fileno(), temporary, existing)
-    except BaseException as error:
-        pending.discard()
-        if isinstance(error, OSError):
-            raise _about(error, shown) from None
-        raise
-    return pending
+                _keep_owner_and_mode(stream.fileno(), temporary, existing)
+    except OSError as error:
+        raise _about(error, shown) from None
 
 
 def _checked_path(path: PathLike) -> Path:

@@ -73,8 +73,9 @@ def _write(rule: Rule, parents: int) -> str:
     xs = [Code(f"x{i}") for i in range(parents)]
     params = [Code("n")] if rule.op == "**n" else []
     if rule.arity is None:  # a dot takes the tuple of its parents, and keeps it
-        lines = [f"def {_name(rule, parents)}(parents):",
-                 f"    {', '.join(names)}{',' if parents == 1 else ''} = parents"]
+        lines = [f"def {_name(rule, parents)}(parents):"]
+        if parents:  # (a dot of nothing, ``dot([], [])``, is 0.0 with no parents)
+            lines.append(f"    {', '.join(names)}{',' if parents == 1 else ''} = parents")
         parent_tuple = "parents"
     else:
         arguments = names + ["n", "op"] if params else names

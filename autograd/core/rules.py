@@ -195,7 +195,7 @@ RULES: dict[str, Rule] = {rule.op: rule for rule in (
     _rule("abs", 1, lambda m, a: m.abs(a),
           lambda m, out, a: (m.sign(a),),
           lambda torch, a: torch.abs(a),
-          "d|x|/dx = sign(x)", "abs", "|{0}|", ("nonzero",)),
+          "d|x|/dx = sign(x)", "abs", "abs({0})", ("nonzero",)),
     # e^x;  d/dx = e^x, the output itself
     _rule("exp", 1, lambda m, x: m.exp(x),
           lambda m, out, x: (out,),
@@ -251,7 +251,7 @@ RULES: dict[str, Rule] = {rule.op: rule for rule in (
     _rule("id", 1, lambda m, x: x,
           lambda m, out, x: (1.0,),
           lambda torch, x: x.clone(),
-          "d(x)/dx = 1", "id", "{0}"),
+          "d(x)/dx = 1", "id", "id({0})"),
     # sum_i a_i b_i + bias, what a neuron computes (w . x + b) as one node;
     # d/da_i = b_i, d/db_i = a_i, d/dbias = 1
     _rule("dot", None, lambda m, *args: m.dot(args),

@@ -24,7 +24,10 @@ from typing import Any
 from autograd.core.rules import rule_of
 from autograd.core.value import Value, forward_order
 
-INSTALL_HINT = 'pip install -e ".[torch]" in a backprop-lab checkout, or pip install torch'
+# A plain `pip install torch` (or the project's torch extra) on Linux pulls a CUDA build of several
+# GB; the Makefile installs a CPU build.
+INSTALL_HINT = ("make torch in a backprop-lab checkout (a CPU build into .venv), or pip install "
+                "torch --index-url https://download.pytorch.org/whl/cpu")
 
 
 def import_torch(needed_by: str) -> Any:

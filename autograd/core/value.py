@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from numbers import Real
 from typing import Any, Union
 
+from autograd.core import release
 from autograd.core.backward import (
     backprop,
     closure_local_grads,
@@ -68,6 +69,9 @@ class Value:
 
     # __dict__ holds attributes of your own; it is created only when the first one is set.
     __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "__dict__")
+
+    if release.SMALL_STACK:  # free deep graphs through a queue, not one nested call a node
+        __del__ = release.release
 
     def __init__(self, data: Number, _children: Iterable[Value] = (), _op: str = "",
                  label: str = "") -> None:
@@ -126,11 +130,15 @@ class Value:
         if not callable(closure):
             raise TypeError(f"_backward must be a function taking no arguments (micrograd's "
                             f"closure), got {type(closure).__name__}")
+        if self.local_grads is not None:  # the step the closure replaces, which it may call
+            self.__dict__["_replaced_local_grads"] = self.local_grads
         self.__dict__["_backward"] = closure
         self.local_grads = None  # from now on backward runs the closure
 
     def _local_step(self) -> None:
         local = self.local_grads
+        if local is None:  # a closure took this step's place: the step it replaced
+            local = self.__dict__.get("_replaced_local_grads", ())
         if local is NO_FLOW:  # relu(x <= 0), x ** 0, step: nothing flows back
             return
         g = self.grad

@@ -20,13 +20,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from autograd.core.rules import RULES, exponent
 from autograd.core.value import Constant, Value, forward_order
 
 __all__ = ["d_name", "label_text", "made_up", "name_nodes", "node_names", "printable",
            "quoted_name"]
 
-#: Names for unlabeled results, by operation: the 2nd unlabeled product is "mul2".
-_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "neg": "neg"}
 
 
 def node_names(root: Value) -> dict[Value, str]:
@@ -84,9 +83,12 @@ def made_up(nodes: list[Value]) -> set[Value]:
 def _word(node: Value) -> str:
     if not node.parents:
         return "const" if isinstance(node, Constant) else "leaf"
-    if node.op.startswith("**"):
-        return "pow"
-    return _OP_WORDS.get(node.op) or re.sub(r"\W", "", node.op) or "op"
+    # The operation's word, from its rule (the 2nd product is "mul2"); an operation of the
+    # user's own is named by its op's letters.
+    rule = RULES.get(node.op) or (RULES["**n"] if exponent(node.op) is not None else None)
+    if rule is not None:
+        return rule.word
+    return re.sub(r"\W", "", node.op) or "op"
 
 
 def printable(text: str) -> str:

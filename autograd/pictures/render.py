@@ -4,7 +4,8 @@ Layout is Graphviz's ``dot``. Two ways to reach it, tried in this order:
 
 1. pygraphviz (the ``viz`` extra): its 2.x wheels bundle Graphviz's libraries and lay out
    in-process, so ``pip install`` alone is enough on Linux, macOS and Windows;
-2. a ``dot`` program on PATH (a system Graphviz), run as a subprocess.
+2. a ``dot`` program on PATH (a system Graphviz), run as a subprocess;
+3. in the browser (Pyodide), Graphviz compiled to WebAssembly: see ``autograd.pictures.wasm``.
 
 With neither, a ``Graph`` still has its DOT text: ``.save("g.dot")`` writes it, and Jupyter shows
 it with a one-line install hint; saving an image raises ``RendererNotFoundError``.
@@ -26,6 +27,7 @@ import warnings
 from pathlib import Path
 
 from autograd.core.files import write_all_atomically, write_atomically
+from autograd.pictures import wasm
 from autograd.pictures.options import check_dpi, check_pixel_budget
 from autograd.pictures.tikz import Layout, tikz_document
 
@@ -52,6 +54,8 @@ class GraphvizError(RuntimeError):
 
 def available_renderer() -> str | None:
     """``"pygraphviz"``, the path of a ``dot`` program, or None when there is no renderer."""
+    if wasm.IN_BROWSER:
+        return wasm.available_renderer()
     try:
         import pygraphviz  # noqa: F401
     except (ImportError, OSError):  # OSError: the wheel's bundled libraries failed to load
@@ -129,6 +133,11 @@ def _run(source: str, format: str) -> bytes:
             f"cannot {what}: no Graphviz renderer (pygraphviz is not installed "
             f"and there is no 'dot' program on PATH); install it with {INSTALL_HINT}, or save "
             "the graph as .dot text")
+    if renderer == wasm.RENDERER:
+        picture, errors = wasm.render(source, format)
+        if errors:
+            raise GraphvizError(f"Graphviz could not draw this graph: {' '.join(errors)}")
+        return picture
     if renderer == "pygraphviz":
         return _render_in_process(source, format)
     return _render_with_program(source, format)

@@ -21,6 +21,7 @@ from typing import TextIO, overload
 
 from autograd.core.files import write_atomically
 from autograd.core.format import format_number
+from autograd.core.rules import RULES, exponent
 from autograd.core.value import Value, backprop
 from autograd.pictures.draw import value_list
 from autograd.pictures.names import d_name, made_up, name_nodes, printable
@@ -267,16 +268,16 @@ def trace_backward(root: Value, params: Iterable[Value] = ()) -> Trace:
 
 
 def op_formula(op: str, args: list[str]) -> str:
-    """``op`` written with its arguments' names: ``x * w``, ``x**2``, ``tanh(n)``, ``-x``."""
-    if op in ("+", "-", "*", "/", "**") and len(args) == 2:
-        return f"{args[0]} {op} {args[1]}"
-    if op.startswith("**") and len(args) == 1:
-        return f"{args[0]}{op}"
-    if op == "neg":
-        return f"-{args[0]}"
-    if op == "dot":
+    """``op`` written with its arguments' names, as its rule writes it (``rules.Rule.text``):
+    ``x * w``, ``x**2``, ``tanh(n)``, ``-x``; a ``dot`` as its sum, ``w1*x1 + w2*x2 + b``."""
+    rule = RULES.get(op)
+    if rule is not None and rule.arity is None:  # a dot: its pairs, then the bias
         terms = [f"{args[i]}*{args[i + 1]}" for i in range(0, len(args) - 1, 2)]
         if len(args) % 2:
             terms.append(args[-1])
         return " + ".join(terms)
+    if rule is not None and rule.arity == len(args):
+        return rule.text.format(*args)
+    if exponent(op) is not None and len(args) == 1:
+        return f"{args[0]}{op}"
     return f"{op}({', '.join(args)})"

@@ -25,31 +25,17 @@ from collections.abc import Callable, Iterator, Mapping
 
 from autograd.core import floatmath as fm
 from autograd.core.format import format_number as num
+from autograd.core.rules import rule_of
 from autograd.core.value import Value
 from autograd.teach.solution import Edge, Solution, Tolerance
 
-#: Each operation's derivative rule, as the hint for a local derivative states it (the same
-#: math as the operation's docstring in autograd/core/value.py).
-RULES = {
-    "+": "d(a + b)/da = 1 and d(a + b)/db = 1",
-    "-": "d(a - b)/da = 1 and d(a - b)/db = -1",
-    "*": "d(a * b)/da = b and d(a * b)/db = a: each factor's derivative is the other factor",
-    "/": "d(a / b)/da = 1/b and d(a / b)/db = -a/b^2",
-    "neg": "d(-a)/da = -1",
-    "**": "d(a^b)/da = b a^(b-1) and d(a^b)/db = a^b ln a",
-    "**n": "the power rule, d(x^n)/dx = n x^(n-1)",
-    "exp": "d(e^x)/dx = e^x, the output itself",
-    "log": "d(ln x)/dx = 1/x",
-    "tanh": "d tanh(x)/dx = 1 - tanh(x)^2, written with the output",
-    "sigmoid": "d s(x)/dx = s(x) (1 - s(x)), written with the output",
-    "relu": "d relu(x)/dx = 1 for x > 0, else 0",
-    "step": "the step is flat on both sides: its derivative is 0",
-    "sin": "d(sin x)/dx = cos x",
-    "cos": "d(cos x)/dx = -sin x",
-    "sqrt": "d sqrt(x)/dx = 1 / (2 sqrt(x))",
-    "abs": "d|x|/dx = sign(x)",
-    "dot": "d(w . x + b)/dw_i = x_i, d/dx_i = w_i and d/db = 1",
-}
+
+def rule_text(node: Value) -> str:
+    """The derivative rule of the operation that made ``node``, as the lectures state it (its
+    record in ``autograd/core/rules.py``); "" for an operation of the user's own."""
+    found = rule_of(node)
+    return found[0].math if found is not None else ""
+
 
 #: Derivatives written with the output o: the formula students write with the input x instead.
 _WITH_THE_OUTPUT = {
@@ -113,8 +99,7 @@ def local_hint(sol: Solution, edge: Edge, yours: float | None, tolerance: Tolera
         if tolerance.close(yours, value) and not tolerance.close(value, expected):
             return message
     child, _ = edge
-    rule = RULES.get("**n" if child.op.startswith("**") and len(child.parents) == 1
-                     else child.op)
+    rule = rule_text(child)
     return (_near_miss(yours, expected, tolerance)
             or (f"the rule for {child.op}: {rule}" if rule else
                 f"{sol.edge_name(edge)} is how much {sol.names[child]} changes per unit of "
@@ -308,12 +293,13 @@ def _local_mistakes(sol: Solution, edge: Edge, reveal: bool) -> Iterator[tuple[f
         other = child.parents[1 - i]
         value = f" = {num(sol.data[other])}" if reveal else ""
         yield (a, f"d{o}/d{x} is the other factor, {sol.names[other]}{value}, not {x} itself")
-    if child.op.startswith("**") and len(child.parents) == 1:
-        n = float(child.op[2:])
+    found = rule_of(child)
+    if found is not None and found[0].op == "**n":
+        n = found[1][0]
         numbers = f" = {num(n)} * {num(a)}^{num(n - 1)}" if reveal else ""
         yield (fm.power(a, n - 1), f"the power rule brings the exponent down: d(x^n)/dx = "
                                    f"n x^(n-1){numbers}")
         yield n * fm.power(a, n), "lower the exponent by one: d(x^n)/dx = n x^(n-1), not n x^n"
     if expected != 0:
-        rule = RULES.get(child.op, "")
+        rule = rule_text(child)
         yield -expected, "the sign is flipped" + (f": {rule}" if rule else "")

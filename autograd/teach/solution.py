@@ -156,8 +156,8 @@ def solve(root: Value, what: str) -> Solution:
 def _parents_first(order: list[Value]) -> list[Value]:
     """``forward_order`` with every input listed just before its first use, in argument order.
 
-    The engine's walk may list an input shared by two subtrees after a node that uses it (see
-    ``_walk``): harmless for backward, where inputs pass nothing on, but an exercise lists the
+    The engine's walk lists an input when it first reaches it, which may be well before the node
+    that uses it: harmless for backward, where inputs pass nothing on, but an exercise lists the
     values in the order they were computed, and asks each gradient after the ones it needs.
     """
     placed: set[Value] = set()

@@ -151,7 +151,7 @@ def to_torch(model: Module, dtype: Any = None) -> Any:
         if layer.dropout:
             modules.append(torch.nn.Dropout(layer.dropout))
     result = torch.nn.Sequential(*modules).train(model.training)
-    setattr(result, MODEL_ATTRIBUTE, {"class": type(model).__name__, "config": model._config()})
+    setattr(result, MODEL_ATTRIBUTE, {"class": type(model).__name__, "config": model.get_config()})
     return result
 
 
@@ -187,18 +187,9 @@ def _read_layers(module: Any, torch: Any) -> list[_TorchLayer]:
     activated = False  # whether the last Linear layer already has its activation
     dropped = False  # whether it already has its dropout
     for name, child in children:
-        where = f"layer {name} ({child!r})"
+        where = _layer_text(name, child)
         if type(child) is torch.nn.Linear:
-            if child.bias is None:
-                raise ValueError(f"from_torch cannot take {where}: it has no bias, and every "
-                                 f"neuron here has one; build it with bias=True")
-            if layers and child.in_features != len(layers[-1].weight):
-                raise ValueError(f"from_torch cannot take {where}: it takes "
-                                 f"{child.in_features} inputs but the layer before it gives "
-                                 f"{len(layers[-1].weight)}")
-            if not child.weight.is_floating_point():
-                raise ValueError(f"from_torch cannot take {where}: its weights are "
-                                 f"{child.weight.dtype}, not floating-point numbers")
+            _check_linear(child, where, layers)
             layers.append(_TorchLayer(child.weight.detach().double().tolist(),
                                       child.bias.detach().double().tolist()))
             activated = dropped = False
@@ -225,6 +216,39 @@ def _read_layers(module: Any, torch: Any) -> list[_TorchLayer]:
     return layers
 
 
+def _layer_text(name: str, child: Any) -> str:
+    """How a layer is named in messages: its repr, or only its class for a container, whose
+    repr lists everything inside it (and never ends for one that contains itself)."""
+    if getattr(child, "_modules", None):
+        return f"layer {name} (a {type(child).__name__} of {len(child._modules)} modules)"
+    return f"layer {name} ({child!r})"
+
+
+def _check_linear(child: Any, where: str, layers: list[_TorchLayer]) -> None:
+    """A Linear layer as neurons need it: W of shape (out, in) and a bias b of shape (out,),
+    so that neuron j reads row j of W and b_j (a broadcast bias of one number is refused:
+    here it would be neuron 0's alone), taking what the layer before gives."""
+    weight, bias = child.weight, child.bias
+    if bias is None:
+        raise ValueError(f"from_torch cannot take {where}: it has no bias, and every neuron "
+                         "here has one; build it with bias=True")
+    if not weight.is_floating_point():
+        raise ValueError(f"from_torch cannot take {where}: its weights are {weight.dtype}, not "
+                         "floating-point numbers")
+    if weight.dim() != 2 or 0 in weight.shape:
+        raise ValueError(f"from_torch cannot take {where}: its weight has shape "
+                         f"{tuple(weight.shape)}, and a Linear layer's is (out_features, "
+                         "in_features), one row per neuron")
+    outputs, inputs = weight.shape
+    if tuple(bias.shape) != (outputs,):
+        raise ValueError(f"from_torch cannot take {where}: its bias has shape "
+                         f"{tuple(bias.shape)} for a weight of shape {tuple(weight.shape)}; "
+                         f"each of its {outputs} neurons needs its own bias, shape ({outputs},)")
+    if layers and inputs != len(layers[-1].weight):
+        raise ValueError(f"from_torch cannot take {where}: it takes {inputs} inputs but the "
+                         f"layer before it gives {len(layers[-1].weight)}")
+
+
 def _fits(model: Module, layers: list[_TorchLayer]) -> bool:
     ours = dense_layers(model)
     return len(ours) == len(layers) and all(
@@ -240,8 +264,13 @@ def _noted(module: Any, layers: list[_TorchLayer]) -> Module | None:
     if not (isinstance(note, dict) and note.get("class") in classes
             and isinstance(note.get("config"), dict)):
         return None
+    cls = classes[note["class"]]
+    # The note is only a claim: its size is checked against the layers before it is built.
+    if cls.parameter_count(note["config"]) != sum(len(layer.bias) * (len(layer.weight[0]) + 1)
+                                                  for layer in layers):
+        return None
     try:
-        model = classes[note["class"]](**note["config"], seed=0)
+        model = cls(**note["config"], seed=0)
     except (TypeError, ValueError):
         return None
     return model if _fits(model, layers) else None

@@ -115,7 +115,7 @@ class TorchComparison(BaseReport):
 
     @property
     def loss_difference(self) -> float:
-        return abs(self.loss - self.torch_loss)
+        return _difference(self.loss, self.torch_loss)
 
     @property
     def loss_ok(self) -> bool:
@@ -146,9 +146,20 @@ class TorchComparison(BaseReport):
 
 
 def _close(ours: float, theirs: float, rtol: float, atol: float) -> bool:
-    if ours == theirs:  # equal infinities too
+    """|ours - theirs| <= atol + rtol |theirs|; equal infinities agree, and so does nan with
+    nan (both sides computed no number: they agree; nan against a number disagrees)."""
+    if ours == theirs or (math.isnan(ours) and math.isnan(theirs)):
         return True
     return abs(ours - theirs) <= atol + rtol * abs(theirs)
+
+
+def _difference(ours: float, theirs: float) -> float:
+    """|ours - theirs| as the tables show it: 0 where they agree exactly (equal infinities,
+    nan and nan), inf where only one side is nan."""
+    if ours == theirs or (math.isnan(ours) and math.isnan(theirs)):
+        return 0.0
+    difference = abs(ours - theirs)
+    return math.inf if math.isnan(difference) else difference
 
 
 def _batch(X: Sequence) -> list[list[float]]:
@@ -182,13 +193,15 @@ def compare_with_torch(model: Module, X: Sequence, y: Sequence, *, loss: Callabl
         loss: ``nn.mse_loss``, ``nn.binary_cross_entropy``, ``nn.bce_with_logits``,
             ``nn.cross_entropy`` or ``nn.hinge_loss`` (see the module doc for their PyTorch
             counterparts).
-        rtol, atol: the tolerance; a number agrees when |ours - PyTorch's| <= atol + rtol
-            |PyTorch's|. The defaults are far below any formula's error and well above float64
-            rounding.
+        rtol, atol: the tolerance, finite numbers >= 0; a number agrees when |ours - PyTorch's|
+            <= atol + rtol |PyTorch's| (nan agrees with nan: neither side has a number). The
+            defaults are far below any formula's error and well above float64 rounding.
 
     Returns a ``TorchComparison``: truthy when outputs, loss and every gradient agree; it prints
     as a table. The model's parameters and their ``.grad`` are left as they were.
     """
+    rtol = checks.amount(rtol, "compare_with_torch rtol (a relative tolerance)")
+    atol = checks.amount(atol, "compare_with_torch atol (an absolute tolerance)")
     torch = import_torch("nn.compare_with_torch")
     dense_layers(model)  # refuses, before any work, the models to_torch cannot convert
     checks.dataset(X, y, "compare_with_torch")
@@ -211,7 +224,7 @@ def compare_with_torch(model: Module, X: Sequence, y: Sequence, *, loss: Callabl
     flat = [p.data for pred in preds for p in ([pred] if scalar_outputs else pred)]
     out_numbers = out.detach().reshape(-1).tolist()
     output_ok = all(_close(a, b, rtol, atol) for a, b in zip(flat, out_numbers))
-    max_output = max((abs(a - b) for a, b in zip(flat, out_numbers)), default=0.0)
+    max_output = max((_difference(a, b) for a, b in zip(flat, out_numbers)), default=0.0)
 
     rows = []
     places = torch_places(model)
@@ -219,9 +232,7 @@ def compare_with_torch(model: Module, X: Sequence, y: Sequence, *, loss: Callabl
         position, tensor, index = places[p]
         a = float(ours_grads.get(p, 0.0))
         b = getattr(twin[position], tensor).grad[index].item()
-        difference = 0.0 if a == b else abs(a - b)
-        rows.append(GradientRow(name, torch_name(places[p]), a, b,
-                                math.inf if math.isnan(difference) else difference,
+        rows.append(GradientRow(name, torch_name(places[p]), a, b, _difference(a, b),
                                 _close(a, b, rtol, atol)))
     return TorchComparison(ours.data, theirs.item(), max_output, output_ok, tuple(rows),
                            rtol, atol)

@@ -222,3 +222,65 @@ def test_optimizer_state_can_live_on_the_parameters():
             p.data -= lr * (m_hat / (v_hat ** 0.5 + eps) + decay * p.data)
     assert all(isinstance(p.m, float) for p in w)
     assert (w[0] * w[1]).data > 0.5 * -0.3  # it moved toward the target product 1
+
+
+# ---------------------------------------------------------------- closures, as users write them
+
+def test_a_backward_assigned_to_a_built_in_node_stops_the_gradient_as_in_micrograd():
+    # micrograd's stop-gradient trick: the node's step does nothing, so x gets nothing via y.
+    x = Value(2.0)
+    y = x * 3
+    y._backward = lambda: None
+    (y * y + x).backward()
+    assert x.grad == 1.0  # only the direct path; micrograd gives the same
+
+
+def test_a_wrapper_around_a_built_in_nodes_step_changes_what_flows():
+    x = Value(2.0)
+    y = x * 3
+    step = y._backward
+
+    def halved():
+        y.grad /= 2
+        step()
+
+    y._backward = halved
+    (y * y).backward()  # dL/dy = 2y = 12, halved to 6, times dy/dx = 3
+    assert x.grad == 18.0
+
+
+def test_a_backward_that_is_not_a_function_is_refused_at_once():
+    y = Value(2.0) * 3
+    with pytest.raises(TypeError, match="_backward must be a function"):
+        y._backward = 5
+
+
+def _ignoring_closure():
+    """A micrograd-style node whose closure ignores its upstream gradient (a clipped
+    cross-entropy node in a character-level RNN does as much)."""
+    x = Value(0.5, label="x")
+    out = Value(math.exp(0.5), (x,), "ce")
+
+    def _backward():
+        x.grad += 0.7
+
+    out._backward = _backward
+    return x, out * 2.0
+
+
+@pytest.mark.parametrize("mode", ["backward", "anomaly", "trace"])
+def test_debugging_modes_run_the_users_closure_and_keep_its_numbers(mode):
+    from autograd import trace_backward
+
+    x, loss = _ignoring_closure()
+    if mode == "backward":
+        loss.backward()
+    elif mode == "anomaly":
+        with detect_anomaly():
+            loss.backward()
+    else:
+        steps = trace_backward(loss).steps
+        closure_step = next(s for s in steps if s.node.op == "ce")
+        (update,) = closure_step.updates
+        assert update.contribution == 0.7 and update.grad_after == 0.7
+    assert x.grad == 0.7

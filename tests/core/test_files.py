@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -244,6 +247,8 @@ def test_long_names_of_several_bytes_per_character_can_be_written(tmp_path_facto
     assert (folder / name).read_text() == "x" and os.listdir(folder) == [name]
 
 
+@pytest.mark.skipif(sys.platform == "emscripten",
+                    reason="Pyodide's in-memory file system has no name length limit")
 def test_a_name_longer_than_the_file_system_allows_is_refused_saying_the_limit(tmp_path):
     name = "m" * 256
     with pytest.raises(OSError) as refusal:
@@ -292,6 +297,7 @@ def test_a_file_where_a_folder_should_be_is_named(tmp_path):
 
 
 @posix_only
+@pytest.mark.skipif(sys.platform == "emscripten", reason="Pyodide has no named pipes (mkfifo)")
 def test_a_pipe_or_device_is_never_replaced_by_a_file(tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -384,3 +390,102 @@ def test_the_returned_path_is_the_one_given(tmp_path):
     link = tmp_path / "link.txt"
     link.symlink_to("real.txt")
     assert write_atomically(link, "x") == link
+
+
+# ---------------------------------------------------------------- Ctrl-C at any point ---------
+
+#: Run in a child process: a trace that raises KeyboardInterrupt, as a Ctrl-C would, at the n-th
+#: point the writer (autograd/core/files.py) reaches, for n = 1, 2, ... until a write runs to its
+#: end: before each of its lines and, where Python reports them to a trace set this way (3.11 and
+#: older), each bytecode instruction. (A child, because an exception raised by a trace inside an
+#: except block can leave the interpreter's exception state askew for whatever runs next.)
+#: After every run, each target must hold its old or its new bytes and the folder nothing else.
+INTERRUPTED_EVERYWHERE = r"""
+import json, os, sys
+from pathlib import Path
+from autograd.core.files import write_all_atomically
+
+os.fsync = lambda fd: None  # hundreds of writes: flushing each to the disk only takes time
+FILES_CODE = write_all_atomically.__code__.co_filename
+folder = Path(sys.argv[1])
+targets = [folder / name for name in sys.argv[2].split(",")]
+old = None if sys.argv[3] == "-" else sys.argv[3].encode()
+new = b"new contents\n"
+
+
+class CtrlC:
+    def __init__(self, at):
+        self.at, self.count, self.reached = at, 0, False
+
+    def __call__(self, frame, event, arg):
+        if frame.f_code.co_filename != FILES_CODE:
+            return None
+        frame.f_trace_opcodes = True
+        return self.local
+
+    def local(self, frame, event, arg):
+        if event in ("line", "opcode"):
+            self.count += 1
+            if self.count == self.at:
+                self.reached = True
+                raise KeyboardInterrupt
+        return self.local
+
+
+problems, at = [], 0
+while True:
+    at += 1
+    for target in targets:
+        if old is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.write_bytes(old)
+    ctrl_c = CtrlC(at)
+    sys.settrace(ctrl_c)
+    try:
+        write_all_atomically([(t, new) for t in targets])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sys.settrace(None)
+    left = sorted(os.listdir(folder))
+    if left != sorted(t.name for t in targets if t.exists()):
+        problems.append(f"interrupted at point {at}: the folder holds {left}")
+    for target in targets:
+        if target.exists() and target.read_bytes() not in (old, new):
+            problems.append(f"interrupted at point {at}: {target.name} is damaged")
+    for name in set(left) - {t.name for t in targets}:
+        os.unlink(folder / name)
+    if not ctrl_c.reached:  # the write ran to its end: every point has been tried
+        if any(t.read_bytes() != new for t in targets):
+            problems.append("the uninterrupted write did not write the new bytes")
+        break
+print(json.dumps({"points": at, "problems": problems}))
+"""
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def interrupted_everywhere(folder, names, old):
+    """(points tried, problems found) for writing ``names`` in ``folder`` (``old``: their
+    bytes before, None for new files), interrupted at every point in turn."""
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED_EVERYWHERE, str(folder),
+                           ",".join(names), old or "-"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    return result["points"], result["problems"]
+
+
+@pytest.mark.parametrize("old", [None, "old contents\n"], ids=["new file", "replaced file"])
+def test_ctrl_c_at_any_point_of_a_write_leaves_no_temporary_file_and_the_target_whole(
+        tmp_path, old):
+    points, problems = interrupted_everywhere(tmp_path, ["model.json"], old)
+    assert problems == []
+    assert points > 50  # the trace did reach the writer's code
+
+
+def test_ctrl_c_at_any_point_of_writing_several_files_leaves_no_temporary_file(tmp_path):
+    points, problems = interrupted_everywhere(tmp_path, ["steps.html", "steps.js"], "old\n")
+    assert problems == []
+    assert points > 80

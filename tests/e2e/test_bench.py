@@ -10,7 +10,6 @@ import gc
 import importlib.util
 import json
 import math
-import os
 import struct
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from conftest import required_on_ci
 
 import autograd
 from autograd import Constant, Parameter, Value, dot, topological_order
@@ -227,7 +227,7 @@ def test_the_compiled_demo_step_trains_to_the_engines_very_numbers():
 
 
 needs_torch = pytest.mark.skipif(
-    importlib.util.find_spec("torch") is None and not os.environ.get("BACKPROP_LAB_CI"),
+    importlib.util.find_spec("torch") is None and not required_on_ci("torch"),
     reason="PyTorch is not installed (the bench's PyTorch rows are optional)")
 
 

@@ -7,6 +7,8 @@ Each test then reads the outputs of one cell.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 TRAIN = """import nn
@@ -109,22 +111,51 @@ def test_a_gradcheck_report_shows_its_table(pictures):
     assert "rel. error" in shown.data["text/plain"]
 
 
-@pytest.mark.parametrize("hidden", [(), ("ipywidgets",), ("tqdm",)],
-                         ids=["widget", "without-ipywidgets", "without-tqdm"])
+@pytest.mark.parametrize("hidden", [(), ("tqdm",)], ids=["with-tqdm", "without-tqdm"])
 def test_fit_shows_a_notebook_progress_bar_and_writes_nothing_to_stderr(run_cells, hidden):
     block = "".join(f"import sys\nsys.modules[{name!r}] = None\n" for name in hidden)
     nb, problems = run_cells(block + TRAIN + FIT.format(extra=""))
     assert not problems  # nothing on stderr
     (bar,) = outputs(nb, 0)
-    if hidden:  # an HTML bar, redrawn in place, shows the finished run
-        assert '<progress value="5" max="5"' in bar.data["text/html"]
-        assert bar.data["text/plain"].startswith("training: 5/5 epochs, loss ")
-    else:
-        assert "application/vnd.jupyter.widget-view+json" in bar.data
+    assert '<progress value="5" max="5"' in bar.data["text/html"]
+    assert bar.data["text/plain"].startswith("training: 5/5 epochs in ")
 
 
-def test_the_notebooks_extra_brings_the_progress_bar_widget():
+def test_a_saved_notebook_shows_each_progress_bar_finished(run_cells):
+    """What is saved is what nbconvert and GitHub's preview show: the finished run, in its
+    text form too, not the bar's first drawing (tqdm's widget saved ``0%| | 0/5``)."""
+    nbconvert = pytest.importorskip("nbconvert")
+    nb, _ = run_cells(TRAIN + FIT.format(extra=""), FIT.format(extra=", batch_size=10"))
+    (first,), (second,) = outputs(nb, 0), outputs(nb, 1)
+    for bar in (first, second):
+        assert set(bar.data) == {"text/plain", "text/html"}  # no widget: it saves no state
+        assert re.match(r"training: 5/5 epochs in \d+\.\d s; loss [\d.]+, acc [\d.]+%$",
+                        bar.data["text/plain"])
+    markdown, _ = nbconvert.MarkdownExporter().from_notebook_node(nb)
+    assert markdown.count("5/5 epochs in") == 2 and "0/5" not in markdown
+
+
+def test_a_run_that_stops_early_ends_as_a_full_bar_saying_so(run_cells):
+    nb, problems = run_cells(TRAIN + """
+X_val, y_val = nn.data.make_moons(30, noise=0.1, seed=1)
+history = nn.fit(model, X, y, loss=nn.bce_with_logits, epochs=40,
+                 optimizer=nn.SGD(model.parameters(), lr=5.0),
+                 validation=(X_val, y_val), early_stopping=2)
+print(history.stopped_epoch, history.best_epoch)""")
+    assert not problems
+    bar, printed = outputs(nb, 0)
+    stopped, best = map(int, printed.text.split())
+    assert stopped < 40
+    html = bar.data["text/html"]
+    assert f'<progress value="{stopped}" max="{stopped}"' in html  # full: a normal finish
+    assert bar.data["text/plain"].startswith(
+        f"training: {stopped} of 40 epochs in ")
+    assert f"stopped early (best validation loss at epoch {best}); loss " in bar.data[
+        "text/plain"]
+
+
+def test_the_notebooks_extra_brings_tqdm_for_the_terminal_progress_bar():
     from importlib.metadata import requires
 
     wanted = [r for r in requires("backprop-lab") if "extra == 'notebooks'" in r.replace('"', "'")]
-    assert any(r.startswith("ipywidgets") for r in wanted), wanted
+    assert any(r.startswith("tqdm") for r in wanted), wanted

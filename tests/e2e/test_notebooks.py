@@ -177,6 +177,8 @@ QUOTED = {
         "hidden weights' gradients: {0.0}",
         "h1 alone, 'class 1 or not?': 67% right",
         "predicted class at (0, 0): 1",
+        "1 hidden unit: mean squared error",
+        "8 hidden units: mean squared error",
     ],
 }
 
@@ -341,5 +343,18 @@ def test_notebook_09_shows_what_its_prose_says_of_the_remedies(executed):
     assert losses["dropout 0.1"] < losses["no regularisation"]
     assert losses["early stopping"] < losses["no regularisation"]
     assert re.search(r"stopped after epoch \d+ and kept epoch \d+", shown)
-    errors = [float(e) for e in re.findall(r"hidden units: mean squared error ([\d.]+)", shown)]
+    errors = [float(e) for e in re.findall(r"hidden units?: mean squared error ([\d.]+)", shown)]
     assert len(errors) == 4 and errors == sorted(errors, reverse=True)
+
+
+@by_name
+def test_every_saved_progress_bar_shows_its_finished_run(path, executed):
+    """What a saved notebook shows, in nbconvert and GitHub's preview too: every training run
+    at its end, all epochs done or stopped early, never the bar's first drawing (0/40)."""
+    nb, _ = executed(path)
+    bars = [output.data["text/plain"] for cell in nb.cells for output in cell.get("outputs", [])
+            if RICH["a progress bar"](output.get("data", {}))]
+    unfinished = [bar for bar in bars
+                  if not re.match(r"training: (?:(\d+)/\1 epochs|\d+ of \d+ epochs in [\d.]+ s, "
+                                  r"stopped early \(best validation loss at epoch \d+\))", bar)]
+    assert not unfinished, f"{path.name}: {unfinished}"

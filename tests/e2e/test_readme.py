@@ -5,12 +5,12 @@ and show the pictures they say they show."""
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import required_on_ci
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -38,7 +38,7 @@ def cells() -> list[str]:
     use it; the block of plots, which the README says to run a line per cell, as one cell per
     line."""
     blocks = re.findall(r"^( *)```python\n(.*?)^\1```", README.read_text(), re.S | re.M)
-    with_torch = _torch_installed() or bool(os.environ.get("BACKPROP_LAB_CI"))
+    with_torch = _torch_installed() or required_on_ci("torch")
     found = []
     for _, body in blocks:
         block = textwrap.dedent(body)

@@ -352,3 +352,16 @@ def test_a_dropout_module_saves_and_loads(tmp_path):
     Dropout(0.25).save(tmp_path / "d.json")
     loaded = nn.load(tmp_path / "d.json")
     assert isinstance(loaded, Dropout) and loaded.p == 0.25
+
+
+@pytest.mark.parametrize("p", [10**400, -10**400], ids=["10**400", "-10**400"])
+def test_a_probability_beyond_a_floats_range_is_refused_with_a_short_message(p):
+    with pytest.raises(ValueError, match=r"Dropout p .* must be a number in \[0, 1\], got "
+                                         r"-?1000.*\.\.\.") as error:
+        Dropout(p)
+    assert len(str(error.value)) < 200
+
+
+def test_a_learning_rate_beyond_a_floats_range_is_refused_too():
+    with pytest.raises(ValueError, match="lr"):
+        nn.SGD(Neuron(2, seed=0).parameters(), lr=10**400)

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from autograd import Value, numerical_grad
-from nn import MLP, Layer, Module, Neuron
+from nn import MLP, Dropout, Layer, Module, Neuron
 
 
 def test_micrograd_shape_mlp_has_337_parameters():
@@ -251,6 +251,19 @@ def test_repr_shows_the_layers_and_parameter_counts():
     ]
 
 
+@pytest.mark.parametrize("output_activation, shown", [(None, "linear"), ("tanh", "tanh")])
+def test_the_repr_of_an_mlp_without_hidden_layers_names_its_only_activation(output_activation,
+                                                                            shown):
+    text = repr(MLP(2, [1], seed=0, output_activation=output_activation))
+    assert text.splitlines()[0] == f"MLP(2 -> 1, {shown}; 3 parameters)"
+    assert "relu" not in text
+
+
+def test_the_repr_names_hidden_and_output_activations_apart():
+    assert repr(MLP(2, [3, 1], seed=0, output_activation="sigmoid")).splitlines()[0] == (
+        "MLP(2 -> 3 -> 1, relu, sigmoid output; 13 parameters)")
+
+
 def test_neuron_repr_shows_its_weights():
     neuron = Neuron(2, "tanh", seed=0)
     neuron.w[0].data, neuron.w[1].data, neuron.b.data = 0.5, -0.25, 1.0
@@ -328,3 +341,70 @@ def test_inputs_may_be_any_sequence_of_numbers():
     model = MLP(3, [2, 1], seed=0)
     assert model((0.5, -1.0, 2.0)).data == model([0.5, -1.0, 2.0]).data
     assert model(range(3)).data == model([0.0, 1.0, 2.0]).data
+
+
+# ---------------------------------------------------------------- what an example may be ----
+
+def exactly(model, x):
+    return model(x).data
+
+
+@pytest.mark.parametrize("x", [
+    bytes([0, 1]), bytearray([0, 1]), (0, 1), range(2), iter([0, 1]), (v for v in [0.0, 1.0]),
+    {0: 0, 1: 1}.values(),
+], ids=["bytes", "bytearray", "tuple", "range", "iterator", "generator", "dict values"])
+def test_an_example_may_be_any_iterable_of_numbers_as_micrograd_zips_over(x):
+    model = MLP(2, [4, 1], seed=0)
+    assert exactly(model, x) == exactly(model, [0.0, 1.0])
+
+
+def test_a_numpy_row_is_an_example():
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [4, 1], seed=0)
+    assert exactly(model, np.array([[0.5, -1.0]])[0]) == exactly(model, [0.5, -1.0])
+
+
+@pytest.mark.parametrize("x, got", [
+    (bytes([0, 1, 2]), "got 3"), (iter([1.0]), "got 1"), (iter(range(10**9)), "got more than 2"),
+])
+def test_an_iterable_of_the_wrong_length_is_refused_saying_how_long_it_was(x, got):
+    with pytest.raises(ValueError, match=f"takes 2 inputs per example, {got}"):
+        MLP(2, [1], seed=0)(x)
+
+
+def test_an_iterable_of_things_that_are_not_numbers_is_refused_naming_the_input():
+    with pytest.raises(TypeError, match="numbers or Values as inputs, got str for input 2"):
+        MLP(2, [1], seed=0)(v for v in [1.0, "2"])
+
+
+def test_a_layer_and_a_neuron_take_any_iterable_too():
+    layer, neuron = Layer(2, 3, seed=0), Neuron(2, seed=0)
+    assert [v.data for v in layer(bytes([1, 2]))] == [v.data for v in layer([1.0, 2.0])]
+    assert neuron(range(1, 3)).data == neuron([1.0, 2.0]).data
+
+
+def test_an_mlp_calls_each_of_its_layers(monkeypatch):
+    calls = []
+    layer_call = Layer.__call__
+
+    def recorded(self, x):
+        calls.append(self)
+        return layer_call(self, x)
+
+    monkeypatch.setattr(Layer, "__call__", recorded)
+    model = MLP(2, [3, 3, 1], seed=0)
+    model([1.0, 2.0])
+    assert calls == model.layers
+
+
+def test_an_mlp_calls_its_dropout_between_layers(monkeypatch):
+    calls = []
+    dropout_call = Dropout.__call__
+
+    def recorded(self, x):
+        calls.append(len(x))
+        return dropout_call(self, x)
+
+    monkeypatch.setattr(Dropout, "__call__", recorded)
+    MLP(2, [3, 4, 1], seed=0, dropout=0.5)([1.0, 2.0])
+    assert calls == [3, 4]

@@ -267,7 +267,56 @@ def test_the_repr_lists_each_binary_classifier():
     ovo = frozen(OneVsOne(linear))
     assert repr(ovo).splitlines() == [
         "OneVsOne(3 classes, 3 binary classifiers; 9 parameters)",
-        "  (models.0): class 0 (+1) vs class 1 (-1): MLP(2 -> 1, relu; 3 parameters)",
-        "  (models.1): class 0 (+1) vs class 2 (-1): MLP(2 -> 1, relu; 3 parameters)",
-        "  (models.2): class 1 (+1) vs class 2 (-1): MLP(2 -> 1, relu; 3 parameters)",
+        "  (models.0): class 0 (+1) vs class 1 (-1): MLP(2 -> 1, linear; 3 parameters)",
+        "  (models.1): class 0 (+1) vs class 2 (-1): MLP(2 -> 1, linear; 3 parameters)",
+        "  (models.2): class 1 (+1) vs class 2 (-1): MLP(2 -> 1, linear; 3 parameters)",
     ]
+
+
+# ---------------------------------------------------------------- a bound on the classifiers ----
+
+def many_classes(classes: int) -> tuple[list, list]:
+    return [[float(k), 0.0] for k in range(classes)], list(range(classes))
+
+
+def test_one_versus_one_on_150_classes_is_refused_before_training_anything():
+    def make_model():
+        raise AssertionError("a classifier was made before the bound was checked")
+
+    ovo = OneVsOne(make_model)
+    X, y = many_classes(150)
+    with pytest.raises(ValueError, match=r"OneVsOne would train 11,175 binary classifiers for "
+                                         r"150 classes, more than max_classifiers=1,000") as no:
+        ovo.fit(X, y, loss=nn.hinge_loss, optimizer=lambda params: SGD(params, lr=0.1),
+                epochs=1, progress=False)
+    assert "OneVsAll would train 150" in str(no.value)
+    assert "max_classifiers=11175" in str(no.value)
+    assert ovo.models == []
+
+
+def test_the_bound_is_checked_before_the_training_sets_are_built():
+    X, y = many_classes(100)  # 4,950 pairs
+    with pytest.raises(ValueError, match="would train 4,950 binary classifiers"):
+        OneVsOne(linear).training_sets(X, y)
+
+
+def test_one_versus_one_up_to_the_bound_is_trained():
+    ovo = OneVsOne(linear, max_classifiers=3)
+    assert frozen(ovo).models and len(ovo.models) == 3
+
+
+def test_one_versus_all_has_the_same_bound():
+    X, y = many_classes(5)
+    with pytest.raises(ValueError, match="OneVsAll would train 5 binary classifiers"):
+        OneVsAll(linear, max_classifiers=4).training_sets(X, y)
+
+
+def test_a_larger_bound_is_asked_for_by_name():
+    ovo = OneVsOne(linear, max_classifiers=11175)
+    assert ovo.max_classifiers == 11175 and ovo.classifier_count(150) == 11175
+
+
+@pytest.mark.parametrize("bound", [0, -1, 2.5, "1000", True])
+def test_the_bound_must_be_a_positive_int(bound):
+    with pytest.raises(ValueError, match="max_classifiers must be a positive int"):
+        OneVsOne(linear, max_classifiers=bound)

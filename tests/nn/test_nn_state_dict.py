@@ -168,3 +168,55 @@ def test_saving_and_state_dict_agree_on_names_and_numbers(tmp_path):
     model = MLP(2, [3, 1], seed=0)
     model.save(tmp_path / "m.json")
     assert nn.load(tmp_path / "m.json").state_dict() == model.state_dict()
+
+
+# ---------------------------------------------------------------- numbers beyond a float ----
+
+def huge_numbers():
+    from decimal import Decimal
+    from fractions import Fraction
+    numbers = {"int 10**400": 10**400, "int -10**400": -10**400,
+               "Fraction 10**400": Fraction(10**400), "Decimal 1e400": Decimal("1e400")}
+    try:
+        import numpy as np
+    except ImportError:
+        return numbers
+    if np.finfo(np.longdouble).max > np.finfo(np.float64).max:  # 80-bit or wider long double
+        numbers["numpy.longdouble 1e4000"] = np.longdouble("1e4000")
+        numbers["0-d array of 1e4000"] = np.array(np.longdouble("-1e4000"))
+    return numbers
+
+
+HUGE = huge_numbers()
+
+
+@pytest.mark.parametrize("number", HUGE.values(), ids=HUGE.keys())
+def test_a_number_beyond_a_floats_range_is_refused_as_model_files_refuse_it(number):
+    model = Neuron(2, seed=0)
+    before = model.state_dict()
+    with pytest.raises(RuntimeError, match=r'"w1" holds .*, too large for a float') as error:
+        model.load_state_dict({"w1": number, "w2": 1.0, "b": 0.0})
+    assert len(str(error.value)) < 400
+    assert model.state_dict() == before
+
+
+def test_infinities_given_as_infinities_still_load():
+    from decimal import Decimal
+    model = Neuron(2, seed=0)
+    model.load_state_dict({"w1": math.inf, "w2": Decimal("-Infinity"), "b": math.nan})
+    assert model.w[0].data == math.inf and model.w[1].data == -math.inf
+    assert math.isnan(model.b.data)
+
+
+def test_decimals_and_fractions_load_as_the_nearest_float():
+    from decimal import Decimal
+    from fractions import Fraction
+    model = Neuron(2, seed=0)
+    model.load_state_dict({"w1": Decimal("0.1"), "w2": Fraction(1, 3), "b": 7})
+    assert [p.data for p in model.parameters()] == [0.1, 1 / 3, 7.0]
+
+
+def test_a_signalling_nan_decimal_is_refused_as_not_a_number():
+    from decimal import Decimal
+    with pytest.raises(RuntimeError, match='"w1" holds Decimal\\(\'sNaN\'\\), not a number'):
+        Neuron(2, seed=0).load_state_dict({"w1": Decimal("sNaN"), "w2": 1.0, "b": 0.0})

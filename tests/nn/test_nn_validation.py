@@ -95,9 +95,10 @@ def test_running_out_of_patience_in_the_last_epoch_is_no_early_stop():
 def test_a_validation_loss_that_is_never_a_number_gives_back_the_starting_parameters():
     model = MLP(1, [1], seed=0)
     start = [p.data for p in model.parameters()]
-    history = fit(model, [[1.0]], [1.0], loss=nn.mse_loss,
-                  optimizer=SGD(model.parameters(), lr=0.1), epochs=10,
-                  validation=([[1.0]], [math.nan]), early_stopping=2, progress=False)
+    with pytest.warns(RuntimeWarning, match="give back the starting parameters"):
+        history = fit(model, [[1.0]], [1.0], loss=nn.mse_loss,
+                      optimizer=SGD(model.parameters(), lr=0.1), epochs=10,
+                      validation=([[1.0]], [math.nan]), early_stopping=2, progress=False)
     assert history.best_epoch == 0 and history.stopped_epoch == 2
     assert [p.data for p in model.parameters()] == start
     assert "the starting parameters restored" in repr(history)
@@ -185,3 +186,106 @@ def test_a_split_leaving_a_set_empty_is_refused(val_size, test_size):
     with pytest.raises(ValueError, match="need at least one|fraction in"):
         nn.data.train_val_test_split(list(range(10)), list(range(10)), val_size=val_size,
                                      test_size=test_size)
+
+
+# ---------------------------------------------------------------- bad test and validation data ----
+
+def untouched_fit(model, loss=nn.hinge_loss, **options):
+    """fit on a small good training set with ``options`` (test=, validation=); returns the
+    parameters before, to compare with after a refusal, and the call."""
+    labels = [1, 0, 1] if loss is nn.bce_with_logits else [1, -1, 1]
+    return [p.data for p in model.parameters()], lambda: fit(
+        model, [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], labels, loss=loss,
+        optimizer=SGD(model.parameters(), lr=0.5), epochs=3, progress=False, **options)
+
+
+@pytest.mark.parametrize("key", ["validation", "test"])
+@pytest.mark.parametrize("bad_set, error, message", [
+    (([[0.0, 1.0], [1.0, 0.0, 2.0]], [1, -1]), ValueError,
+     r"example 1 .*takes 2 inputs per example, got 3"),
+    (([[0.0, 1.0], [1.0, 0.0]], ["1", "-1"]), TypeError,
+     r"example 0 .*labels are numbers .* got str"),
+    (([[0.0, 1.0], [1.0, "x"]], [1, -1]), TypeError, r"example 1 .*got str for input 2"),
+], ids=["row length", "string labels", "a string input"])
+def test_a_malformed_set_is_refused_before_any_parameter_moves(key, bad_set, error, message):
+    model = MLP(2, [4, 1], seed=0)
+    before, train = untouched_fit(model, **{key: bad_set})
+    with pytest.raises(error, match=message) as refusal:
+        train()
+    assert f"the {key} set's example" in str(refusal.value)
+    assert "Nothing was trained" in str(refusal.value)
+    assert [p.data for p in model.parameters()] == before
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+@pytest.mark.parametrize("where", ["input", "label"])
+def test_nan_in_the_validation_set_is_warned_about_before_training(bad, where):
+    model = MLP(2, [4, 1], seed=0)
+    X_val, y_val = [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]], [1.0, -1.0, 1.0]
+    if where == "input":
+        X_val[2] = [0.5, bad]
+    else:
+        y_val[2] = bad
+    _, train = untouched_fit(model, nn.mse_loss, validation=(X_val, y_val), early_stopping=2)
+    with pytest.warns(RuntimeWarning, match=r"validation set's example 2 .*early stopping will "
+                                            r"find no best epoch") as caught:
+        train()
+    assert str(bad) in str(caught[0].message)
+
+
+@pytest.mark.parametrize("key", ["validation", "test"])
+@pytest.mark.parametrize("loss, labels, message", [
+    (nn.hinge_loss, [1, 0], r"label 1 \(0\): hinge_loss .* -1 or \+1"),
+    (nn.hinge_loss, [1, math.nan], r"label 1 \(nan\): hinge_loss"),
+    (nn.bce_with_logits, [1, 2], r"label 1 \(2\)"),
+], ids=["0/1 labels for hinge", "nan for hinge", "2 for a probability"])
+@pytest.mark.parametrize("compile", [False, True], ids=["engine", "compiled"])
+def test_a_label_the_loss_refuses_is_refused_before_the_first_update(key, loss, labels, message,
+                                                                      compile, recwarn):
+    model = MLP(2, [4, 1], seed=0)
+    before, train = untouched_fit(model, loss, compile=compile,
+                                  **{key: ([[0.0, 1.0], [1.0, 0.0]], labels)})
+    with pytest.raises(ValueError, match=message) as refusal:
+        train()
+    assert f"the {key} set's label 1" in str(refusal.value)
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_a_class_index_out_of_range_in_the_validation_set_is_refused_before_training():
+    model = MLP(2, [4, 3], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"validation set's label 1 \(3\): cross_entropy"):
+        fit(model, [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 2], loss=nn.cross_entropy,
+            optimizer=SGD(model.parameters(), lr=0.5), epochs=3, progress=False,
+            validation=([[0.0, 1.0], [1.0, 1.0]], [0, 3]))
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_the_nan_warning_counts_the_spoiled_examples_and_points_at_the_callers_line():
+    model = MLP(2, [4, 1], seed=0)
+    _, train = untouched_fit(model, test=([[math.nan, 0.0]] * 3, [1, 1, 1]))
+    with pytest.warns(RuntimeWarning, match=r"\(and 2 more examples\)") as caught:
+        train()
+    assert caught[0].filename == __file__
+
+
+def test_good_sets_give_no_warning(recwarn):
+    model = MLP(2, [4, 1], seed=0)
+    _, train = untouched_fit(model, validation=([[0.0, 1.0]], [1]), test=([[1.0, 1.0]], [1]))
+    train()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_vector_targets_and_numpy_labels_are_good_labels():
+    np = pytest.importorskip("numpy")
+    X = [[0.0, 1.0], [1.0, 0.0]]
+    model = MLP(2, [3, 2], seed=0)
+    history = fit(model, X, [[1.0, 0.0], [0.0, 1.0]], loss=nn.mse_loss,
+                  optimizer=SGD(model.parameters(), lr=0.1), epochs=2, progress=False,
+                  validation=(np.array(X), np.array([[1.0, 0.0], [0.0, 1.0]])))
+    assert len(history.val_loss) == 2
+    model = MLP(2, [3, 1], seed=0)
+    history = fit(model, X, [1, -1], loss=nn.hinge_loss,
+                  optimizer=SGD(model.parameters(), lr=0.1), epochs=2, progress=False,
+                  test=(np.array(X), [np.float64(1.0), np.int64(-1)]))
+    assert len(history.test_loss) == 2

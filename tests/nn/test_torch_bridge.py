@@ -127,7 +127,7 @@ def test_a_model_round_trips_through_pytorch_unchanged(make, activation):
     model = make(activation)
     back = from_torch(to_torch(model))
     assert type(back) is type(model)
-    assert back._config() == model._config()
+    assert back.get_config() == model.get_config()
     assert back.state_dict() == model.state_dict()  # every float exactly
     assert back is not model and not set(back.parameters()) & set(model.parameters())
 
@@ -172,7 +172,7 @@ def test_a_sequential_built_in_pytorch_becomes_an_mlp_with_its_weights(activatio
                                  torch.nn.Linear(5, 2)).double()
     model = from_torch(module)
     assert type(model) is MLP
-    assert model._config() == {"nin": 3, "nouts": [5, 5, 2], "activation": activation}
+    assert model.get_config() == {"nin": 3, "nouts": [5, 5, 2], "activation": activation}
     x = [0.3, -1.2, 2.0]
     theirs = module(torch.tensor([x], dtype=torch.float64))[0].tolist()
     assert outputs(model, x) == pytest.approx(theirs, rel=1e-12, abs=1e-12)
@@ -181,20 +181,20 @@ def test_a_sequential_built_in_pytorch_becomes_an_mlp_with_its_weights(activatio
 def test_identity_layers_count_as_a_linear_activation():
     module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Identity(),
                                  torch.nn.Linear(3, 1))
-    assert from_torch(module)._config()["activation"] == "linear"
+    assert from_torch(module).get_config()["activation"] == "linear"
 
 
 def test_a_lone_linear_layer_becomes_a_one_layer_mlp():
     linear = torch.nn.Linear(3, 2)
     model = from_torch(linear)
-    assert type(model) is MLP and model._config() == {"nin": 3, "nouts": [2],
+    assert type(model) is MLP and model.get_config() == {"nin": 3, "nouts": [2],
                                                       "activation": "relu"}
     assert model.state_dict()["layers.0.neurons.1.w3"] == linear.weight[1, 2].item()
 
 
 def test_a_lone_linear_layer_with_an_activation_becomes_an_mlp_with_that_output_activation():
     model = from_torch(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh()))
-    assert type(model) is MLP and model._config() == {
+    assert type(model) is MLP and model.get_config() == {
         "nin": 3, "nouts": [2], "activation": "relu", "output_activation": "tanh"}
 
 
@@ -203,7 +203,7 @@ def test_an_activation_after_the_last_linear_layer_is_the_output_activation():
     module = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1),
                                  torch.nn.Sigmoid()).double()
     model = from_torch(module)
-    assert model._config() == {"nin": 2, "nouts": [4, 1], "activation": "tanh",
+    assert model.get_config() == {"nin": 2, "nouts": [4, 1], "activation": "tanh",
                                "output_activation": "sigmoid"}
     x = [0.4, -0.9]
     theirs = module(torch.tensor([x], dtype=torch.float64))[0].tolist()
@@ -285,3 +285,65 @@ def test_integer_weights_are_refused():
     linear = torch.nn.Linear(2, 1)
     linear.weight = torch.nn.Parameter(torch.zeros(1, 2, dtype=torch.int64), requires_grad=False)
     refusal(linear, "torch.int64", "not floating-point")
+
+
+# ---------------------------------------------------------------- shapes and notes checked ----
+
+def linear_with(weight=None, bias=None):
+    layer = torch.nn.Linear(3, 2).double()
+    if weight is not None:
+        layer.weight = torch.nn.Parameter(weight)
+    if bias is not None:
+        layer.bias = torch.nn.Parameter(bias)
+    return layer
+
+
+def test_a_broadcast_one_number_bias_is_refused_as_pytorch_would_add_it_to_every_neuron():
+    layer = linear_with(bias=torch.tensor([0.5], dtype=torch.float64))
+    x = torch.ones(1, 3, dtype=torch.float64)
+    assert layer(x)[0, 1] - x[0] @ layer.weight[1] == 0.5  # PyTorch: every neuron gets it
+    refusal(torch.nn.Sequential(layer), "layer 0", "its bias has shape (1,)",
+            "each of its 2 neurons needs its own bias, shape (2,)")
+
+
+def test_a_one_dimensional_weight_is_refused_naming_the_shape_a_linear_layer_has():
+    layer = linear_with(weight=torch.ones(3, dtype=torch.float64))
+    refusal(torch.nn.Sequential(layer), "its weight has shape (3,)",
+            "(out_features, in_features)")
+    refusal(layer, "its weight has shape (3,)")
+
+
+def test_a_sequential_that_contains_itself_is_refused_without_recursing():
+    module = torch.nn.Sequential(torch.nn.Linear(2, 1))
+    module.add_module("again", module)
+    refusal(module, "layer again (a Sequential of 2 modules)")
+
+
+def test_a_container_inside_is_named_by_its_class_not_its_whole_repr():
+    inner = torch.nn.Sequential(*[torch.nn.Linear(2, 2) for _ in range(50)])
+    with pytest.raises(ValueError) as error:
+        from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), inner))
+    assert "layer 1 (a Sequential of 50 modules)" in str(error.value)
+    assert len(str(error.value)) < 600
+
+
+def test_a_note_asking_for_a_huge_model_is_not_built(monkeypatch):
+    module = torch.nn.Sequential(torch.nn.Linear(2, 1))
+    huge = [10**5, 10**5, 1]
+    module.backprop_lab_model = {"class": "MLP", "config": {"nin": 2, "nouts": huge}}
+    original = MLP.__init__
+
+    def refusing(self, nin, nouts, *args, **kwargs):
+        # Building it would take 10**10 parameters: fail at once instead.
+        assert nouts != huge, "from_torch built the noted model before checking its size"
+        original(self, nin, nouts, *args, **kwargs)
+
+    monkeypatch.setattr(MLP, "__init__", refusing)
+    model = from_torch(module)
+    assert type(model) is MLP and model.nouts == [1]
+
+
+def test_a_note_of_the_right_size_is_still_used():
+    model = Layer(3, 2, "tanh", seed=0)
+    back = from_torch(to_torch(model))
+    assert type(back) is Layer and back.state_dict() == model.state_dict()

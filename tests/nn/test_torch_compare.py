@@ -236,3 +236,31 @@ def test_numpy_arrays_work_as_for_fit():
     agrees(compare_with_torch(model, np.array(X3), np.array(Y3), loss=nn.cross_entropy))
     targets = np.array([[float(t == k) for k in range(3)] for t in Y3])
     agrees(compare_with_torch(model, np.array(X3), targets, loss=nn.mse_loss))
+
+
+# ---------------------------------------------------------------- tolerances and nan ----
+
+@pytest.mark.parametrize("option", ["rtol", "atol"])
+@pytest.mark.parametrize("value", ["1e-9", -1.0, math.nan, math.inf, None, 10**400])
+def test_a_tolerance_that_is_not_a_finite_number_at_least_0_is_refused(option, value):
+    with pytest.raises(ValueError, match=f"compare_with_torch {option} .* must be a finite "
+                                         "number >= 0"):
+        compare_with_torch(MLP(2, [1], seed=0), X2[:2], YPM[:2], loss=nn.hinge_loss,
+                           **{option: value})
+
+
+def test_a_zero_tolerance_is_a_tolerance():
+    report = compare_with_torch(MLP(2, [1], seed=0), X2[:2], YPM[:2], loss=nn.hinge_loss,
+                                rtol=0, atol=0)
+    assert (report.rtol, report.atol) == (0.0, 0.0)
+
+
+def test_nan_on_both_sides_agrees():
+    model = MLP(2, [3, 1], seed=0)
+    model.layers[0].neurons[0].b.data = math.nan  # both engines compute nan from here on
+    report = compare_with_torch(model, X2[:4], Y01[:4], loss=nn.mse_loss)
+    assert math.isnan(report.loss) and math.isnan(report.torch_loss)
+    assert report, str(report)
+    assert "PyTorch agrees" in str(report) and "DISAGREES" not in str(report)
+    assert report.loss_difference == 0.0
+

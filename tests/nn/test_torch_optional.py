@@ -35,5 +35,5 @@ def test_without_pytorch_each_function_says_what_to_install(monkeypatch, name, c
         call()
     message = str(error.value)
     assert message.startswith(f"{name} needs PyTorch, which is not installed")
-    assert 'pip install -e ".[torch]"' in message and "pip install torch" in message
+    assert "make torch" in message and "pip install torch --index-url" in message
     assert error.value.__cause__ is None and error.value.__suppress_context__

@@ -302,6 +302,7 @@ def no_renderer(monkeypatch):
     """As on a machine without the viz extra and without a system Graphviz."""
     monkeypatch.setitem(sys.modules, "pygraphviz", None)  # import pygraphviz -> ImportError
     monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: None)
+    monkeypatch.setattr("autograd.pictures.wasm.IN_BROWSER", False)  # nor the browser's
 
 
 def test_display_without_renderer_shows_dot_text_and_install_hint(no_renderer):
@@ -330,6 +331,7 @@ def test_saving_a_picture_without_renderer_names_what_is_missing(no_renderer, tm
 
 
 @pytest.mark.skipif(os.name != "posix", reason="a shell script stands in for dot")
+@pytest.mark.skipif(sys.platform == "emscripten", reason="Pyodide runs no programs")
 def test_a_dot_program_on_path_is_used_without_pygraphviz(monkeypatch, tmp_path):
     fake = tmp_path / "dot"
     fake.write_text('#!/bin/sh\ncat > /dev/null\necho "<svg>drawn with $*</svg>"\n')

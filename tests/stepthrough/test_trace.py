@@ -410,6 +410,7 @@ def test_player_max_nodes_can_be_raised(tmp_path, monkeypatch):
 def test_player_without_renderer_has_text_frames(monkeypatch):
     monkeypatch.setitem(sys.modules, "pygraphviz", None)
     monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: None)
+    monkeypatch.setattr("autograd.pictures.wasm.IN_BROWSER", False)
     o, v = lecture_neuron()
     trace = trace_backward(o)
     shown = trace._repr_html_()
