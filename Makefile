@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test lint bench notebooks torch clean gallery
+.PHONY: demo test lint bench notebooks torch clean gallery fuzz
 
 demo: $(VENV)/.installed-demo
 	$(PY) -m nn.demo
@@ -20,6 +20,10 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/run.py
+
+# The compiler's differential fuzzer, its long run (make test runs a fast slice of it).
+fuzz: $(VENV)/.installed-dev
+	BACKPROP_LAB_FUZZ=long $(PY) -m pytest -q tests/compiled/test_fuzz.py
 
 notebooks: $(VENV)/.installed-dev
 	$(PY) notebooks/execute.py

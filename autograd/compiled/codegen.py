@@ -136,22 +136,31 @@ class _Writer:
 
     def _needs_grad(self) -> tuple[set[int], set[int]]:
         """The node entries whose gradient some parameter's depends on, and those parameters."""
-        nodes: set[int] = set()
+        # Backward reaches only what the loss depends on: a node the step made beside it, and
+        # the parameters only it uses, get nothing (their .grad stays as it was, None included).
+        reached: set[int] = set()
         params: set[int] = set()
         root = self.prog.results[0]
         if root[0] == "ref" and root[1].kind == "p":  # the loss is itself a parameter
             params.add(root[1].index)
-        for j, entry in enumerate(self.entries):
-            if entry.kind not in ("node", "sum"):
+        if root[0] == "ref" and root[1].kind == "v":
+            reached.add(root[1].index)
+        for j in range(len(self.entries) - 1, -1, -1):
+            entry = self.entries[j]
+            if j not in reached or entry.kind not in ("node", "sum"):
                 continue
             for ref, flows in zip(entry.args, entry.flows):
-                if not flows:
-                    continue
-                if ref.kind == "p":
+                if flows and ref.kind == "v":
+                    reached.add(ref.index)
+                elif flows and ref.kind == "p":
                     params.add(ref.index)
-                    nodes.add(j)
-                elif ref.kind == "v" and ref.index in nodes:
-                    nodes.add(j)
+        nodes: set[int] = set()
+        for j, entry in enumerate(self.entries):
+            if j not in reached or entry.kind not in ("node", "sum"):
+                continue
+            if any(flows and (ref.kind == "p" or ref.kind == "v" and ref.index in nodes)
+                   for ref, flows in zip(entry.args, entry.flows)):
+                nodes.add(j)
         return nodes, params
 
     # ---- the source

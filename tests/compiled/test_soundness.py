@@ -360,3 +360,19 @@ def test_a_warning_from_fit_names_the_users_line_and_no_fn():
     assert "test_soundness.py" in message and " fn " not in message and "fn's" not in message
     assert caught[0].filename == __file__
     assert not math.isnan(len(message))
+
+
+def test_a_parameter_used_only_beside_the_loss_keeps_its_grad():
+    # (found by the fuzzer) backward reaches only what the loss depends on
+    w, v = Parameter(0.5), Parameter(2.0)
+
+    def fn(x):
+        v * x  # made, but the loss does not depend on it
+        return (w * x).tanh()
+
+    for start in (None, math.nan, 1.5):
+        v.grad = start
+        step = autograd.compile(fn)
+        for x in (1.0, 2.0, 3.0):
+            step(x)
+        assert repr(v.grad) == repr(start)
