@@ -238,6 +238,8 @@ class _Writer:
             if entry.op.startswith("round") and entry.op != "round":
                 return [f"v{j} = round({args[0].text}, {int(entry.op[5:])})"]
             return [f"v{j} = " + _NUMBER_OPS[entry.op].format(*(a.text for a in args))]
+        if entry.kind == "draw":  # the same call on the same generator, in the same order
+            return [f"v{j} = {args[0].text}()  # a random draw, {entry.op}()"]
         if entry.kind == "guard":
             place = self.prog.places[entry.where] if entry.where < len(self.prog.places) else ""
             return [f"if {self._failed(entry, args)}:  # the step asked, at {place!r}",
@@ -418,7 +420,7 @@ def _times(derivative: Any, grad: str) -> str:
 
 def _constants_comment(constants: list) -> str:
     shown = [literal(c) if isinstance(c, float) else repr(c) if isinstance(c, (int, type(None)))
-             else "?" for c in constants[:8]]
+             else "a draw" for c in constants[:8]]
     return ", ".join(shown) + (", ..." if len(constants) > 8 else "")
 
 

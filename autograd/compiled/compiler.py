@@ -81,8 +81,9 @@ class _Record:
 
     def __init__(self, replay: Replay, params: list[Value], constants: tuple,
                  writes: dict[int, Any], batched: tuple[bool, ...] | None,
-                 fingerprint: tuple, places: list[str]) -> None:
+                 fingerprint: tuple, places: list[str], generators: list[Any]) -> None:
         self.replay = replay
+        self.generators = generators
         self.params = params
         self.constants = constants
         self.writes = writes
@@ -163,11 +164,15 @@ class CompiledStep:
         writes = record.writes
         olds = [p.grad for p in record.grads]
         starts = [writes[i] if i in writes else g for i, g in zip(record.replay.grads, olds)]
+        # A replay that stops part-way gives back what it drew: the engine's run draws it.
+        drawn = [(g, g.getstate()) for g in record.generators]
         try:
             out = record.replay.function(shared, examples, values, starts, record.constants)
         except (ArithmeticError, ValueError, TypeError):
             out = AGAIN, None  # recording again runs the step, which raises it if it is real
         if out[0] is AGAIN:
+            for generator, state in drawn:
+                generator.setstate(state)
             self._guard_failed(record, out[1])
             return AGAIN
         *results, grads = out
@@ -269,7 +274,8 @@ class CompiledStep:
             del self._records[next(iter(self._records))]
         self._records[key] = self._latest = _Record(
             replay, list(recording.params), tuple(recording.constants), writes,
-            batched if program.batched else None, fingerprint, recording.places)
+            batched if program.batched else None, fingerprint, recording.places,
+            list(recording.generators.values()))
 
     def _fall_back(self, reason: str) -> None:
         self.fallback_reason = reason

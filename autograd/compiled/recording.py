@@ -330,57 +330,102 @@ def plain(x: object) -> float | int:
 
 
 # ---------------------------------------------------------------- random draws -------------
+# A draw of the ``random`` module or of a ``random.Random`` (dropout's generator) is part of the
+# step: the replay makes the same call on the same generator, in the same order, so it consumes
+# the generator exactly as the engine's run does and never repeats a number it drew once. The
+# outermost call is what is replayed (``rng.randrange(1, 100)``, not the ``getrandbits`` under
+# it); its arguments are plain numbers, kept as they were.
+
+#: ``random.Random``'s methods that return a number, replayed as they are called.
+NUMBER_DRAWS = ("random", "uniform", "randrange", "randint", "getrandbits", "triangular",
+                "gauss", "normalvariate", "lognormvariate", "expovariate", "vonmisesvariate",
+                "gammavariate", "betavariate", "paretovariate", "weibullvariate",
+                "binomialvariate")
+#: Its methods that return anything else: their draws cannot be followed.
+OTHER_DRAWS = ("choice", "choices", "sample", "shuffle", "randbytes")
 
 _PATCHED = 0
 _PATCH_LOCK = threading.Lock()
-_ORIGINAL_RANDOM = random.Random.random
-_ORIGINAL_BITS = random.Random.getrandbits
-_MODULE_RANDOM = random.random
-_MODULE_BITS = random.getrandbits
+_CLASS_ORIGINALS = {name: vars(random.Random)[name] if name in vars(random.Random)
+                    else getattr(random.Random, name)
+                    for name in NUMBER_DRAWS + OTHER_DRAWS if hasattr(random.Random, name)}
+_MODULE_ORIGINALS = {name: getattr(random, name) for name in _CLASS_ORIGINALS
+                     if hasattr(random, name)}
+_drawing = threading.local()
 
 
-def _drawn(name: str) -> None:
-    recording = recorder.get()
-    if recording is not None and recording.active:
-        recording.unfaithful(
-            f"the step draws random numbers ({name}, at {places.where()}), which a replay "
-            "would repeat")
+def _drawer(name: str, method: Callable) -> Callable:
+    def draw(self: random.Random, *args: Any, **kwargs: Any) -> Any:
+        recording = recorder.get()
+        if recording is None or not recording.active or getattr(_drawing, "inside", False):
+            return method(self, *args, **kwargs)
+        _drawing.inside = True  # the draws under this one are its own
+        try:
+            result = method(self, *args, **kwargs)
+        finally:
+            _drawing.inside = False
+        return recording.draw(self, name, args, kwargs, result)
+    draw.__name__ = draw.__qualname__ = name
+    draw.__doc__ = method.__doc__
+    return draw
 
 
-def _random(self: random.Random) -> float:
-    _drawn("random()")
-    return _ORIGINAL_RANDOM(self)
+def _module_drawer(name: str) -> Callable:
+    draw = _drawer(name, _CLASS_ORIGINALS[name])
+
+    def module_draw(*args: Any, **kwargs: Any) -> Any:
+        return draw(random._inst, *args, **kwargs)  # type: ignore[attr-defined]
+    module_draw.__name__ = module_draw.__qualname__ = name
+    return module_draw
 
 
-def _getrandbits(self: random.Random, k: int) -> int:
-    _drawn("getrandbits()")
-    return _ORIGINAL_BITS(self, k)
-
-
-def _module_random() -> float:
-    _drawn("random.random()")
-    return _MODULE_RANDOM()
-
-
-def _module_bits(k: int) -> int:
-    _drawn("random.getrandbits()")
-    return _MODULE_BITS(k)
+_CLASS_DRAWERS = {name: _drawer(name, m) for name, m in _CLASS_ORIGINALS.items()}
+_MODULE_DRAWERS = {name: _module_drawer(name) for name in _MODULE_ORIGINALS}
 
 
 def watch_draws(on: bool) -> bool:
     """While any step records, every draw of the ``random`` module and of ``random.Random``
-    instances (dropout's generator) is noticed; other threads' draws pass through untouched.
-    Returns True once it is switched on (or off)."""
+    instances (dropout's generator) is reported to the recording; other threads' draws pass
+    through untouched. Returns True once it is switched on (or off)."""
     global _PATCHED
     with _PATCH_LOCK:
         _PATCHED += 1 if on else -1
         if on and _PATCHED == 1:
-            random.Random.random, random.Random.getrandbits = _random, _getrandbits
-            random.random, random.getrandbits = _module_random, _module_bits
+            for name, drawer in _CLASS_DRAWERS.items():
+                setattr(random.Random, name, drawer)
+            for name, drawer in _MODULE_DRAWERS.items():
+                setattr(random, name, drawer)
         elif not on and _PATCHED == 0:
-            random.Random.random, random.Random.getrandbits = _ORIGINAL_RANDOM, _ORIGINAL_BITS
-            random.random, random.getrandbits = _MODULE_RANDOM, _MODULE_BITS
+            for name in _CLASS_DRAWERS:
+                if name in _CLASS_OWN:
+                    setattr(random.Random, name, _CLASS_ORIGINALS[name])
+                else:
+                    delattr(random.Random, name)
+            for name, original_function in _MODULE_ORIGINALS.items():
+                setattr(random, name, original_function)
     return True
+
+
+#: The draws ``random.Random`` defines itself (the others it inherits from C's generator).
+_CLASS_OWN = frozenset(name for name in _CLASS_ORIGINALS if name in vars(random.Random))
+
+
+class Draw:
+    """A draw the replay makes again: ``generator.name(*args)``, the generator's own method (not
+    a copy of it), so that the replay consumes exactly what the engine's run consumes."""
+
+    __slots__ = ("generator", "name", "args")
+
+    def __init__(self, generator: random.Random, name: str, args: tuple) -> None:
+        self.generator = generator
+        self.name = name
+        self.args = args
+
+    def __call__(self) -> Any:
+        return getattr(self.generator, self.name)(*self.args)
+
+    def __repr__(self) -> str:
+        return f"{self.name}{self.args!r}"
 
 
 # ---------------------------------------------------------------- the recording -------------
@@ -413,6 +458,9 @@ class Recording:
         self._swapped: list[tuple[Value, type]] = []
         self._made_leaves: list[Value] = []
         self._traced: dict[int, Traced] = {}
+        self.generators: dict[int, random.Random] = {}
+        self._draws: dict[tuple, int] = {}
+        self._drawn: set[int] = set()  # entries whose number comes from a draw
 
     def start(self, known: Sequence[Value]) -> None:
         """Follow the Values the step is known to reach (inside the ``try`` whose ``finally``
@@ -581,6 +629,30 @@ class Recording:
         if isinstance(answer, float):
             answer = struct.pack("<d", answer)  # the very number, -0.0 and nan included
         self.entries.append(Entry("guard", op, refs, (answer,), where=self.place(3)))
+
+    def draw(self, generator: random.Random, name: str, args: tuple, kwargs: dict,
+             result: Any) -> Any:
+        """The step drew ``result = generator.name(*args)``: a followed number the replay draws
+        again."""
+        if name in OTHER_DRAWS or kwargs or type(result) not in (int, float) or \
+                any(type(a) not in (int, float) for a in args):
+            self.unfaithful(
+                f"the step draws random numbers at {places.where()} in a way a replay cannot "
+                f"repeat ({name}() with {'keyword ' if kwargs else ''}arguments other than "
+                "plain numbers, or returning something else than a number); draw with "
+                "random(), uniform(a, b) or randrange(n) and plain numbers")
+            return result
+        key = (id(generator), name, tuple((type(a), struct.pack("<d", a)) if type(a) is float
+                                          else (type(a), a) for a in args))
+        index = self._draws.get(key)
+        if index is None:
+            index = self._draws[key] = len(self.constants)
+            self.constants.append(Draw(generator, name, args))
+        self.generators[id(generator)] = generator
+        self.entries.append(Entry("draw", name, (Ref("k", index),)))
+        self._drawn.add(len(self.entries) - 1)
+        kind = TracedInt if type(result) is int else TracedFloat
+        return kind(result, Ref("v", len(self.entries) - 1), self)
 
     def grad_write(self, value: Value, g: Any) -> Any:
         """The step sets ``value.grad = g`` (``zero_grad``): part of the step, when ``g`` is a

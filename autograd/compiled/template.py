@@ -156,7 +156,11 @@ class _Template:
 
     def _owners(self) -> list[Any]:
         owner: list[Any] = []
+        latest: Any = _SHARED  # the example whose operations came last
         for entry in self.entries:
+            if entry.kind == "draw":  # a draw belongs where it was made: its example's
+                owner.append(latest)
+                continue
             who: Any = _SHARED
             for ref in entry.args:
                 if ref.kind == "x":
@@ -174,6 +178,8 @@ class _Template:
                 elif who != mine:
                     who = _MANY
             owner.append(who)
+            if who is not _SHARED and who != _MANY:
+                latest = who
         return owner
 
     def _same(self, a: Entry, b: Entry, position: dict, owner: list, i: int) -> None:
