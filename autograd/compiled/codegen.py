@@ -78,7 +78,8 @@ _NAMESPACE = {**HELPERS, "same": _same, "npow": _power, "trunc": math.trunc,
 
 _NUMBER_OPS = {"+": "({0} + {1})", "-": "({0} - {1})", "*": "({0} * {1})", "/": "({0} / {1})",
                "//": "({0} // {1})", "%": "({0} % {1})", "**": "npow({0}, {1})",
-               "neg": "(-{0})", "pos": "(+{0})", "abs": "abs({0})", "float": "float({0})"}
+               "neg": "(-{0})", "pos": "(+{0})", "abs": "abs({0})", "float": "float({0})",
+               "select": "({1} if {0} else {2})"}
 
 _GUARDS = {"<": "({0} < {1})", "<=": "({0} <= {1})", ">": "({0} > {1})", ">=": "({0} >= {1})",
            "==": "({0} == {1})", "!=": "({0} != {1})", "bool": "bool({0})",
@@ -240,6 +241,8 @@ class _Writer:
             return [f"v{j} = " + _NUMBER_OPS[entry.op].format(*(a.text for a in args))]
         if entry.kind == "draw":  # the same call on the same generator, in the same order
             return [f"v{j} = {args[0].text}()  # a random draw, {entry.op}()"]
+        if entry.kind == "question":  # asked of a draw: its answer picks the numbers
+            return [f"v{j} = " + _GUARDS[entry.op].format(*(a.text for a in args))]
         if entry.kind == "guard":
             place = self.prog.places[entry.where] if entry.where < len(self.prog.places) else ""
             return [f"if {self._failed(entry, args)}:  # the step asked, at {place!r}",

@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from autograd.compiled import environment, places, template
+from autograd.compiled import choices, environment, places, template
 from autograd.compiled.codegen import AGAIN, CannotCompile, Replay, compile_source, write
 from autograd.compiled.recording import Recording, Traced, plain, watch_draws
 from autograd.core.modes import RECORD, mode, recorder
@@ -207,26 +207,11 @@ class CompiledStep:
             self._fall_back(f"the step reaches more than {environment.MAX_OBJECTS:,} objects "
                             "outside its arguments, too many to watch for changes")
             return self._on_engine(args)
-        known = {id(v): v for v in self._known + reached}
+        known = list({id(v): v for v in self._known + reached}.values())
         recording = Recording()
-        watching = False
-        try:
-            watching = watch_draws(True)
-            mode_token = mode.set(mode.get() | RECORD)
-            recorder_token = recorder.set(recording)
-            try:
-                recording.start(list(known.values()))
-                root, aux = self._result(self.fn(*_traced(args, recording)))
-                results = [recording.result(root)]
-                if self.has_aux:
-                    results.append(recording.result(aux))
-            finally:
-                recorder.reset(recorder_token)
-                mode.reset(mode_token)
-                recording.finish()
-        finally:
-            if watching:
-                watch_draws(False)
+        root, aux, results = self._run(args, known, recording)
+        if recording.questions and recording.reason is None and not recording.new:
+            results = self._probe(args, known, recording, results)
         graph = forward_order(root)
         recording.plain_graph(graph)
         self.records += 1
@@ -246,6 +231,65 @@ class CompiledStep:
             self._keep(key, args, recording, graph, results, fingerprint)
         root.backward()
         return self._numbers(root, aux)
+
+    def _run(self, args: tuple, known: list[Value], recording: Recording
+             ) -> tuple[Value, Any, list[tuple]]:
+        """Run the step on the engine while ``recording`` follows it: its loss, aux and result
+        trees."""
+        watching = False
+        try:
+            watching = watch_draws(True)
+            mode_token = mode.set(mode.get() | RECORD)
+            recorder_token = recorder.set(recording)
+            try:
+                recording.start(known)
+                root, aux = self._result(self.fn(*_traced(args, recording)))
+                results = [recording.result(root)]
+                if self.has_aux:
+                    results.append(recording.result(aux))
+            finally:
+                recorder.reset(recorder_token)
+                mode.reset(mode_token)
+                recording.finish()
+        finally:
+            if watching:
+                watch_draws(False)
+        return root, aux, results
+
+    def _probe(self, args: tuple, known: list[Value], recording: Recording,
+               results: list[tuple]) -> list[tuple]:
+        """Find what the answers to questions about drawn numbers decide (``choices``): run
+        the step again with answers turned around, every generator rewound to where the step
+        started drawing, then put back where it ended, and every ``.grad`` as it was."""
+        ended = [(g, g.getstate()) for g, _ in recording.start_states.values()]
+        grads = [(p, Value.grad.__get__(p)) for p in recording.params]
+        probes = []
+        try:
+            for k in range(choices.probes_needed(len(recording.questions))):
+                for generator, state in recording.start_states.values():
+                    generator.setstate(state)
+                probe = Recording(flip=k)
+                try:
+                    self._run(args, known, probe)
+                except Exception:  # noqa: BLE001 - another answer, another path: not followed
+                    probe.unfaithful("")
+                if probe.reason is not None:
+                    break
+                probes.append(probe)
+        finally:
+            for generator, state in ended:
+                generator.setstate(state)
+            for p, g in grads:
+                Value.grad.__set__(p, g)
+        new = choices.link(recording, probes) \
+            if len(probes) == choices.probes_needed(len(recording.questions)) else None
+        if new is None:
+            place = recording.places[recording.entries[recording.questions[0]].where]
+            recording.unfaithful(
+                f"the step's random draws decide more than which numbers it uses (at {place}): "
+                "another draw builds another graph, which a replay cannot follow")
+            return results
+        return [_renumbered(r, new) for r in results]
 
     def _keep(self, key: tuple, args: tuple, recording: Recording, graph: list[Value],
               results: list[tuple], fingerprint: tuple) -> None:
@@ -305,6 +349,15 @@ class CompiledStep:
     def _numbers(self, root: Value, aux: Any) -> Any:
         loss = float(root.data)
         return (loss, _numbers(aux)) if self.has_aux else loss
+
+
+def _renumbered(tree: tuple, new: dict[int, int]) -> tuple:
+    if tree[0] == "ref":
+        ref = tree[1]
+        return ("ref", ref._replace(index=new[ref.index])) if ref.kind == "v" else tree
+    if tree[0] in ("list", "tuple"):
+        return (tree[0], [_renumbered(t, new) for t in tree[1]])
+    return tree
 
 
 def _count(n: int, noun: str) -> str:

@@ -222,7 +222,7 @@ class Traced:
         result = op(self.value, _number(other))
         recording = _user(self.recording)
         if recording is not None:
-            recording.guard(_SYMBOLS[op], (self, other), result)
+            return recording.guard(_SYMBOLS[op], (self, other), result)
         return result
 
     def __lt__(self, other): return self._compare(other, operator.lt)
@@ -310,6 +310,10 @@ Real.register(TracedFloat)
 Integral.register(TracedInt)
 
 
+#: Comparisons of a drawn number that the replay asks again (``random() < p``).
+_QUESTIONS = frozenset(("<", "<=", ">", ">=", "==", "!="))
+
+
 def _number(x: object) -> Any:
     return x.value if isinstance(x, Traced) else x
 
@@ -360,6 +364,7 @@ def _drawer(name: str, method: Callable) -> Callable:
         if recording is None or not recording.active or getattr(_drawing, "inside", False):
             return method(self, *args, **kwargs)
         _drawing.inside = True  # the draws under this one are its own
+        recording.drawing_from(self)
         try:
             result = method(self, *args, **kwargs)
         finally:
@@ -441,8 +446,11 @@ class Recording:
     step made, ``(parameter index, constant index)`` in order.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, flip: int | None = None) -> None:
         self.active = True
+        self.flip = flip
+        self.questions: list[int] = []  # entries comparing a drawn number
+        self.start_states: dict[int, tuple[random.Random, Any]] = {}
         self.entries: list[Entry] = []
         self.nodes: dict[int, int] = {}  # id(node) -> entry index
         self.node_values: list[Value] = []
@@ -619,16 +627,36 @@ class Recording:
                             f"at {places.where()}")
             return result
         refs = tuple(self.constant(x) for x in operands)
+        if any(r.kind == "v" and r.index in self._drawn for r in refs):
+            self._drawn.add(len(self.entries))
         self.entries.append(Entry("number", op, refs))
         kind = TracedInt if isinstance(result, int) else TracedFloat
         return kind(result, Ref("v", len(self.entries) - 1), self)
 
-    def guard(self, op: str, operands: tuple, answer: Any) -> None:
-        """The step's code asked ``op`` about ``operands`` and got ``answer``."""
+    def guard(self, op: str, operands: tuple, answer: Any) -> Any:
+        """The step's code asked ``op`` about ``operands`` and got ``answer`` (returned).
+
+        A comparison of a drawn number (dropout's ``random() < p``) is a *question*: the replay
+        asks it again and follows its answer (``compiled/choices.py``). A recording made with
+        ``flip = k`` gives the other answer to question q where bit k of q + 1 is set, which is
+        how the compiler finds what each answer decides."""
         refs = tuple(self.constant(x) for x in operands)
+        if op in _QUESTIONS and any(r.kind == "v" and r.index in self._drawn for r in refs):
+            q = len(self.questions)
+            if self.flip is not None and (q + 1) >> self.flip & 1:
+                answer = not answer
+            self.questions.append(len(self.entries))
+            self.entries.append(Entry("question", op, refs, (answer,), where=self.place(3)))
+            return answer
         if isinstance(answer, float):
             answer = struct.pack("<d", answer)  # the very number, -0.0 and nan included
         self.entries.append(Entry("guard", op, refs, (answer,), where=self.place(3)))
+        return answer
+
+    def drawing_from(self, generator: random.Random) -> None:
+        """Note ``generator``'s state before the step's first draw from it."""
+        if id(generator) not in self.start_states:
+            self.start_states[id(generator)] = (generator, generator.getstate())
 
     def draw(self, generator: random.Random, name: str, args: tuple, kwargs: dict,
              result: Any) -> Any:

@@ -183,8 +183,9 @@ class _Template:
         return owner
 
     def _same(self, a: Entry, b: Entry, position: dict, owner: list, i: int) -> None:
-        if (a.kind, a.op, a.params, a.flows, len(a.args)) != \
-                (b.kind, b.op, b.params, b.flows, len(b.args)):
+        # (a question's answer is the example's own: the replay asks it again)
+        if (a.kind, a.op, a.flows, len(a.args)) != (b.kind, b.op, b.flows, len(b.args)) or \
+                a.kind != "question" and a.params != b.params:
             raise _NoTemplate
         for ra, rb in zip(a.args, b.args):
             if ra.kind != rb.kind:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import struct
+import warnings
 
 import pytest
 from hypothesis import given, settings
@@ -212,10 +213,34 @@ def test_dropout_draws_new_masks_so_a_compiled_fit_runs_on_the_engine_to_fits_nu
     assert results[0] == results[1]
 
 
-def test_a_compiled_fit_with_dropout_says_why_it_runs_on_the_engine():
+def test_a_compiled_fit_with_dropout_replays_its_masks_drawn_afresh():
     X, y = data.make_moons(20, noise=0.1, seed=3)
     y = [2 * t - 1 for t in y]
-    model = MLP(2, [4, 1], seed=0, dropout=0.5)
-    with pytest.warns(autograd.CompileWarning, match="draws random numbers"):
-        fit(model, X, y, loss=nn.hinge_loss, epochs=5, progress=False, compile=True,
-            optimizer=nn.SGD(model.parameters(), lr=0.3))
+    results = []
+    for compile in (False, True):
+        model = MLP(2, [4, 1], seed=0, dropout=0.5)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", autograd.CompileWarning)
+            fit(model, X, y, loss=nn.hinge_loss, epochs=5, progress=False, compile=compile,
+                optimizer=nn.SGD(model.parameters(), lr=0.3))
+        results.append([bits(p.data) for p in model.parameters()])
+    assert results[0] == results[1]
+
+
+def test_draws_that_decide_the_graph_run_on_the_engine():
+    import random
+
+    w = autograd.Parameter(0.5)
+    rng = random.Random(0)
+    fn = lambda x: (w * x).tanh() if rng.random() < 0.5 else (w * x).exp()  # noqa: E731
+    step = autograd.compile(fn)
+    with pytest.warns(autograd.CompileWarning, match="random draws decide more"):
+        for x in (1.0, 2.0, 3.0):
+            state = rng.getstate()
+            w.grad = 0.0
+            loss = fn(x)
+            loss.backward()
+            expected = loss.data, w.grad, rng.getstate()
+            rng.setstate(state)
+            w.grad = 0.0
+            assert (step(x), w.grad, rng.getstate()) == expected
