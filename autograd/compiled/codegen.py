@@ -236,6 +236,8 @@ class _Writer:
             value = rule.forward(CODE, *args, *entry.params)
             return [f"v{j} = {text(value)}  # {self.words[j]}"]
         if entry.kind == "number":
+            if entry.op in ("max", "min"):  # the same numbers, in the same order
+                return [f"v{j} = {entry.op}(({', '.join(a.text for a in args)},))"]
             if entry.op.startswith("round") and entry.op != "round":
                 return [f"v{j} = round({args[0].text}, {int(entry.op[5:])})"]
             return [f"v{j} = " + _NUMBER_OPS[entry.op].format(*(a.text for a in args))]

@@ -27,6 +27,7 @@ noted, with the user's line, as the reason the step must run on the engine inste
 
 from __future__ import annotations
 
+import builtins
 import math
 import operator
 import random
@@ -388,19 +389,49 @@ _CLASS_DRAWERS = {name: _drawer(name, m) for name, m in _CLASS_ORIGINALS.items()
 _MODULE_DRAWERS = {name: _module_drawer(name) for name in _MODULE_ORIGINALS}
 
 
+# ---------------------------------------------------------------- max and min ---------------
+# ``max(s.data for s in scores)`` (a stable softmax's shift) compares followed numbers; as
+# questions, their answers would change with every batch. Their result is followed instead:
+# the replay computes ``max`` of the same numbers in the same order, which is the same number.
+
+_MAX, _MIN = builtins.max, builtins.min
+
+
+def _extreme(name: str, original: Callable) -> Callable:
+    def extreme(*args: Any, **kwargs: Any) -> Any:
+        recording = recorder.get()
+        if recording is None or not recording.active or kwargs or not args or \
+                _engine_uses(sys._getframe(1)):
+            return original(*args, **kwargs)
+        items = list(args[0]) if len(args) == 1 else list(args)
+        if not any(isinstance(x, Traced) and x.recording is recording for x in items) or \
+                not all(isinstance(x, Traced) or type(x) in (int, float) for x in items):
+            return original(items)
+        return recording.computed(original([_number(x) for x in items]), name, tuple(items))
+    extreme.__name__ = extreme.__qualname__ = name
+    extreme.__doc__ = original.__doc__
+    return extreme
+
+
+_EXTREMES = {"max": _extreme("max", _MAX), "min": _extreme("min", _MIN)}
+
+
 def watch_draws(on: bool) -> bool:
     """While any step records, every draw of the ``random`` module and of ``random.Random``
-    instances (dropout's generator) is reported to the recording; other threads' draws pass
-    through untouched. Returns True once it is switched on (or off)."""
+    instances (dropout's generator) is reported to the recording, and so is ``max``/``min`` of
+    followed numbers; other threads' calls pass through untouched. Returns True once it is
+    switched on (or off)."""
     global _PATCHED
     with _PATCH_LOCK:
         _PATCHED += 1 if on else -1
         if on and _PATCHED == 1:
+            builtins.max, builtins.min = _EXTREMES["max"], _EXTREMES["min"]
             for name, drawer in _CLASS_DRAWERS.items():
                 setattr(random.Random, name, drawer)
             for name, drawer in _MODULE_DRAWERS.items():
                 setattr(random, name, drawer)
         elif not on and _PATCHED == 0:
+            builtins.max, builtins.min = _MAX, _MIN
             for name in _CLASS_DRAWERS:
                 if name in _CLASS_OWN:
                     setattr(random.Random, name, _CLASS_ORIGINALS[name])

@@ -244,3 +244,38 @@ def test_draws_that_decide_the_graph_run_on_the_engine():
             rng.setstate(state)
             w.grad = 0.0
             assert (step(x), w.grad, rng.getstate()) == expected
+
+
+def test_a_full_batch_cross_entropy_fit_compiles_and_gives_fits_numbers():
+    # the stable softmax's max is computed in the replay, not asked
+    X, y = data.make_moons(40, noise=0.2, seed=1)
+    y = [int(t) for t in y]
+    results = []
+    for compile in (False, True):
+        model = MLP(2, [8, 2], seed=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", autograd.CompileWarning)
+            fit(model, X, y, loss=nn.cross_entropy, epochs=8, progress=False, compile=compile,
+                optimizer=nn.SGD(model.parameters(), lr=0.5))
+        results.append([bits(p.data) for p in model.parameters()])
+    assert results[0] == results[1]
+
+
+def test_max_and_min_of_followed_numbers_are_computed_in_the_replay():
+    w1, w2 = autograd.Parameter(0.5), autograd.Parameter(-0.5)
+
+    def fn(x):
+        a, b = (w1 * x), (w2 * x)
+        return a - max(a.data, b.data) + b * min(a.data, b.data, 0.25)
+
+    step = autograd.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", autograd.CompileWarning)
+        for x in (1.0, -1.0, 2.0, -3.0, 0.0):
+            w1.grad = w2.grad = 0.0
+            expected = fn(x)
+            expected.backward()
+            numbers = expected.data, w1.grad, w2.grad
+            w1.grad = w2.grad = 0.0
+            assert (step(x), w1.grad, w2.grad) == numbers
+    assert step.records == 1 and "max((" in step.source
