@@ -230,6 +230,9 @@ class _Writer:
     def _entry_lines(self, j: int, entry: Entry) -> list[str]:
         args = [Code(_name(r)) for r in entry.args]
         if entry.kind == "node":
+            if _over_params(entry):  # (an L2 penalty: w . w over every parameter)
+                indices = ", ".join(str(r.index) for r in entry.args)
+                return [f"v{j} = dot_params(p, ({indices},))  # {self.words[j]}, a loop"]
             if entry.op == "dot":
                 return self._dot_lines(j, args)
             rule = RULES[entry.op]
@@ -328,6 +331,8 @@ class _Writer:
             local = RULES[entry.op].local(CODE, Code(f"v{j}"), *args, *entry.params)
         if local is NO_FLOW:
             return lines
+        if _over_params(entry) and all(entry.flows):
+            return lines + self._params_backward(j, entry)
         cond = None
         if isinstance(local, Unless):
             cond, local = local.cond, local.local
@@ -340,6 +345,23 @@ class _Writer:
             lines += ["    " + p for p in passes]
         else:
             lines += passes
+        return lines
+
+    def _params_backward(self, j: int, entry: Entry) -> list[str]:
+        """A dot over parameters only passes its gradient back in a loop: each argument's
+        gradient gets its partner times d(node), in the engine's order."""
+        distinct = list(dict.fromkeys(r.index for r in entry.args))
+        position = {i: k for k, i in enumerate(distinct)}
+        pairs = len(entry.args) & ~1
+        targets = ", ".join(str(position[r.index]) for r in entry.args)
+        partners = [entry.args[i ^ 1].index if i < pairs else -1
+                    for i in range(len(entry.args))]
+        names = [f"dp{i}" for i in distinct]
+        lines = [f"if dv{j} or v{j} - v{j} or add_zeros:  # else it adds only zeros"]
+        lines += ["    " + line for line in _pack(names, "d")]
+        lines.append(f"    pass_params(d, ({targets},), ({', '.join(map(str, partners))},), "
+                     f"p, dv{j})")
+        lines += _unpack(names, "d", "")[1:]  # (indented as the if's body)
         return lines
 
     def _backward_body(self, needs: set[int], grads: list[int]) -> tuple[list[str], list[str]]:
@@ -414,6 +436,43 @@ class _Writer:
             # each example's d(out) += weight * d(sum), from 0.0: the same for every example
             lines.append(f"    dsum{j} = 0.0 + {_name(entry.args[1])} * {grad}")
         return lines
+
+
+#: A dot over this many parameters or more (and nothing else) is a loop in the replay.
+LOOP_AT = 32
+
+
+def _over_params(entry: Entry) -> bool:
+    return entry.kind == "node" and entry.op == "dot" and len(entry.args) >= LOOP_AT and \
+        all(r.kind == "p" for r in entry.args)
+
+
+def _dot_params(p: list, indices: tuple) -> float:
+    """``dot`` of parameters, from the bias (or 0.0), one addition at a time as the rule's."""
+    pairs = len(indices) & ~1
+    total = p[indices[-1]] if len(indices) & 1 else 0.0
+    for i in range(0, pairs, 2):
+        total = total + p[indices[i]] * p[indices[i + 1]]
+    return total
+
+
+def _pass_params(d: list, targets: tuple, partners: tuple, p: list, g: float) -> None:
+    """d[target] += partner * g for each argument of a dot over parameters, in order (the bias,
+    partner -1, gets g itself: 1.0 * g is g)."""
+    for t, k in zip(targets, partners):
+        d[t] += g if k < 0 else p[k] * g
+
+
+_NAMESPACE.update(dot_params=_dot_params, pass_params=_pass_params)
+
+
+def _pack(names: list[str], target: str) -> list[str]:
+    per_line = 12
+    rows = [", ".join(names[i:i + per_line]) for i in range(0, len(names), per_line)]
+    if len(rows) == 1:
+        return [f"{target} = [{rows[0]}]"]
+    return [f"{target} = [{rows[0]},"] + [f"     {r}," for r in rows[1:-1]] + \
+        [f"     {rows[-1]}]"]
 
 
 def _times(derivative: Any, grad: str) -> str:

@@ -279,3 +279,24 @@ def test_max_and_min_of_followed_numbers_are_computed_in_the_replay():
             w1.grad = w2.grad = 0.0
             assert (step(x), w1.grad, w2.grad) == numbers
     assert step.records == 1 and "max((" in step.source
+
+
+def test_an_l2_penalty_over_every_parameter_is_a_loop_with_fits_numbers():
+    X, y = data.make_moons(10, noise=0.1, seed=3)
+    y = [2 * t - 1 for t in y]
+    results = []
+    for compile in (False, True):
+        model = MLP(2, [16, 16, 1], seed=0)
+        model.layers[0].neurons[0].b.grad = -0.0  # a start a zero added would change
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", autograd.CompileWarning)
+            fit(model, X, y, loss=nn.hinge_loss, epochs=4, progress=False, compile=compile,
+                l2=1e-3, optimizer=nn.SGD(model.parameters(), lr=0.3))
+        results.append([bits(p.data) for p in model.parameters()])
+    assert results[0] == results[1]
+    step = autograd.compile(lambda: nn.l2_penalty(model.parameters()))
+    step()
+    step()
+    # a line or two per parameter (its .grad in and out), none per term of the penalty
+    lines = step.source.count("\n")
+    assert lines < 2.5 * len(model.parameters()) and "pass_params" in step.source
