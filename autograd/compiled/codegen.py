@@ -126,12 +126,25 @@ class _Writer:
         self.entries = program.entries
         self.eaches: dict[int, int] = {}  # id of an "each" result -> its number
         self.words: dict[int, str] = {}
+        self.in_variant = False
+        self._name_nodes()
+
+    def _name_nodes(self) -> None:
         counts: dict[str, int] = {}
         for j, entry in enumerate(self.entries):
             if entry.kind == "node":
                 word = RULES[entry.op].word if entry.op in RULES else "op"
                 counts[word] = counts.get(word, 0) + 1
                 self.words[j] = f"{word}{counts[word]}"
+
+    def _variant(self, k: int) -> list[int]:
+        """Write variant k of the body from now on (0: the first); its body order."""
+        prog = self.prog
+        lo, hi = prog.prologue, prog.prologue + prog.body
+        body = prog.entries[lo:hi] if k == 0 else prog.variants[k - 1]
+        self.entries = prog.entries[:lo] + body + prog.entries[hi:]
+        self._name_nodes()
+        return [j for j in prog.order if lo <= j < hi] if k == 0 else prog.variant_orders[k - 1]
 
     # ---- what flows where
 
@@ -170,6 +183,9 @@ class _Writer:
         prog = self.prog
         needs, grad_params = self._needs_grad()
         grads = sorted(grad_params)
+        block = None
+        if prog.variants:
+            needs, grads, block, forward = self._variants(needs, grad_params)
         root = prog.results[0]
         lines = ["def replay(s, e, p, g, k):",
                  f'    """The recorded step: {sum(e.kind == "node" for e in self.entries):,} '
@@ -180,14 +196,21 @@ class _Writer:
         lines += _unpack([f"k{i}" for i in range(len(prog.constants))], "k",
                          "constants: " + _constants_comment(prog.constants))
         lines += _unpack([f"g{i}" for i in grads], "g", "their .grad before this step")
-        body_backward, saved = self._backward_body(needs, grads) if prog.batched else ([], [])
+        if not prog.variants:
+            body_backward, saved = self._backward_body(needs, grads) if prog.batched \
+                else ([], [])
         lines.append("    # forward: each node's value, as the engine computes it")
         lines += self._forward(range(prog.prologue), "    ")
-        if prog.batched:
+        if prog.variants:
+            lines += forward
+        elif prog.batched:
             lines += self._loop(saved)
         lines += self._forward(range(prog.prologue + prog.body, len(self.entries)), "    ",
                                skip_sums=True)
-        lines += self._backward(needs, grads, root, body_backward, saved)
+        if block is not None:
+            lines += self._backward(needs, grads, root, [], [], block)
+        else:
+            lines += self._backward(needs, grads, root, body_backward, saved)
         lines.append("    # the new gradients: this pass's added to the old, as backward() adds")
         results = ", ".join(self._result(r) for r in prog.results)
         lines.append(f"    return {results}, (")
@@ -250,8 +273,10 @@ class _Writer:
             return [f"v{j} = " + _GUARDS[entry.op].format(*(a.text for a in args))]
         if entry.kind == "guard":
             place = self.prog.places[entry.where] if entry.where < len(self.prog.places) else ""
+            # (in a variant of the body: not this variant, try the next one)
+            failed = "return None" if self.in_variant else f"return AGAIN, {entry.where}"
             return [f"if {self._failed(entry, args)}:  # the step asked, at {place!r}",
-                    f"    return AGAIN, {entry.where}"]
+                    f"    {failed}"]
         raise CannotCompile(f"an entry of kind {entry.kind!r}")
 
     def _failed(self, entry: Entry, args: list[Code]) -> str:
@@ -364,10 +389,73 @@ class _Writer:
         lines += _unpack(names, "d", "")[1:]  # (indented as the if's body)
         return lines
 
-    def _backward_body(self, needs: set[int], grads: list[int]) -> tuple[list[str], list[str]]:
+    def _variants(self, needs: set[int], grad_params: set[int]
+                  ) -> tuple[set[int], list[int], list[str], list[str]]:
+        """A body with variants (examples whose questions got other answers): each variant is
+        a function computing one example, which returns None where its questions get other
+        answers; the loop tries them in turn. Backward, each example goes through its own
+        variant's lines. Returns the nodes needing gradients, the parameters getting them,
+        the backward block and the forward lines."""
         prog = self.prog
         lo, hi = prog.prologue, prog.prologue + prog.body
-        order = [j for j in prog.order if lo <= j < hi]
+        count = len(prog.variants) + 1
+        per_variant = []
+        shared_needs = {j for j in needs if not lo <= j < hi}
+        for k in range(count):
+            self._variant(k)
+            needs_k, params_k = self._needs_grad()
+            per_variant.append(needs_k)
+            shared_needs |= {j for j in needs_k if not lo <= j < hi}
+            grad_params |= params_k
+        grads = sorted(grad_params)
+        sums = [(j, e) for j, e in enumerate(prog.entries) if e.kind == "sum"]
+        eaches: list = []
+        for r in prog.results:
+            self._each_results(r, eaches)
+        names = [f"x{i}" for i in range(prog.example_inputs)]
+        head = ", ".join(names)
+        forward = [f"    v{j} = {_name(e.args[2]) if len(e.args) > 2 else '0.0'}  # a sum over "
+                   "the batch" for j, e in sums]
+        forward += [f"    {self._result(t)} = []" for t in eaches]
+        forward.append("    saved = []")
+        block = ["    for item in reversed(saved):  # the examples, last first"]
+        for k in range(count):
+            order = self._variant(k)
+            body_needs = {j for j in per_variant[k] if lo <= j < hi} | shared_needs
+            backward, saved = self._backward_body(body_needs, grads, order)
+            self.in_variant = True
+            forward.append(f"    def variant{k}({head}):  # one kind of example")
+            forward += self._forward(range(lo, hi), "        ")
+            self.in_variant = False
+            returned = [_name(e.args[0]) for _, e in sums] + \
+                [self._result(t[1]) for t in eaches]
+            item = ", ".join([str(k)] + saved)
+            forward.append(f"        return {', '.join(returned + [f'({item},)'])}")
+            block.append(f"        {'if' if k == 0 else 'elif'} item[0] == {k}:")
+            if saved:
+                block.append(f"            _, {', '.join(saved)}, = item")
+            block += ["            " + line for line in backward or ["pass"]]
+        self._variant(0)
+        forward.append(f"    for {head} in e:  # one example at a time, in the batch's order")
+        forward.append(f"        r = variant0({head})")
+        for k in range(1, count):
+            forward.append(f"        {'    ' * (k - 1)}if r is None:")
+            forward.append(f"        {'    ' * k}r = variant{k}({head})")
+        forward.append(f"        {'    ' * (count - 1)}if r is None:  # a kind not seen yet")
+        forward.append(f"        {'    ' * count}return AGAIN, None")
+        for n, (j, entry) in enumerate(sums):
+            forward.append(f"        v{j} += r[{n}] * {_name(entry.args[1])}")
+        for n, t in enumerate(eaches):
+            forward.append(f"        {self._result(t)}.append(r[{len(sums) + n}])")
+        forward.append("        saved.append(r[-1])")
+        return shared_needs | per_variant[0], grads, block, forward
+
+    def _backward_body(self, needs: set[int], grads: list[int], order: list[int] | None = None
+                       ) -> tuple[list[str], list[str]]:
+        prog = self.prog
+        lo, hi = prog.prologue, prog.prologue + prog.body
+        if order is None:
+            order = [j for j in prog.order if lo <= j < hi]
         sums = {e.args[0].index: j for j, e in enumerate(self.entries)
                 if e.kind == "sum" and e.args[0].kind == "v"}
         started = {f"dp{i}" for i in grads}
@@ -389,7 +477,8 @@ class _Writer:
         return lines, saved
 
     def _backward(self, needs: set[int], grads: list[int], root: tuple,
-                  body: list[str], saved: list[str]) -> list[str]:
+                  body: list[str], saved: list[str], block: list[str] | None = None
+                  ) -> list[str]:
         prog = self.prog
         lines = [
             "    # backward: the engine's loop. From the last node to the first, each passes "
@@ -397,7 +486,7 @@ class _Writer:
             "    # to its arguments, d(arg) += d(node)/d(arg) * d(node), in the engine's order.",
             "    # A parameter's starts from 0.0, or from what .grad held if that was a 0."]
         lines += [f"    dp{i} = 0.0 if g{i} != 0.0 else g{i}" for i in grads]
-        if any(self.entries[j].op == "dot" for j in needs):
+        if prog.variants or any(self.entries[j].op == "dot" for j in needs):
             lines.append("    add_zeros = any(x == 0.0 and (type(x) is not float or "
                          "copysign(1.0, x) < 0.0) for x in g)")
         started = {f"dp{i}" for i in grads}
@@ -405,7 +494,9 @@ class _Writer:
         for j in reversed(prog.order):
             if j == BODY:
                 lines += self._sums_backward(needs, started)
-                if body:
+                if block is not None:
+                    lines += block
+                elif body:
                     names = ", ".join(saved) + ("," if len(saved) == 1 else "")
                     if saved:
                         lines.append(f"    for {names} in reversed(saved):  # the examples, "

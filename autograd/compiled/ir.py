@@ -76,6 +76,10 @@ class Program:
     order: list[int]
     results: list[Result]
     places: list[str] = field(default_factory=list)
+    #: Other variants of the body (examples whose questions got other answers), numbered as
+    #: the body, and each one's order (``order``'s body part stands for the first variant).
+    variants: list[list[Entry]] = field(default_factory=list)
+    variant_orders: list[list[int]] = field(default_factory=list)
 
     @property
     def batched(self) -> bool:
