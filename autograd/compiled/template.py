@@ -304,21 +304,20 @@ class _Template:
         example's nodes in the order of the example standing for its variant, ``like[i]``)."""
         n = len(bodies)
         runs: list[list[int]] = [[] for _ in range(n)]
-        seen_body = False
+        current = -1  # the example whose nodes come now: 0, then 1, ..., never back
         after = False
         split = 0
         for j in self.order:
             who = owner[j]
             if who is _SHARED or who == _MANY:
-                if seen_body:
+                if current >= 0:
                     after = True
                 else:
                     split += 1
                 continue
-            if after or (runs[who] == [] and any(runs[k] == [] for k in range(who))) or \
-                    any(runs[k] for k in range(who + 1, n)):
+            if after or who not in (current, current + 1):
                 raise _NoTemplate
-            seen_body = True
+            current = who
             runs[who].append(position[j])
         if any(run != runs[like[i]] for i, run in enumerate(runs)):
             raise _NoTemplate
