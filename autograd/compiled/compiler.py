@@ -10,7 +10,9 @@ A training step builds the same graph every time, and most of the engine's time 
 building it, sorting it and freeing it again. A compiler does that work once:
 
 1. **record** (``compiled/recording.py``): run the step on the engine while following every
-   number it computes, into an IR of references (``compiled/ir.py``);
+   number it computes, into an IR of references (``compiled/ir.py``); random draws are part of
+   it, and what a draw's answer chooses (dropout's mask) is found by probes
+   (``compiled/choices.py``);
 2. **find the template** (``compiled/template.py``): a batch's recording is one example's
    operations repeated; the replay loops over the batch, so its code does not grow with it;
 3. **generate** (``compiled/codegen.py``): write the IR as a Python function on plain floats,
@@ -65,8 +67,9 @@ def compile(fn: Callable[..., Any], has_aux: bool = False) -> CompiledStep:
     (modules' training modes, numbers in globals and closures, which layers a model holds); a
     change records anew. What cannot be replayed faithfully (a micrograd-style closure node, a
     ``custom_op``, a backward pass inside fn, a number turned into a plain float or into text, a
-    random draw, as dropout's...) runs on the engine instead, with a one-time ``CompileWarning``
-    naming the line. Inside ``no_grad()`` or ``detect_anomaly()`` a call runs on the engine too.
+    random draw that cannot be repeated...) runs on the engine instead, with a one-time
+    ``CompileWarning`` naming the line. Random draws (dropout's) are drawn again in the replay.
+    Inside ``no_grad()`` or ``detect_anomaly()`` a call runs on the engine too.
     """
     if not callable(fn):
         raise TypeError(f"autograd.compile takes a function returning the loss, e.g. "

@@ -17,12 +17,15 @@ followed number; to the engine and to every other thread, the plain float in the
 another thread never sees anything but floats, and a Ctrl-C anywhere leaves every parameter a
 plain float: putting the classes back is retried until it is done.
 
-When the step's code compares followed numbers (``if loss > 1``, ``max(a, b)``), the answer
-becomes a *guard*: the replay re-checks it (with both sides followed) and records anew when it
-changed. The engine's own comparisons (relu's ``x <= 0``) are part of its operations. Writes to
-``.grad`` of followed Values (``model.zero_grad()``) are part of the step. Anything that cannot
-be followed (a number turned into a plain float, into text, a random draw, a closure node...) is
-noted, with the user's line, as the reason the step must run on the engine instead.
+When the step's code compares followed numbers (``if loss > 1``), the answer becomes a *guard*:
+the replay re-checks it (with both sides followed) and records anew when it changed;
+``max``/``min`` of followed numbers are followed, not asked. Random draws are followed numbers
+the replay draws again; a comparison of a drawn number is a *question* (``compiled/choices.py``).
+The engine's own comparisons (relu's ``x <= 0``) are part of its operations. Writes to ``.grad``
+of followed Values (``model.zero_grad()``) are part of the step. Anything that cannot be followed
+(a number turned into a plain float, into text, a draw that cannot be repeated, a closure
+node...) is noted, with the user's line, as the reason the step must run on the engine
+instead.
 """
 
 from __future__ import annotations
