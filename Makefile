@@ -27,7 +27,7 @@ PY     := $(BIN)/python
 # but the one that runs everything.
 LIBRARY_TESTS := not browser and not latex and not notebook
 
-.PHONY: demo test test-library lint bench notebooks torch clean gallery
+.PHONY: demo test test-library lint bench notebooks torch clean gallery fuzz
 
 demo: $(VENV)/.installed-demo
 	$(PY) -m nn.demo
@@ -43,6 +43,10 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/run.py
+
+# The compiler's differential fuzzer, its long run (make test runs a fast slice of it).
+fuzz: $(VENV)/.installed-dev
+	BACKPROP_LAB_FUZZ=long $(PY) -m pytest -q tests/compiled/test_fuzz.py
 
 notebooks: $(VENV)/.installed-dev
 	$(PY) notebooks/execute.py

@@ -49,6 +49,19 @@ def timed(block: Callable[[], T]) -> tuple[T, float]:
     return result, time.perf_counter() - start
 
 
+def without_collector(block: Callable[[], T]) -> T:
+    """``block()`` with the cyclic garbage collector switched off (then as it was): a
+    micrograd step's graph is reference cycles, and most of its time with the collector on
+    goes into the collector chasing them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return block()
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_fresh(block: Callable[[], T]) -> T:
     """``block()`` run at the top of a new thread, as if called from a script's top level: the
     call depth it can reach does not depend on how deep the suite itself is. Its exception, if

@@ -78,7 +78,8 @@ _NAMESPACE = {**HELPERS, "same": _same, "npow": _power, "trunc": math.trunc,
 
 _NUMBER_OPS = {"+": "({0} + {1})", "-": "({0} - {1})", "*": "({0} * {1})", "/": "({0} / {1})",
                "//": "({0} // {1})", "%": "({0} % {1})", "**": "npow({0}, {1})",
-               "neg": "(-{0})", "pos": "(+{0})", "abs": "abs({0})", "float": "float({0})"}
+               "neg": "(-{0})", "pos": "(+{0})", "abs": "abs({0})", "float": "float({0})",
+               "select": "({1} if {0} else {2})"}
 
 _GUARDS = {"<": "({0} < {1})", "<=": "({0} <= {1})", ">": "({0} > {1})", ">=": "({0} >= {1})",
            "==": "({0} == {1})", "!=": "({0} != {1})", "bool": "bool({0})",
@@ -125,6 +126,10 @@ class _Writer:
         self.entries = program.entries
         self.eaches: dict[int, int] = {}  # id of an "each" result -> its number
         self.words: dict[int, str] = {}
+        self.in_variant = False
+        self._name_nodes()
+
+    def _name_nodes(self) -> None:
         counts: dict[str, int] = {}
         for j, entry in enumerate(self.entries):
             if entry.kind == "node":
@@ -132,26 +137,44 @@ class _Writer:
                 counts[word] = counts.get(word, 0) + 1
                 self.words[j] = f"{word}{counts[word]}"
 
+    def _variant(self, k: int) -> list[int]:
+        """Write variant k of the body from now on (0: the first); its body order."""
+        prog = self.prog
+        lo, hi = prog.prologue, prog.prologue + prog.body
+        body = prog.entries[lo:hi] if k == 0 else prog.variants[k - 1]
+        self.entries = prog.entries[:lo] + body + prog.entries[hi:]
+        self._name_nodes()
+        return [j for j in prog.order if lo <= j < hi] if k == 0 else prog.variant_orders[k - 1]
+
     # ---- what flows where
 
     def _needs_grad(self) -> tuple[set[int], set[int]]:
         """The node entries whose gradient some parameter's depends on, and those parameters."""
-        nodes: set[int] = set()
+        # Backward reaches only what the loss depends on: a node the step made beside it, and
+        # the parameters only it uses, get nothing (their .grad stays as it was, None included).
+        reached: set[int] = set()
         params: set[int] = set()
         root = self.prog.results[0]
         if root[0] == "ref" and root[1].kind == "p":  # the loss is itself a parameter
             params.add(root[1].index)
-        for j, entry in enumerate(self.entries):
-            if entry.kind not in ("node", "sum"):
+        if root[0] == "ref" and root[1].kind == "v":
+            reached.add(root[1].index)
+        for j in range(len(self.entries) - 1, -1, -1):
+            entry = self.entries[j]
+            if j not in reached or entry.kind not in ("node", "sum"):
                 continue
             for ref, flows in zip(entry.args, entry.flows):
-                if not flows:
-                    continue
-                if ref.kind == "p":
+                if flows and ref.kind == "v":
+                    reached.add(ref.index)
+                elif flows and ref.kind == "p":
                     params.add(ref.index)
-                    nodes.add(j)
-                elif ref.kind == "v" and ref.index in nodes:
-                    nodes.add(j)
+        nodes: set[int] = set()
+        for j, entry in enumerate(self.entries):
+            if j not in reached or entry.kind not in ("node", "sum"):
+                continue
+            if any(flows and (ref.kind == "p" or ref.kind == "v" and ref.index in nodes)
+                   for ref, flows in zip(entry.args, entry.flows)):
+                nodes.add(j)
         return nodes, params
 
     # ---- the source
@@ -160,6 +183,9 @@ class _Writer:
         prog = self.prog
         needs, grad_params = self._needs_grad()
         grads = sorted(grad_params)
+        block = None
+        if prog.variants:
+            needs, grads, block, forward = self._variants(needs, grad_params)
         root = prog.results[0]
         lines = ["def replay(s, e, p, g, k):",
                  f'    """The recorded step: {sum(e.kind == "node" for e in self.entries):,} '
@@ -170,14 +196,21 @@ class _Writer:
         lines += _unpack([f"k{i}" for i in range(len(prog.constants))], "k",
                          "constants: " + _constants_comment(prog.constants))
         lines += _unpack([f"g{i}" for i in grads], "g", "their .grad before this step")
-        body_backward, saved = self._backward_body(needs, grads) if prog.batched else ([], [])
+        if not prog.variants:
+            body_backward, saved = self._backward_body(needs, grads) if prog.batched \
+                else ([], [])
         lines.append("    # forward: each node's value, as the engine computes it")
         lines += self._forward(range(prog.prologue), "    ")
-        if prog.batched:
+        if prog.variants:
+            lines += forward
+        elif prog.batched:
             lines += self._loop(saved)
         lines += self._forward(range(prog.prologue + prog.body, len(self.entries)), "    ",
                                skip_sums=True)
-        lines += self._backward(needs, grads, root, body_backward, saved)
+        if block is not None:
+            lines += self._backward(needs, grads, root, [], [], block)
+        else:
+            lines += self._backward(needs, grads, root, body_backward, saved)
         lines.append("    # the new gradients: this pass's added to the old, as backward() adds")
         results = ", ".join(self._result(r) for r in prog.results)
         lines.append(f"    return {results}, (")
@@ -220,19 +253,30 @@ class _Writer:
     def _entry_lines(self, j: int, entry: Entry) -> list[str]:
         args = [Code(_name(r)) for r in entry.args]
         if entry.kind == "node":
+            if _over_params(entry):  # (an L2 penalty: w . w over every parameter)
+                indices = ", ".join(str(r.index) for r in entry.args)
+                return [f"v{j} = dot_params(p, ({indices},))  # {self.words[j]}, a loop"]
             if entry.op == "dot":
                 return self._dot_lines(j, args)
             rule = RULES[entry.op]
             value = rule.forward(CODE, *args, *entry.params)
             return [f"v{j} = {text(value)}  # {self.words[j]}"]
         if entry.kind == "number":
+            if entry.op in ("max", "min"):  # the same numbers, in the same order
+                return [f"v{j} = {entry.op}(({', '.join(a.text for a in args)},))"]
             if entry.op.startswith("round") and entry.op != "round":
                 return [f"v{j} = round({args[0].text}, {int(entry.op[5:])})"]
             return [f"v{j} = " + _NUMBER_OPS[entry.op].format(*(a.text for a in args))]
+        if entry.kind == "draw":  # the same call on the same generator, in the same order
+            return [f"v{j} = {args[0].text}()  # a random draw, {entry.op}()"]
+        if entry.kind == "question":  # asked of a draw: its answer picks the numbers
+            return [f"v{j} = " + _GUARDS[entry.op].format(*(a.text for a in args))]
         if entry.kind == "guard":
             place = self.prog.places[entry.where] if entry.where < len(self.prog.places) else ""
+            # (in a variant of the body: not this variant, try the next one)
+            failed = "return None" if self.in_variant else f"return AGAIN, {entry.where}"
             return [f"if {self._failed(entry, args)}:  # the step asked, at {place!r}",
-                    f"    return AGAIN, {entry.where}"]
+                    f"    {failed}"]
         raise CannotCompile(f"an entry of kind {entry.kind!r}")
 
     def _failed(self, entry: Entry, args: list[Code]) -> str:
@@ -312,6 +356,8 @@ class _Writer:
             local = RULES[entry.op].local(CODE, Code(f"v{j}"), *args, *entry.params)
         if local is NO_FLOW:
             return lines
+        if _over_params(entry) and all(entry.flows):
+            return lines + self._params_backward(j, entry)
         cond = None
         if isinstance(local, Unless):
             cond, local = local.cond, local.local
@@ -326,10 +372,90 @@ class _Writer:
             lines += passes
         return lines
 
-    def _backward_body(self, needs: set[int], grads: list[int]) -> tuple[list[str], list[str]]:
+    def _params_backward(self, j: int, entry: Entry) -> list[str]:
+        """A dot over parameters only passes its gradient back in a loop: each argument's
+        gradient gets its partner times d(node), in the engine's order."""
+        distinct = list(dict.fromkeys(r.index for r in entry.args))
+        position = {i: k for k, i in enumerate(distinct)}
+        pairs = len(entry.args) & ~1
+        targets = ", ".join(str(position[r.index]) for r in entry.args)
+        partners = [entry.args[i ^ 1].index if i < pairs else -1
+                    for i in range(len(entry.args))]
+        names = [f"dp{i}" for i in distinct]
+        lines = [f"if dv{j} or v{j} - v{j} or add_zeros:  # else it adds only zeros"]
+        lines += ["    " + line for line in _pack(names, "d")]
+        lines.append(f"    pass_params(d, ({targets},), ({', '.join(map(str, partners))},), "
+                     f"p, dv{j})")
+        lines += _unpack(names, "d", "")[1:]  # (indented as the if's body)
+        return lines
+
+    def _variants(self, needs: set[int], grad_params: set[int]
+                  ) -> tuple[set[int], list[int], list[str], list[str]]:
+        """A body with variants (examples whose questions got other answers): each variant is
+        a function computing one example, which returns None where its questions get other
+        answers; the loop tries them in turn. Backward, each example goes through its own
+        variant's lines. Returns the nodes needing gradients, the parameters getting them,
+        the backward block and the forward lines."""
         prog = self.prog
         lo, hi = prog.prologue, prog.prologue + prog.body
-        order = [j for j in prog.order if lo <= j < hi]
+        count = len(prog.variants) + 1
+        per_variant = []
+        shared_needs = {j for j in needs if not lo <= j < hi}
+        for k in range(count):
+            self._variant(k)
+            needs_k, params_k = self._needs_grad()
+            per_variant.append(needs_k)
+            shared_needs |= {j for j in needs_k if not lo <= j < hi}
+            grad_params |= params_k
+        grads = sorted(grad_params)
+        sums = [(j, e) for j, e in enumerate(prog.entries) if e.kind == "sum"]
+        eaches: list = []
+        for r in prog.results:
+            self._each_results(r, eaches)
+        names = [f"x{i}" for i in range(prog.example_inputs)]
+        head = ", ".join(names)
+        forward = [f"    v{j} = {_name(e.args[2]) if len(e.args) > 2 else '0.0'}  # a sum over "
+                   "the batch" for j, e in sums]
+        forward += [f"    {self._result(t)} = []" for t in eaches]
+        forward.append("    saved = []")
+        block = ["    for item in reversed(saved):  # the examples, last first"]
+        for k in range(count):
+            order = self._variant(k)
+            body_needs = {j for j in per_variant[k] if lo <= j < hi} | shared_needs
+            backward, saved = self._backward_body(body_needs, grads, order)
+            self.in_variant = True
+            forward.append(f"    def variant{k}({head}):  # one kind of example")
+            forward += self._forward(range(lo, hi), "        ")
+            self.in_variant = False
+            returned = [_name(e.args[0]) for _, e in sums] + \
+                [self._result(t[1]) for t in eaches]
+            item = ", ".join([str(k)] + saved)
+            forward.append(f"        return {', '.join(returned + [f'({item},)'])}")
+            block.append(f"        {'if' if k == 0 else 'elif'} item[0] == {k}:")
+            if saved:
+                block.append(f"            _, {', '.join(saved)}, = item")
+            block += ["            " + line for line in backward or ["pass"]]
+        self._variant(0)
+        forward.append(f"    for {head} in e:  # one example at a time, in the batch's order")
+        forward.append(f"        r = variant0({head})")
+        for k in range(1, count):
+            forward.append(f"        {'    ' * (k - 1)}if r is None:")
+            forward.append(f"        {'    ' * k}r = variant{k}({head})")
+        forward.append(f"        {'    ' * (count - 1)}if r is None:  # a kind not seen yet")
+        forward.append(f"        {'    ' * count}return AGAIN, None")
+        for n, (j, entry) in enumerate(sums):
+            forward.append(f"        v{j} += r[{n}] * {_name(entry.args[1])}")
+        for n, t in enumerate(eaches):
+            forward.append(f"        {self._result(t)}.append(r[{len(sums) + n}])")
+        forward.append("        saved.append(r[-1])")
+        return shared_needs | per_variant[0], grads, block, forward
+
+    def _backward_body(self, needs: set[int], grads: list[int], order: list[int] | None = None
+                       ) -> tuple[list[str], list[str]]:
+        prog = self.prog
+        lo, hi = prog.prologue, prog.prologue + prog.body
+        if order is None:
+            order = [j for j in prog.order if lo <= j < hi]
         sums = {e.args[0].index: j for j, e in enumerate(self.entries)
                 if e.kind == "sum" and e.args[0].kind == "v"}
         started = {f"dp{i}" for i in grads}
@@ -351,7 +477,8 @@ class _Writer:
         return lines, saved
 
     def _backward(self, needs: set[int], grads: list[int], root: tuple,
-                  body: list[str], saved: list[str]) -> list[str]:
+                  body: list[str], saved: list[str], block: list[str] | None = None
+                  ) -> list[str]:
         prog = self.prog
         lines = [
             "    # backward: the engine's loop. From the last node to the first, each passes "
@@ -359,7 +486,7 @@ class _Writer:
             "    # to its arguments, d(arg) += d(node)/d(arg) * d(node), in the engine's order.",
             "    # A parameter's starts from 0.0, or from what .grad held if that was a 0."]
         lines += [f"    dp{i} = 0.0 if g{i} != 0.0 else g{i}" for i in grads]
-        if any(self.entries[j].op == "dot" for j in needs):
+        if prog.variants or any(self.entries[j].op == "dot" for j in needs):
             lines.append("    add_zeros = any(x == 0.0 and (type(x) is not float or "
                          "copysign(1.0, x) < 0.0) for x in g)")
         started = {f"dp{i}" for i in grads}
@@ -367,7 +494,9 @@ class _Writer:
         for j in reversed(prog.order):
             if j == BODY:
                 lines += self._sums_backward(needs, started)
-                if body:
+                if block is not None:
+                    lines += block
+                elif body:
                     names = ", ".join(saved) + ("," if len(saved) == 1 else "")
                     if saved:
                         lines.append(f"    for {names} in reversed(saved):  # the examples, "
@@ -400,6 +529,43 @@ class _Writer:
         return lines
 
 
+#: A dot over this many parameters or more (and nothing else) is a loop in the replay.
+LOOP_AT = 32
+
+
+def _over_params(entry: Entry) -> bool:
+    return entry.kind == "node" and entry.op == "dot" and len(entry.args) >= LOOP_AT and \
+        all(r.kind == "p" for r in entry.args)
+
+
+def _dot_params(p: list, indices: tuple) -> float:
+    """``dot`` of parameters, from the bias (or 0.0), one addition at a time as the rule's."""
+    pairs = len(indices) & ~1
+    total = p[indices[-1]] if len(indices) & 1 else 0.0
+    for i in range(0, pairs, 2):
+        total = total + p[indices[i]] * p[indices[i + 1]]
+    return total
+
+
+def _pass_params(d: list, targets: tuple, partners: tuple, p: list, g: float) -> None:
+    """d[target] += partner * g for each argument of a dot over parameters, in order (the bias,
+    partner -1, gets g itself: 1.0 * g is g)."""
+    for t, k in zip(targets, partners):
+        d[t] += g if k < 0 else p[k] * g
+
+
+_NAMESPACE.update(dot_params=_dot_params, pass_params=_pass_params)
+
+
+def _pack(names: list[str], target: str) -> list[str]:
+    per_line = 12
+    rows = [", ".join(names[i:i + per_line]) for i in range(0, len(names), per_line)]
+    if len(rows) == 1:
+        return [f"{target} = [{rows[0]}]"]
+    return [f"{target} = [{rows[0]},"] + [f"     {r}," for r in rows[1:-1]] + \
+        [f"     {rows[-1]}]"]
+
+
 def _times(derivative: Any, grad: str) -> str:
     """``derivative * grad``; 1.0 * g is g itself, to the last bit."""
     if not isinstance(derivative, Code) and derivative == 1.0 and type(derivative) is float:
@@ -409,7 +575,7 @@ def _times(derivative: Any, grad: str) -> str:
 
 def _constants_comment(constants: list) -> str:
     shown = [literal(c) if isinstance(c, float) else repr(c) if isinstance(c, (int, type(None)))
-             else "?" for c in constants[:8]]
+             else "a draw" for c in constants[:8]]
     return ", ".join(shown) + (", ..." if len(constants) > 8 else "")
 
 

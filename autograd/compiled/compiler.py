@@ -10,7 +10,9 @@ A training step builds the same graph every time, and most of the engine's time 
 building it, sorting it and freeing it again. A compiler does that work once:
 
 1. **record** (``compiled/recording.py``): run the step on the engine while following every
-   number it computes, into an IR of references (``compiled/ir.py``);
+   number it computes, into an IR of references (``compiled/ir.py``); random draws are part of
+   it, and what a draw's answer chooses (dropout's mask) is found by probes
+   (``compiled/choices.py``);
 2. **find the template** (``compiled/template.py``): a batch's recording is one example's
    operations repeated; the replay loops over the batch, so its code does not grow with it;
 3. **generate** (``compiled/codegen.py``): write the IR as a Python function on plain floats,
@@ -30,7 +32,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from autograd.compiled import environment, numba_backend, places, template
+from autograd.compiled import choices, environment, numba_backend, places, template
 from autograd.compiled.codegen import AGAIN, CannotCompile, Replay, compile_source, write
 from autograd.compiled.recording import Recording, Traced, plain, watch_draws
 from autograd.core.modes import RECORD, mode, recorder
@@ -66,8 +68,9 @@ def compile(fn: Callable[..., Any], has_aux: bool = False, backend: str = "auto"
     (modules' training modes, numbers in globals and closures, which layers a model holds); a
     change records anew. What cannot be replayed faithfully (a micrograd-style closure node, a
     ``custom_op``, a backward pass inside fn, a number turned into a plain float or into text, a
-    random draw, as dropout's...) runs on the engine instead, with a one-time ``CompileWarning``
-    naming the line. Inside ``no_grad()`` or ``detect_anomaly()`` a call runs on the engine too.
+    random draw that cannot be repeated...) runs on the engine instead, with a one-time
+    ``CompileWarning`` naming the line. Random draws (dropout's) are drawn again in the replay.
+    Inside ``no_grad()`` or ``detect_anomaly()`` a call runs on the engine too.
 
     ``backend``: what runs the replay. ``"python"``: generated Python (``step.source``);
     ``"numba"``: the same program run by a Numba kernel (``pip install backprop-lab[fast]``;
@@ -89,8 +92,9 @@ class _Record:
 
     def __init__(self, replay: Replay, params: list[Value], constants: tuple,
                  writes: dict[int, Any], batched: tuple[bool, ...] | None,
-                 fingerprint: tuple, places: list[str]) -> None:
+                 fingerprint: tuple, places: list[str], generators: list[Any]) -> None:
         self.replay = replay
+        self.generators = generators
         self.params = params
         self.constants = constants
         self.writes = writes
@@ -175,11 +179,15 @@ class CompiledStep:
         writes = record.writes
         olds = [p.grad for p in record.grads]
         starts = [writes[i] if i in writes else g for i, g in zip(record.replay.grads, olds)]
+        # A replay that stops part-way gives back what it drew: the engine's run draws it.
+        drawn = [(g, g.getstate()) for g in record.generators]
         try:
             out = record.replay.function(shared, examples, values, starts, record.constants)
         except (ArithmeticError, ValueError, TypeError):
             out = AGAIN, None  # recording again runs the step, which raises it if it is real
         if out[0] is AGAIN:
+            for generator, state in drawn:
+                generator.setstate(state)
             self._guard_failed(record, out[1])
             return AGAIN
         *results, grads = out
@@ -214,26 +222,11 @@ class CompiledStep:
             self._fall_back(f"the step reaches more than {environment.MAX_OBJECTS:,} objects "
                             "outside its arguments, too many to watch for changes")
             return self._on_engine(args)
-        known = {id(v): v for v in self._known + reached}
+        known = list({id(v): v for v in self._known + reached}.values())
         recording = Recording()
-        watching = False
-        try:
-            watching = watch_draws(True)
-            mode_token = mode.set(mode.get() | RECORD)
-            recorder_token = recorder.set(recording)
-            try:
-                recording.start(list(known.values()))
-                root, aux = self._result(self.fn(*_traced(args, recording)))
-                results = [recording.result(root)]
-                if self.has_aux:
-                    results.append(recording.result(aux))
-            finally:
-                recorder.reset(recorder_token)
-                mode.reset(mode_token)
-                recording.finish()
-        finally:
-            if watching:
-                watch_draws(False)
+        root, aux, results = self._run(args, known, recording)
+        if recording.questions and recording.reason is None and not recording.new:
+            results = self._probe(args, known, recording, results)
         graph = forward_order(root)
         recording.plain_graph(graph)
         self.records += 1
@@ -253,6 +246,65 @@ class CompiledStep:
             self._keep(key, args, recording, graph, results, fingerprint)
         root.backward()
         return self._numbers(root, aux)
+
+    def _run(self, args: tuple, known: list[Value], recording: Recording
+             ) -> tuple[Value, Any, list[tuple]]:
+        """Run the step on the engine while ``recording`` follows it: its loss, aux and result
+        trees."""
+        watching = False
+        try:
+            watching = watch_draws(True)
+            mode_token = mode.set(mode.get() | RECORD)
+            recorder_token = recorder.set(recording)
+            try:
+                recording.start(known)
+                root, aux = self._result(self.fn(*_traced(args, recording)))
+                results = [recording.result(root)]
+                if self.has_aux:
+                    results.append(recording.result(aux))
+            finally:
+                recorder.reset(recorder_token)
+                mode.reset(mode_token)
+                recording.finish()
+        finally:
+            if watching:
+                watch_draws(False)
+        return root, aux, results
+
+    def _probe(self, args: tuple, known: list[Value], recording: Recording,
+               results: list[tuple]) -> list[tuple]:
+        """Find what the answers to questions about drawn numbers decide (``choices``): run
+        the step again with answers turned around, every generator rewound to where the step
+        started drawing, then put back where it ended, and every ``.grad`` as it was."""
+        ended = [(g, g.getstate()) for g, _ in recording.start_states.values()]
+        grads = [(p, Value.grad.__get__(p)) for p in recording.params]
+        probes = []
+        try:
+            for k in range(choices.probes_needed(len(recording.questions))):
+                for generator, state in recording.start_states.values():
+                    generator.setstate(state)
+                probe = Recording(flip=k)
+                try:
+                    self._run(args, known, probe)
+                except Exception:  # noqa: BLE001 - another answer, another path: not followed
+                    probe.unfaithful("")
+                if probe.reason is not None:
+                    break
+                probes.append(probe)
+        finally:
+            for generator, state in ended:
+                generator.setstate(state)
+            for p, g in grads:
+                Value.grad.__set__(p, g)
+        new = choices.link(recording, probes) \
+            if len(probes) == choices.probes_needed(len(recording.questions)) else None
+        if new is None:
+            place = recording.places[recording.entries[recording.questions[0]].where]
+            recording.unfaithful(
+                f"the step's random draws decide more than which numbers it uses (at {place}): "
+                "another draw builds another graph, which a replay cannot follow")
+            return results
+        return [_renumbered(r, new) for r in results]
 
     def _keep(self, key: tuple, args: tuple, recording: Recording, graph: list[Value],
               results: list[tuple], fingerprint: tuple) -> None:
@@ -277,7 +329,8 @@ class CompiledStep:
             del self._records[next(iter(self._records))]
         self._records[key] = self._latest = _Record(
             replay, list(recording.params), tuple(recording.constants), writes,
-            batched if program.batched else None, fingerprint, recording.places)
+            batched if program.batched else None, fingerprint, recording.places,
+            list(recording.generators.values()))
 
     def _lower(self, program: template.Program) -> Any:
         """The replay run by the chosen backend: Numba's kernel (which writes and compiles the
@@ -330,6 +383,15 @@ class CompiledStep:
     def _numbers(self, root: Value, aux: Any) -> Any:
         loss = float(root.data)
         return (loss, _numbers(aux)) if self.has_aux else loss
+
+
+def _renumbered(tree: tuple, new: dict[int, int]) -> tuple:
+    if tree[0] == "ref":
+        ref = tree[1]
+        return ("ref", ref._replace(index=new[ref.index])) if ref.kind == "v" else tree
+    if tree[0] in ("list", "tuple"):
+        return (tree[0], [_renumbered(t, new) for t in tree[1]])
+    return tree
 
 
 def _count(n: int, noun: str) -> str:

@@ -13,7 +13,7 @@ A reference ``Ref(kind, index)`` is one of
 - ``Ref("k", i)``: the i-th constant (a plain float or int; written by codegen, never a label);
 - ``Ref("v", j)``: the result of entry j.
 
-An ``Entry`` is one of four kinds:
+An ``Entry`` is one of five kinds:
 
 - ``"node"``: an operation of the engine (``op`` a key of the one rule per operation, ``"dot"``
   or ``"**n"`` with ``params == (n,)``); ``flows[i]`` says whether gradient flows back into
@@ -21,6 +21,8 @@ An ``Entry`` is one of four kinds:
 - ``"number"``: arithmetic fn's own code did on followed numbers (``"+"``, ``"max"``...);
 - ``"guard"``: a question fn's code asked (``"<"``, ``"bool"``, ``"index"``...); ``params`` holds
   the answer it got, and ``where`` the index of the user's line in ``Recording.places``;
+- ``"draw"``: a random draw, made again in the replay: ``args[0]`` is the constant holding the
+  call (``recording.Draw``: the generator, its method and plain arguments);
 - ``"sum"`` (only after ``template``): a dot over the whole batch, ``bias + sum_e out_e * w``.
 """
 
@@ -74,6 +76,10 @@ class Program:
     order: list[int]
     results: list[Result]
     places: list[str] = field(default_factory=list)
+    #: Other variants of the body (examples whose questions got other answers), numbered as
+    #: the body, and each one's order (``order``'s body part stands for the first variant).
+    variants: list[list[Entry]] = field(default_factory=list)
+    variant_orders: list[list[int]] = field(default_factory=list)
 
     @property
     def batched(self) -> bool:

@@ -72,6 +72,9 @@ NUMBER_OPS = {"+": "(a + b)", "-": "(a - b)", "*": "(a * b)", "neg": "(-a)", "po
 #: Python's ``/`` and ``**`` raise where IEEE answers (1/0, a negative base and a fraction):
 #: there the kernel hands the call to the Python replay, which does what the step does.
 NUMBER_OPS.update({"/": "(a / b)", "**": "math.pow(a, b)"})
+#: ``max``/``min`` of the numbers, as Python's: the first, replaced by each later one that is
+#: larger (smaller).
+NUMBER_OPS.update({"max": ">", "min": "<"})
 NUMBER_CODE = {op: SUM + 1 + i for i, op in enumerate(NUMBER_OPS)}
 _RAISES = {"/": "b == 0.0",
            "**": "(a == 0.0 and b < 0.0) or (a < 0.0 and math.isfinite(b) and "
@@ -235,6 +238,13 @@ def _dispatch(forward: bool, indent: str) -> list[str]:
             if op in _RAISES:
                 lines += [f"    if {_RAISES[op]}:  # Python raises here",
                           f"        return np.empty(0), {TO_PYTHON}"]
+            if op in ("max", "min"):
+                lines += ["    value = a",
+                          "    for i in range(at + 1, at + count):",
+                          "        x = mem[ad[i] + rel[i] * base]",
+                          f"        if x {code} value:",
+                          "            value = x"]
+                continue
             lines.append(f"    value = {code}")
         for op, test in GUARDS.items():
             lines.append(f"elif op == {GUARD_CODE[op]}:  # the question {op!r}")
@@ -554,22 +564,21 @@ class _Tape:
         self.grads = self._grads()
 
     def _grads(self) -> list[int]:
-        """The parameters a gradient reaches (the Python replay's own list: ``source`` checks
-        that they agree): those the loss is, or that flow into a node flowing on."""
-        nodes: set[int] = set()
+        """The parameters the backward pass reaches (the Python replay's own list: ``source``
+        checks that they agree): the loss itself, or those a node of the engine's backward
+        order passes its gradient to. A parameter only a node beside the loss uses gets
+        nothing, and its ``.grad`` stays as it was."""
+        program = self.program
         params: set[int] = set()
-        root = self.program.results[0]
+        root = program.results[0]
         if root[0] == "ref" and root[1].kind == "p":
             params.add(root[1].index)
-        for j, entry in enumerate(self.program.entries):
-            if entry.kind not in ("node", "sum"):
+        for j in program.order:
+            if j == BODY:
                 continue
-            for ref, flows in zip(entry.args, entry.flows):
-                if flows and ref.kind == "p":
-                    params.add(ref.index)
-                    nodes.add(j)
-                elif flows and ref.kind == "v" and ref.index in nodes:
-                    nodes.add(j)
+            entry = program.entries[j]
+            params.update(ref.index for ref, flows in zip(entry.args, entry.flows)
+                          if flows and ref.kind == "p")
         return sorted(params)
 
     @staticmethod
@@ -595,6 +604,14 @@ class _Tape:
 
     def _row(self, j: int, entry: Entry, exponents: dict[float, int],
              maybe_int: set[int]) -> None:
+        if entry.kind in ("draw", "question"):
+            raise Unsupported("random draws (dropout's masks), which the Python replay makes "
+                              "again")
+        if entry.kind not in ("node", "sum", "number", "guard"):
+            raise Unsupported(f"an entry of kind {entry.kind!r}")
+        if entry.kind == "number" and entry.op in ("max", "min") and any(
+                r.kind == "k" and r.index in self._int_constants for r in entry.args):
+            raise Unsupported(f"{entry.op}() of an int, which the engine may return as one")
         if entry.kind == "number" and entry.op not in NUMBER_OPS:
             raise Unsupported(f"the step's own code computes {entry.op!r} with the numbers "
                               f"it follows")

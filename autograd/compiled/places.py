@@ -31,9 +31,23 @@ def _is_python(frame: FrameType) -> bool:
     return os.path.normcase(frame.f_code.co_filename).startswith(_STDLIB)
 
 
+#: Lines described so far: a step asks its questions from a few lines, thousands of times.
+_DESCRIBED: dict[tuple[str, int], str] = {}
+
+
 def describe(frame: FrameType) -> str:
     """``file:line: code`` of ``frame``, the file relative to the working directory when inside
     it. Control characters in the code or the file name are shown escaped."""
+    key = (frame.f_code.co_filename, frame.f_lineno)
+    text = _DESCRIBED.get(key)
+    if text is None:
+        if len(_DESCRIBED) > 10_000:
+            _DESCRIBED.clear()
+        text = _DESCRIBED[key] = _describe(frame)
+    return text
+
+
+def _describe(frame: FrameType) -> str:
     filename = frame.f_code.co_filename
     code = linecache.getline(filename, frame.f_lineno).strip()
     try:

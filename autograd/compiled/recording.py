@@ -17,16 +17,20 @@ followed number; to the engine and to every other thread, the plain float in the
 another thread never sees anything but floats, and a Ctrl-C anywhere leaves every parameter a
 plain float: putting the classes back is retried until it is done.
 
-When the step's code compares followed numbers (``if loss > 1``, ``max(a, b)``), the answer
-becomes a *guard*: the replay re-checks it (with both sides followed) and records anew when it
-changed. The engine's own comparisons (relu's ``x <= 0``) are part of its operations. Writes to
-``.grad`` of followed Values (``model.zero_grad()``) are part of the step. Anything that cannot
-be followed (a number turned into a plain float, into text, a random draw, a closure node...) is
-noted, with the user's line, as the reason the step must run on the engine instead.
+When the step's code compares followed numbers (``if loss > 1``), the answer becomes a *guard*:
+the replay re-checks it (with both sides followed) and records anew when it changed;
+``max``/``min`` of followed numbers are followed, not asked. Random draws are followed numbers
+the replay draws again; a comparison of a drawn number is a *question* (``compiled/choices.py``).
+The engine's own comparisons (relu's ``x <= 0``) are part of its operations. Writes to ``.grad``
+of followed Values (``model.zero_grad()``) are part of the step. Anything that cannot be followed
+(a number turned into a plain float, into text, a draw that cannot be repeated, a closure
+node...) is noted, with the user's line, as the reason the step must run on the engine
+instead.
 """
 
 from __future__ import annotations
 
+import builtins
 import math
 import operator
 import random
@@ -222,7 +226,7 @@ class Traced:
         result = op(self.value, _number(other))
         recording = _user(self.recording)
         if recording is not None:
-            recording.guard(_SYMBOLS[op], (self, other), result)
+            return recording.guard(_SYMBOLS[op], (self, other), result)
         return result
 
     def __lt__(self, other): return self._compare(other, operator.lt)
@@ -310,6 +314,10 @@ Real.register(TracedFloat)
 Integral.register(TracedInt)
 
 
+#: Comparisons of a drawn number that the replay asks again (``random() < p``).
+_QUESTIONS = frozenset(("<", "<=", ">", ">=", "==", "!="))
+
+
 def _number(x: object) -> Any:
     return x.value if isinstance(x, Traced) else x
 
@@ -330,57 +338,133 @@ def plain(x: object) -> float | int:
 
 
 # ---------------------------------------------------------------- random draws -------------
+# A draw of the ``random`` module or of a ``random.Random`` (dropout's generator) is part of the
+# step: the replay makes the same call on the same generator, in the same order, so it consumes
+# the generator exactly as the engine's run does and never repeats a number it drew once. The
+# outermost call is what is replayed (``rng.randrange(1, 100)``, not the ``getrandbits`` under
+# it); its arguments are plain numbers, kept as they were.
+
+#: ``random.Random``'s methods that return a number, replayed as they are called.
+NUMBER_DRAWS = ("random", "uniform", "randrange", "randint", "getrandbits", "triangular",
+                "gauss", "normalvariate", "lognormvariate", "expovariate", "vonmisesvariate",
+                "gammavariate", "betavariate", "paretovariate", "weibullvariate",
+                "binomialvariate")
+#: Its methods that return anything else: their draws cannot be followed.
+OTHER_DRAWS = ("choice", "choices", "sample", "shuffle", "randbytes")
 
 _PATCHED = 0
 _PATCH_LOCK = threading.Lock()
-_ORIGINAL_RANDOM = random.Random.random
-_ORIGINAL_BITS = random.Random.getrandbits
-_MODULE_RANDOM = random.random
-_MODULE_BITS = random.getrandbits
+_CLASS_ORIGINALS = {name: vars(random.Random)[name] if name in vars(random.Random)
+                    else getattr(random.Random, name)
+                    for name in NUMBER_DRAWS + OTHER_DRAWS if hasattr(random.Random, name)}
+_MODULE_ORIGINALS = {name: getattr(random, name) for name in _CLASS_ORIGINALS
+                     if hasattr(random, name)}
+_drawing = threading.local()
 
 
-def _drawn(name: str) -> None:
-    recording = recorder.get()
-    if recording is not None and recording.active:
-        recording.unfaithful(
-            f"the step draws random numbers ({name}, at {places.where()}), which a replay "
-            "would repeat")
+def _drawer(name: str, method: Callable) -> Callable:
+    def draw(self: random.Random, *args: Any, **kwargs: Any) -> Any:
+        recording = recorder.get()
+        if recording is None or not recording.active or getattr(_drawing, "inside", False):
+            return method(self, *args, **kwargs)
+        _drawing.inside = True  # the draws under this one are its own
+        recording.drawing_from(self)
+        try:
+            result = method(self, *args, **kwargs)
+        finally:
+            _drawing.inside = False
+        return recording.draw(self, name, args, kwargs, result)
+    draw.__name__ = draw.__qualname__ = name
+    draw.__doc__ = method.__doc__
+    return draw
 
 
-def _random(self: random.Random) -> float:
-    _drawn("random()")
-    return _ORIGINAL_RANDOM(self)
+def _module_drawer(name: str) -> Callable:
+    draw = _drawer(name, _CLASS_ORIGINALS[name])
+
+    def module_draw(*args: Any, **kwargs: Any) -> Any:
+        return draw(random._inst, *args, **kwargs)  # type: ignore[attr-defined]
+    module_draw.__name__ = module_draw.__qualname__ = name
+    return module_draw
 
 
-def _getrandbits(self: random.Random, k: int) -> int:
-    _drawn("getrandbits()")
-    return _ORIGINAL_BITS(self, k)
+_CLASS_DRAWERS = {name: _drawer(name, m) for name, m in _CLASS_ORIGINALS.items()}
+_MODULE_DRAWERS = {name: _module_drawer(name) for name in _MODULE_ORIGINALS}
 
 
-def _module_random() -> float:
-    _drawn("random.random()")
-    return _MODULE_RANDOM()
+# ---------------------------------------------------------------- max and min ---------------
+# ``max(s.data for s in scores)`` (a stable softmax's shift) compares followed numbers; as
+# questions, their answers would change with every batch. Their result is followed instead:
+# the replay computes ``max`` of the same numbers in the same order, which is the same number.
+
+_MAX, _MIN = builtins.max, builtins.min
 
 
-def _module_bits(k: int) -> int:
-    _drawn("random.getrandbits()")
-    return _MODULE_BITS(k)
+def _extreme(name: str, original: Callable) -> Callable:
+    def extreme(*args: Any, **kwargs: Any) -> Any:
+        recording = recorder.get()
+        if recording is None or not recording.active or kwargs or not args or \
+                _engine_uses(sys._getframe(1)):
+            return original(*args, **kwargs)
+        items = list(args[0]) if len(args) == 1 else list(args)
+        if not any(isinstance(x, Traced) and x.recording is recording for x in items) or \
+                not all(isinstance(x, Traced) or type(x) in (int, float) for x in items):
+            return original(items)
+        return recording.computed(original([_number(x) for x in items]), name, tuple(items))
+    extreme.__name__ = extreme.__qualname__ = name
+    extreme.__doc__ = original.__doc__
+    return extreme
+
+
+_EXTREMES = {"max": _extreme("max", _MAX), "min": _extreme("min", _MIN)}
 
 
 def watch_draws(on: bool) -> bool:
     """While any step records, every draw of the ``random`` module and of ``random.Random``
-    instances (dropout's generator) is noticed; other threads' draws pass through untouched.
-    Returns True once it is switched on (or off)."""
+    instances (dropout's generator) is reported to the recording, and so is ``max``/``min`` of
+    followed numbers; other threads' calls pass through untouched. Returns True once it is
+    switched on (or off)."""
     global _PATCHED
     with _PATCH_LOCK:
         _PATCHED += 1 if on else -1
         if on and _PATCHED == 1:
-            random.Random.random, random.Random.getrandbits = _random, _getrandbits
-            random.random, random.getrandbits = _module_random, _module_bits
+            builtins.max, builtins.min = _EXTREMES["max"], _EXTREMES["min"]
+            for name, drawer in _CLASS_DRAWERS.items():
+                setattr(random.Random, name, drawer)
+            for name, drawer in _MODULE_DRAWERS.items():
+                setattr(random, name, drawer)
         elif not on and _PATCHED == 0:
-            random.Random.random, random.Random.getrandbits = _ORIGINAL_RANDOM, _ORIGINAL_BITS
-            random.random, random.getrandbits = _MODULE_RANDOM, _MODULE_BITS
+            builtins.max, builtins.min = _MAX, _MIN
+            for name in _CLASS_DRAWERS:
+                if name in _CLASS_OWN:
+                    setattr(random.Random, name, _CLASS_ORIGINALS[name])
+                else:
+                    delattr(random.Random, name)
+            for name, original_function in _MODULE_ORIGINALS.items():
+                setattr(random, name, original_function)
     return True
+
+
+#: The draws ``random.Random`` defines itself (the others it inherits from C's generator).
+_CLASS_OWN = frozenset(name for name in _CLASS_ORIGINALS if name in vars(random.Random))
+
+
+class Draw:
+    """A draw the replay makes again: ``generator.name(*args)``, the generator's own method (not
+    a copy of it), so that the replay consumes exactly what the engine's run consumes."""
+
+    __slots__ = ("generator", "name", "args")
+
+    def __init__(self, generator: random.Random, name: str, args: tuple) -> None:
+        self.generator = generator
+        self.name = name
+        self.args = args
+
+    def __call__(self) -> Any:
+        return getattr(self.generator, self.name)(*self.args)
+
+    def __repr__(self) -> str:
+        return f"{self.name}{self.args!r}"
 
 
 # ---------------------------------------------------------------- the recording -------------
@@ -396,8 +480,11 @@ class Recording:
     step made, ``(parameter index, constant index)`` in order.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, flip: int | None = None) -> None:
         self.active = True
+        self.flip = flip
+        self.questions: list[int] = []  # entries comparing a drawn number
+        self.start_states: dict[int, tuple[random.Random, Any]] = {}
         self.entries: list[Entry] = []
         self.nodes: dict[int, int] = {}  # id(node) -> entry index
         self.node_values: list[Value] = []
@@ -413,6 +500,9 @@ class Recording:
         self._swapped: list[tuple[Value, type]] = []
         self._made_leaves: list[Value] = []
         self._traced: dict[int, Traced] = {}
+        self.generators: dict[int, random.Random] = {}
+        self._draws: dict[tuple, int] = {}
+        self._drawn: set[int] = set()  # entries whose number comes from a draw
 
     def start(self, known: Sequence[Value]) -> None:
         """Follow the Values the step is known to reach (inside the ``try`` whose ``finally``
@@ -571,16 +661,60 @@ class Recording:
                             f"at {places.where()}")
             return result
         refs = tuple(self.constant(x) for x in operands)
+        if any(r.kind == "v" and r.index in self._drawn for r in refs):
+            self._drawn.add(len(self.entries))
         self.entries.append(Entry("number", op, refs))
         kind = TracedInt if isinstance(result, int) else TracedFloat
         return kind(result, Ref("v", len(self.entries) - 1), self)
 
-    def guard(self, op: str, operands: tuple, answer: Any) -> None:
-        """The step's code asked ``op`` about ``operands`` and got ``answer``."""
+    def guard(self, op: str, operands: tuple, answer: Any) -> Any:
+        """The step's code asked ``op`` about ``operands`` and got ``answer`` (returned).
+
+        A comparison of a drawn number (dropout's ``random() < p``) is a *question*: the replay
+        asks it again and follows its answer (``compiled/choices.py``). A recording made with
+        ``flip = k`` gives the other answer to question q where bit k of q + 1 is set, which is
+        how the compiler finds what each answer decides."""
         refs = tuple(self.constant(x) for x in operands)
+        if op in _QUESTIONS and any(r.kind == "v" and r.index in self._drawn for r in refs):
+            q = len(self.questions)
+            if self.flip is not None and (q + 1) >> self.flip & 1:
+                answer = not answer
+            self.questions.append(len(self.entries))
+            self.entries.append(Entry("question", op, refs, (answer,), where=self.place(3)))
+            return answer
         if isinstance(answer, float):
             answer = struct.pack("<d", answer)  # the very number, -0.0 and nan included
         self.entries.append(Entry("guard", op, refs, (answer,), where=self.place(3)))
+        return answer
+
+    def drawing_from(self, generator: random.Random) -> None:
+        """Note ``generator``'s state before the step's first draw from it."""
+        if id(generator) not in self.start_states:
+            self.start_states[id(generator)] = (generator, generator.getstate())
+
+    def draw(self, generator: random.Random, name: str, args: tuple, kwargs: dict,
+             result: Any) -> Any:
+        """The step drew ``result = generator.name(*args)``: a followed number the replay draws
+        again."""
+        if name in OTHER_DRAWS or kwargs or type(result) not in (int, float) or \
+                any(type(a) not in (int, float) for a in args):
+            self.unfaithful(
+                f"the step draws random numbers at {places.where()} in a way a replay cannot "
+                f"repeat ({name}() with {'keyword ' if kwargs else ''}arguments other than "
+                "plain numbers, or returning something else than a number); draw with "
+                "random(), uniform(a, b) or randrange(n) and plain numbers")
+            return result
+        key = (id(generator), name, tuple((type(a), struct.pack("<d", a)) if type(a) is float
+                                          else (type(a), a) for a in args))
+        index = self._draws.get(key)
+        if index is None:
+            index = self._draws[key] = len(self.constants)
+            self.constants.append(Draw(generator, name, args))
+        self.generators[id(generator)] = generator
+        self.entries.append(Entry("draw", name, (Ref("k", index),)))
+        self._drawn.add(len(self.entries) - 1)
+        kind = TracedInt if type(result) is int else TracedFloat
+        return kind(result, Ref("v", len(self.entries) - 1), self)
 
     def grad_write(self, value: Value, g: Any) -> Any:
         """The step sets ``value.grad = g`` (``zero_grad``): part of the step, when ``g`` is a

@@ -22,6 +22,8 @@ from autograd.compiled.ir import BODY, Entry, Program, Ref
 
 _SHARED = None
 _MANY = -2
+#: At most this many variants of the body (``_Template._variants``).
+MAX_VARIANTS = 16
 
 
 def flat(entries: list[Entry], inputs: int, params: int, constants: list[Any],
@@ -109,11 +111,9 @@ class _Template:
         for j in range(first, last + 1):
             if owner[j] is _SHARED or owner[j] == _MANY:
                 raise _NoTemplate
-        for i in range(1, n):
-            for j0, j in zip(bodies[0], bodies[i]):
-                self._same(self.entries[j0], self.entries[j], position, owner, i)
+        reps, variant_of = self._variants(bodies, position, owner)
         sums = self._sums(owner, position, bodies, last)
-        self._engine_order(owner, position, bodies)
+        self._engine_order(owner, position, bodies, [reps[v] for v in variant_of])
         # renumbering: prologue (shared, before), the template, the epilogue (after)
         prologue = list(range(first))
         epilogue = list(range(last + 1, len(self.entries)))
@@ -150,13 +150,63 @@ class _Template:
         body_order = [new[j] for j in self.order if owner[j] == 0]
         order = shared_order[:self._split] + [BODY] + body_order + shared_order[self._split:]
         results = [self._result(r, owner, position, bodies, rename) for r in self.results]
+        variants = [[self.entries[j]._replace(args=tuple(rename(r) for r in self.entries[j].args))
+                     for j in bodies[rep]] for rep in reps[1:]]
+        body_start = len(prologue)
+        variant_orders = [[body_start + position[j] for j in self.order if owner[j] == rep]
+                          for rep in reps[1:]]
         return Program(len(self.shared_rank), len(self.examples[0]), self.params,
                        self.constants, entries, len(prologue), size, order, results,
-                       self.places)
+                       self.places, variants, variant_orders)
+
+    def _variants(self, bodies: list[list[int]], position: dict, owner: list
+                  ) -> tuple[list[int], list[int]]:
+        """The examples that stand for each variant of the body, and each example's variant.
+
+        Examples whose questions got other answers (a class label picking its score) do other
+        things: each kind is a variant, replayed by the examples whose answers are its own. The
+        replay tells them apart by those answers, so two variants must first differ at a
+        question asked alike (the same question, another answer); draws are never made in a
+        variant that might not be the example's (a failed try would have consumed them)."""
+        reps, variant_of = [0], [0]
+        for i in range(1, len(bodies)):
+            for k, rep in enumerate(reps):
+                if self._alike(bodies, rep, i, position, owner) is None:
+                    variant_of.append(k)
+                    break
+            else:
+                if len(reps) >= MAX_VARIANTS:
+                    raise _NoTemplate
+                for rep in reps:
+                    t = self._alike(bodies, rep, i, position, owner)
+                    a, b = self.entries[bodies[rep][t]], self.entries[bodies[i][t]]
+                    if a.kind != "guard" or b.kind != "guard" or a.op != b.op or \
+                            a.params == b.params:
+                        raise _NoTemplate
+                variant_of.append(len(reps))
+                reps.append(i)
+        if len(reps) > 1 and any(self.entries[j].kind in ("draw", "question")
+                                 for rep in reps for j in bodies[rep]):
+            raise _NoTemplate
+        return reps, variant_of
+
+    def _alike(self, bodies: list[list[int]], rep: int, i: int, position: dict, owner: list
+               ) -> int | None:
+        """Where example i first does something else than example ``rep`` (None: nowhere)."""
+        for t, (j0, j) in enumerate(zip(bodies[rep], bodies[i])):
+            try:
+                self._same(self.entries[j0], self.entries[j], position, owner, i)
+            except _NoTemplate:
+                return t
+        return None
 
     def _owners(self) -> list[Any]:
         owner: list[Any] = []
+        latest: Any = _SHARED  # the example whose operations came last
         for entry in self.entries:
+            if entry.kind == "draw":  # a draw belongs where it was made: its example's
+                owner.append(latest)
+                continue
             who: Any = _SHARED
             for ref in entry.args:
                 if ref.kind == "x":
@@ -174,11 +224,14 @@ class _Template:
                 elif who != mine:
                     who = _MANY
             owner.append(who)
+            if who is not _SHARED and who != _MANY:
+                latest = who
         return owner
 
     def _same(self, a: Entry, b: Entry, position: dict, owner: list, i: int) -> None:
-        if (a.kind, a.op, a.params, a.flows, len(a.args)) != \
-                (b.kind, b.op, b.params, b.flows, len(b.args)):
+        # (a question's answer is the example's own: the replay asks it again)
+        if (a.kind, a.op, a.flows, len(a.args)) != (b.kind, b.op, b.flows, len(b.args)) or \
+                a.kind != "question" and a.params != b.params:
             raise _NoTemplate
         for ra, rb in zip(a.args, b.args):
             if ra.kind != rb.kind:
@@ -245,28 +298,28 @@ class _Template:
             raise _NoTemplate
         return sums
 
-    def _engine_order(self, owner: list, position: dict, bodies: list[list[int]]) -> None:
+    def _engine_order(self, owner: list, position: dict, bodies: list[list[int]],
+                      like: list[int]) -> None:
         """The engine's forward order is: shared nodes, example 0, 1, ..., shared nodes (each
-        example's nodes in the first one's order)."""
+        example's nodes in the order of the example standing for its variant, ``like[i]``)."""
         n = len(bodies)
         runs: list[list[int]] = [[] for _ in range(n)]
-        seen_body = False
+        current = -1  # the example whose nodes come now: 0, then 1, ..., never back
         after = False
         split = 0
         for j in self.order:
             who = owner[j]
             if who is _SHARED or who == _MANY:
-                if seen_body:
+                if current >= 0:
                     after = True
                 else:
                     split += 1
                 continue
-            if after or (runs[who] == [] and any(runs[k] == [] for k in range(who))) or \
-                    any(runs[k] for k in range(who + 1, n)):
+            if after or who not in (current, current + 1):
                 raise _NoTemplate
-            seen_body = True
+            current = who
             runs[who].append(position[j])
-        if any(run != runs[0] for run in runs):
+        if any(run != runs[like[i]] for i, run in enumerate(runs)):
             raise _NoTemplate
         self._split = split
 

@@ -56,24 +56,79 @@ def forward_order(root: Node) -> list[Node]:
     """Every node of ``root``'s graph, each after its parents, in the order the expression
     reads: ``x1*w1 + x2*w2`` lists x1, w1, x1*w1, x2, w2, x2*w2, the sum.
 
-    A depth-first search, parents in argument order, each node listed once all its parents
-    are. Iterative (a stack of parent iterators), so depth is limited by memory, not by
-    Python's recursion limit. The one walk of the graph: backward goes through it in reverse,
-    pictures and the step-through name and draw nodes in it.
+    The one walk of the graph: backward goes through it in reverse, pictures and the
+    step-through name and draw nodes in it. A depth-first search, parents in argument order,
+    iterative, so depth is limited by memory, not by Python's recursion limit.
+
+    From a node the walk goes straight on into its first unseen operation; the nodes walked
+    through form a ``run``, listed backwards (deepest first) once finished. Parents still unseen
+    behind the one walked into wait on the stack, above the run, so they are listed before it,
+    in argument order. A leaf has nothing to wait for: it is listed as soon as its turn comes,
+    and at the latest when another node that uses it is reached. (So a shared leaf may be listed
+    earlier than a recursive search would list it; never after a node that uses it.) Walking
+    runs rather than pushing every node keeps the walk from allocating an object per node, which
+    on a long chain would keep the cyclic collector busy.
     """
     order: list[Node] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
+    seen: set[Node] = set()
+    # Leaves waiting on the stack. One that a deeper node uses is listed there and then, rather
+    # than waiting a second time: on a chain x = x * a + c that keeps c from waiting at every
+    # link (three times the work).
+    waiting_leaves: set[Node] = set()
+    mark = seen.add
+
+    def list_leaf(leaf: Node) -> None:
+        mark(leaf)
+        order.append(leaf)
+
+    stack: list = [root]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
+        item = pop()
+        if type(item) is list:  # a finished run
+            item.reverse()
+            order += item
+            continue
+        if type(item) is tuple:  # (leaf,): a leaf whose turn has come, unless listed already
+            if item[0] not in seen:
+                list_leaf(item[0])
+            continue
+        if item in seen:  # waited, and was reached another way meanwhile
+            continue
+        if not item.parents:  # the root is a leaf
+            list_leaf(item)
+            continue
+        node = item
+        run = [node]
+        push(run)
+        while True:
+            mark(node)
+            walk_on = None
+            waiting = None
+            for parent in node.parents:
+                if parent in seen:
+                    continue
+                if not parent.parents:  # a leaf
+                    if walk_on is None or parent in waiting_leaves:
+                        list_leaf(parent)  # its turn, or this node is the first to use it
+                    else:
+                        waiting_leaves.add(parent)
+                        waiting = waiting or []
+                        waiting.append((parent,))
+                elif walk_on is None:
+                    walk_on = parent
+                else:
+                    waiting = waiting or []
+                    waiting.append(parent)
+            if walk_on is None:
                 break
-        else:  # every parent listed: the node's turn
-            stack.pop()
-            order.append(node)
+            if waiting:  # they come off the stack in argument order, before this run
+                waiting.reverse()
+                stack += waiting
+                run = []
+                push(run)
+            run.append(walk_on)
+            node = walk_on
     return order
 
 
@@ -98,8 +153,13 @@ def chain_rule(order: list[Node]) -> None:
             node._backward()
             continue
         g = node.grad
-        for parent, d in zip(node.parents, local):
-            parent.grad += d * g
+        if len(local) == 2:  # most nodes: two parents, unpacked without a zip object per node
+            (a, b), (da, db) = node.parents, local
+            a.grad += da * g
+            b.grad += db * g
+        else:
+            for parent, d in zip(node.parents, local):
+                parent.grad += d * g
 
 
 def chain_rule_watched(order: list[Node], create_graph: bool = False, check: bool = False,

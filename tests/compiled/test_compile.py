@@ -659,14 +659,31 @@ def test_another_thread_using_the_parameters_while_a_step_records_is_not_recorde
     assert seen == {True} and step.replays == 2 and "AGAIN" not in step.source
 
 
-def test_random_numbers_fn_draws_run_on_the_engine_and_the_warning_names_the_line():
+def test_random_draws_are_drawn_again_in_the_replay():
     import random
 
     w = Parameter(0.5)
     draws = random.Random(0)
-    fn = lambda x: w * x * draws.random()  # noqa: E731  a replay would repeat one draw
+    fn = lambda x: w * x * draws.random()  # noqa: E731
     step = autograd.compile(fn)
-    with pytest.warns(CompileWarning, match="draws random numbers .random.., at "
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        for x in (1.0, 2.0, 3.0, 4.0):
+            state = draws.getstate()
+            expected = run_engine(fn, (x,), [w], [0.0]), draws.getstate()
+            draws.setstate(state)
+            assert (run_step(step, (x,), [w], [0.0]), draws.getstate()) == expected
+    assert step.replays == 3 and step.records == 1 and "random()" in step.source
+
+
+def test_a_draw_the_compiler_cannot_repeat_runs_on_the_engine_and_the_warning_names_the_line():
+    import random
+
+    w = Parameter(0.5)
+    draws = random.Random(0)
+    fn = lambda x: w * x * draws.choice([1.0, 2.0])  # noqa: E731
+    step = autograd.compile(fn)
+    with pytest.warns(CompileWarning, match="draws random numbers at "
                       r"tests.compiled.test_compile.py:\d+: fn = lambda") as caught:
         for x in (1.0, 2.0, 3.0, 4.0):
             state = draws.getstate()

@@ -464,3 +464,24 @@ def test_micrograds_chain_is_kept_alive_by_its_cycles(micrograd):
     memory = memory_per_node(lambda: chain(x, a, c, 2_000), 2_000)
     assert not memory.freed_by_refcount and memory.unreachable > 2_000
     assert math.isclose(memory.after_del, memory.alive, rel_tol=0.05)
+
+
+def test_the_report_shows_the_whole_demo_and_compiling_in_steps():
+    results = _results(0.02, 0.6)
+    results.demo["micrograd, no gc"] = [0.1] * 5
+    results.compile_seconds = 0.109
+    results.whole = {"ours": 2.0, "compiled": 1.0}
+    text = render(results)
+    assert "the time of 5.0 nn steps on the engine" in text
+    assert "## The whole demo: 100 steps" in text
+    assert "| nn, compiled: recording and compiling included" in text
+    assert "micrograd 0.1.0, cyclic garbage collector off" in text
+    assert "depends on the heap's size" in text
+
+
+def test_without_collector_switches_it_off_and_back():
+    from bench.measure import without_collector
+
+    assert gc.isenabled()
+    assert without_collector(gc.isenabled) is False
+    assert gc.isenabled()

@@ -17,11 +17,12 @@ from html import unescape
 
 import pytest
 
-from autograd import THEMES, Value, exercise, mistakes
+from autograd import THEMES, exercise, mistakes
 from autograd.pictures.render import available_renderer
 from autograd.pictures.themes import luminance
 from autograd.teach.report import PAGE_POINTS, PAGE_WIDTH
 from tests.teach.test_exercise import lecture_g1_g2, lecture_neuron
+from tests.teach.test_mistakes import lab_graph
 
 needs_renderer = pytest.mark.skipif(available_renderer() is None and not os.environ.get("CI"),
                                     reason="no Graphviz renderer")
@@ -30,16 +31,7 @@ THEME_NAMES = sorted(THEMES)
 
 def _mistakes_graph():
     """Notebook 07's graph, where all four mistakes change gradients."""
-    a, b = Value(0.5, label="a"), Value(-1.0, label="b")
-    h = a * b
-    h.label = "h"
-    g = h.tanh()
-    g.label = "g"
-    k = g * g
-    k.label = "k"
-    L = k + h
-    L.label = "L"
-    return L
+    return lab_graph()[0]
 
 
 def _pictured():
