@@ -291,9 +291,10 @@ def _source_lines(batch: int) -> int:
     model = MLP(2, [8, 8, 1], seed=0)
     X, y = data.make_moons(batch, noise=0.1, seed=0)
     y = [2 * t - 1 for t in y]
-    from nn.train import _predict
+    from nn.objective import Objective  # fit's batch objective: the mean loss, predictions
 
-    step = autograd.compile(lambda X, y: _predict(model, X, y, nn.hinge_loss, None), has_aux=True)
+    objective = Objective(model, nn.hinge_loss, model.parameters(), 0.0, 0.0, 0.0)
+    step = autograd.compile(lambda X, y: objective(X, y), has_aux=True)
     for _ in range(3):
         step([list(x) for x in X], y)
     assert step.replays >= 1

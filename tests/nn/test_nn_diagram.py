@@ -315,6 +315,9 @@ def test_no_two_pieces_of_text_overlap(name):
 
 
 @needs_renderer
+@pytest.mark.skipif(sys.platform == "emscripten", reason=(
+    "the browser's Graphviz measures text with its own font metrics: '-0.3693' comes out a few "
+    "points wider than the native renderer sizes the unit for"))
 @pytest.mark.parametrize("theme", THEMES)
 def test_subscripts_clear_the_values_and_superscripts_stay_in_their_chips(theme):
     # Issue 23 item 4: x_1's subscript sat on "0.5" under it, and the (l) of a highlighted
