@@ -14,6 +14,7 @@ still runs backward. Prints the table and writes it with the machine's descripti
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import os
@@ -176,6 +177,13 @@ def measure_all(theirs: type, theirs_mlp: Callable[..., Any], sizes: Sizes, roun
                         ("" if replayed == rounds else f"{replayed} of {rounds} calls replayed"))
     _progress(f"the whole demo: {sizes.demo_steps} steps, compiling included")
     whole = _whole_demo(points, labels, weights, sizes.demo_steps)
+    # The demo's models and compiled steps (their recordings) go before the chains: a heap kept
+    # alive makes every collection the chains' allocations set off longer, for both engines.
+    # (Names the contenders' lambdas read are cells: they are emptied, not deleted.)
+    contenders.clear()
+    step = numba_step = ours_model = compiled_model = numba_model = lecture_model = None
+    theirs_model = theirs_no_gc = floor = compiled_params = None
+    gc.collect()
 
     nodes = sizes.chain_nodes
     _progress(f"chain: {rounds} rounds of {nodes:,} nodes")
