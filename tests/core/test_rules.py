@@ -41,19 +41,7 @@ H = 1e-6
 def build(rule: Rule, xs: list[float], n: float | None = None) -> tuple[Value, list[Value]]:
     """The node ``rule`` makes from leaves holding ``xs`` (and exponent ``n`` for ``**n``),
     through the engine's public operations."""
-    leaves = [Value(x) for x in xs]
-    op = rule.op
-    if op == "dot":
-        node = dot(leaves[0:4:2], leaves[1:4:2], leaves[4] if len(leaves) % 2 else None)
-    elif op == "**n":
-        node = leaves[0] ** n
-    elif op == "id":
-        node = identity(leaves[0])
-    else:
-        methods = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__",
-                   "**": "__pow__", "neg": "__neg__", "abs": "__abs__"}
-        node = getattr(leaves[0], methods.get(op, op))(*leaves[1:])
-    return node, leaves
+    return build_from(rule, [Value(x) for x in xs], n)
 
 
 def inputs(rule: Rule) -> st.SearchStrategy:
@@ -185,6 +173,7 @@ def test_the_compiled_replay_gives_the_engines_numbers_bit_for_bit(op, data):
 
 
 def build_from(rule: Rule, leaves: list[Value], n: float | None) -> tuple[Value, list[Value]]:
+    """The node ``rule`` makes from ``leaves`` (a dot: two pairs, then a bias if there are five)."""
     op = rule.op
     if op == "dot":
         return dot(leaves[0:4:2], leaves[1:4:2], leaves[4] if len(leaves) % 2 else None), leaves
