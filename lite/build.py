@@ -23,6 +23,8 @@ run the test suite under Pyodide in Node: the npm packages and pytest's wheels.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import json
 import re
@@ -30,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import venv
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,10 +66,30 @@ def main() -> None:
     parser.add_argument("--for-tests", action="store_true",
                         help="only what the test suite under Pyodide in Node needs")
     args = parser.parse_args()
+    with _one_build_at_a_time():
+        _build(args.for_tests)
+
+
+@contextlib.contextmanager
+def _one_build_at_a_time() -> Iterator[None]:
+    """Holds .lite-cache/.lock: a second build started meanwhile (another terminal, or a test run
+    on another Python) waits instead of deleting the files and task database this one uses."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("Another build of the site is using .lite-cache/: waiting for it to finish...",
+                  flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _build(for_tests: bool) -> None:
     _npm_packages()
     _check_graphviz_version()
     python = _tools_venv()
-    if args.for_tests:
+    if for_tests:
         names = [wheel.name for wheel in _download(python, TEST_WHEELS)]
         (WHEELS / "tests.txt").write_text("\n".join(names) + "\n")
         return

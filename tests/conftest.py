@@ -23,8 +23,8 @@ settings.load_profile("ci" if os.environ.get("CI") else "default")
 #: Fixture -> the marker of every test that uses it (directly or through another fixture): the
 #: tools beyond the library and its Python packages. `make test-library` deselects these, and
 #: CI runs them on one Python only.
-TOOL_MARKERS = {"chromium": "browser", "pdflatex": "latex", "run_cells": "notebook",
-                "executed": "notebook"}
+TOOL_MARKERS = {"chromium": "browser", "browser": "browser", "site_url": "browser",
+                "pdflatex": "latex", "run_cells": "notebook", "executed": "notebook"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

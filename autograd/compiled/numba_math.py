@@ -31,7 +31,7 @@ def div(a: float, b: float) -> float:
 
 
 def _odd(b: float) -> bool:
-    # floatmath's fmod(b, 2) != 0 for an integer b. Numba has no fmod, and its floor is an
+    # floatmath.odd_integer(b). Numba has no fmod, and its floor is an
     # int64: from 2^53 on every float is an even integer, below it b / 2 and floor are exact.
     if not abs(b) < 9007199254740992.0:
         return False

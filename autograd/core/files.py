@@ -73,7 +73,13 @@ def write_all_atomically(files: Iterable[tuple[PathLike, bytes | str]], *,
     try:
         for path, data in files:
             _prepare(path, data, overwrite, pending)
-        return [file.commit() for file in pending]
+        # A plain loop, not a comprehension: Python 3.12 and 3.13 inline comprehensions, and there
+        # an exception raised from a trace function (a debugger's, or the test's Ctrl-C) between
+        # two turns leaves the function without running the finally below.
+        written = []
+        for file in pending:
+            written.append(file.commit())
+        return written
     finally:
         for file in pending:
             file.discard()

@@ -34,13 +34,17 @@ def power(a: float, b: float) -> float:
     except OverflowError:
         # Overflow keeps the sign a**b would have: negative only for a negative base and an odd
         # integer exponent.
-        odd = b == math.floor(b) and math.fmod(b, 2.0) != 0.0
-        return -INF if (a < 0 and odd) else INF
+        return -INF if (a < 0 and odd_integer(b)) else INF
     except ValueError:
+        # (Python 3.10's pow(0.0, -inf) lands here too; 3.11 returns C99's inf itself.)
         if a == 0.0 and b < 0:
-            odd = b == math.floor(b) and math.fmod(b, 2.0) != 0.0
-            return math.copysign(INF, a) if odd else INF
+            return math.copysign(INF, a) if odd_integer(b) else INF
         return NAN
+
+
+def odd_integer(b: float) -> bool:
+    """Whether b is an odd integer: the exponents for which a negative base keeps its sign."""
+    return math.isfinite(b) and abs(math.fmod(b, 2.0)) == 1.0
 
 
 def exp(x: float) -> float:

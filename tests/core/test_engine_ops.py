@@ -165,6 +165,18 @@ def test_power_derivative_toward_the_exponent_is_zero_at_base_zero():
     assert (a.grad, b.grad) == (0.0, 0.0)
 
 
+@pytest.mark.parametrize("base, exponent, expected", [
+    (0.0, -math.inf, math.inf), (-0.0, -math.inf, math.inf),  # Python 3.10's pow raises here
+    (0.0, -1.0, math.inf), (-0.0, -3.0, -math.inf), (-0.0, -2.0, math.inf),
+    (-10.0, 401.0, -math.inf), (-10.0, 400.0, math.inf), (10.0, 1e300, math.inf),
+    (-2.0, 0.5, math.nan), (-0.0, -0.5, math.inf),
+])
+def test_power_gives_ieee_results_where_math_pow_raises_on_every_python(base, exponent, expected):
+    # Value ** Value carries the float results the rules document (C99's pow), not an exception.
+    out = Value(base) ** Value(exponent)
+    assert repr(out.data) == repr(expected)
+
+
 def test_relu_derivative_at_zero_is_zero():
     x = Value(0.0)
     x.relu().backward()

@@ -149,13 +149,14 @@ def test_the_library_selection_leaves_out_every_browser_latex_and_notebook_test(
     """`make test-library`'s -m expression, applied to the markers tests/conftest.py gives by
     fixture: tests that use Chromium, pdflatex or a Jupyter kernel are left out, the rest stay."""
     (expression,) = re.findall(r"^LIBRARY_TESTS := (.+)$", (ROOT / "Makefile").read_text(), re.M)
-    files = ["tests/e2e/test_browser.py", "tests/e2e/test_jupyter.py", "tests/e2e/test_readme.py",
-             "tests/e2e/test_notebooks.py", "tests/stepthrough/test_slides.py"]
+    files = ["tests/e2e/test_browser.py", "tests/e2e/test_site.py", "tests/e2e/test_jupyter.py",
+             "tests/e2e/test_readme.py", "tests/e2e/test_notebooks.py",
+             "tests/stepthrough/test_slides.py"]
     done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
                            "-p", "no:cacheprovider", "-m", expression, *files],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     kept = [line for line in done.stdout.splitlines() if "::" in line]
-    in_a_kernel = [t for t in kept if "test_browser" in t or "test_readme" in t
+    in_a_kernel = [t for t in kept if "test_browser" in t or "test_site" in t or "test_readme" in t
                    or ("test_jupyter" in t and "_extra_" not in t)]  # that one reads metadata
     assert not in_a_kernel
     assert not [t for t in kept if "compile" in t and "test_slides" in t]  # pdflatex
