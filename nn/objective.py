@@ -50,6 +50,13 @@ class Objective:
     l2: float
     threshold: float | None
 
+    @property
+    def __name__(self) -> str:
+        """What ``repr(step)`` of a compiled fit shows: the loss and the penalties in L."""
+        terms = [getattr(self.loss, "__name__", type(self.loss).__name__)]
+        terms += [name for name, weight in (("l1", self.l1), ("l2", self.l2)) if weight]
+        return "objective: " + " + ".join(terms)
+
     def __call__(self, X: Sequence, y: Sequence) -> tuple[Value, list]:
         """L for the batch ``(X, y)``, a Value to backpropagate from, and the predictions."""
         losses, preds = [], []

@@ -158,7 +158,9 @@ class CompiledStep:
         state = (f"runs on the engine: {self.fallback_reason}" if self.fallback_reason
                  else f"{_count(self.records, 'recording')}, {_count(self.replays, 'replay')}")
         backend = self.backend + (f" ({self.backend_note})" if self.backend_note else "")
-        return f"CompiledStep({getattr(self.fn, '__name__', 'fn')}, {backend}, {state})"
+        # A function's name; for another callable (fit's objective), its own name or its class's.
+        name = getattr(self.fn, "__name__", None) or type(self.fn).__name__
+        return f"CompiledStep({name}, {backend}, {state})"
 
     # ---------------------------------------------------------------- run -----------------
 

@@ -304,3 +304,22 @@ def test_an_l2_penalty_over_every_parameter_is_a_loop_with_fits_numbers():
     # a line or two per parameter (its .grad in and out), none per term of the penalty
     lines = step.source.count("\n")
     assert lines < 2.5 * len(model.parameters()) and "pass_params" in step.source
+
+
+def test_a_compiled_fits_step_names_its_objective_in_its_repr():
+    # Its function is fit's objective, not a def: the repr named it "fn".
+    from nn.objective import CompiledStep, Objective
+
+    model = MLP(2, [3, 1], seed=0)
+    objective = Objective(model, nn.mse_loss, model.parameters(), 0.0, 1e-4, 0.0)
+    step = CompiledStep(objective, nn.SGD(model.parameters(), lr=0.1), "python")
+    step([[1.0, 2.0], [0.5, 1.0]], [1.0, -1.0])
+    assert repr(step.compiled).startswith("CompiledStep(objective: mse_loss + l2, python, ")
+
+
+def test_a_compiled_callable_object_is_named_by_its_class():
+    class Halve:
+        def __call__(self, x):
+            return x * 0.5
+
+    assert repr(autograd.compile(Halve(), backend="python")).startswith("CompiledStep(Halve, ")
