@@ -45,6 +45,7 @@ from autograd.compiled import places
 from autograd.compiled.ir import Entry, Ref
 from autograd.core.format import format_number
 from autograd.core.modes import NO_GRAD, mode, recorder
+from autograd.core.rules import exponent
 from autograd.core.value import Constant, Value
 
 #: A recording that reaches this many nodes stops and is refused: generating and compiling it
@@ -622,12 +623,9 @@ class Recording:
         if mode.get() & NO_GRAD:  # a node without a graph: nothing flows back through it
             flows = (False,) * len(flows)
         params: tuple = ()
-        if op.startswith("**") and op != "**":
-            try:
-                params = (float(op[2:]),)
-            except ValueError:
-                self.unfaithful(f"the step uses the custom operation {op!r}")
-            op = "**n"
+        n = exponent(op)
+        if n is not None:  # x ** 2 is the rule "**n" with n = 2 (another "**..." is refused later)
+            params, op = (n,), "**n"
         self.nodes[id(out)] = len(self.entries)
         self.node_values.append(out)
         self.entries.append(Entry("node", op, tuple(refs), params, tuple(flows)))
