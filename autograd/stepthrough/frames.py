@@ -90,14 +90,15 @@ class Frame:
 
 
 def step_frames(trace: RecordedPass, options: PictureOptions, captions: bool = False,
-                stacked: bool = False) -> list[Frame]:
+                box_rows: int = 1, ops_in_boxes: bool = False) -> list[Frame]:
     """One ``Frame`` per step of ``trace``, frame k showing ``trace[k]``, in ``options``' theme
     and direction.
 
     With ``captions=True`` each picture carries its title and narration above the graph (for
     animations and PDF pages, which have no page around them), in a box of the same size in every
-    frame so that the layout stays put. ``stacked=True`` sets each box's name, data and grad
-    one over another (``Marks.stacked``), for slides.
+    frame so that the layout stays put. ``box_rows`` (2: name and data over grad, 3: one over
+    another) and ``ops_in_boxes`` (each operation in its value's box, not a rank of its own)
+    shape the picture to a slide (``Marks``).
     """
     nodes = list(trace.nodes)
     history = _grads_after_each_step(trace)
@@ -120,7 +121,7 @@ def step_frames(trace: RecordedPass, options: PictureOptions, captions: bool = F
                       marked_ops={current} if step.updates else set(),
                       marked_edges={(current, i) for i in range(len(step.updates))},
                       caption=_caption(title, narration, box) if box else "",
-                      stacked=stacked)
+                      box_rows=box_rows, ops_in_boxes=ops_in_boxes)
         frames.append(Frame(title, narration, dot_source(content, marks, options), grads))
     return frames
 
