@@ -202,6 +202,10 @@ class Marks:
         ops_in_boxes: each operation drawn in the first cell of the box of the value it makes
             (its edges end there) rather than as an oval of its own: a rank less per
             operation, and tighter margins, for the short wide frames of slides.
+        measured_size: the font size at which Graphviz measures a value box's text, which
+            LaTeX sets at 11pt (Helvetica's size in every picture). Slides give the size at
+            which Graphviz's widths are Helvetica's own (``autograd.stepthrough.slides``):
+            boxes as wide as the text LaTeX draws in them, not as Graphviz's rounding makes it.
     """
 
     grads: Mapping[Value, float | Value] | None = None
@@ -215,6 +219,7 @@ class Marks:
     caption: str = ""
     box_rows: int = 1
     ops_in_boxes: bool = False
+    measured_size: float = 11
 
 
 def dot_source(content: GraphContent, marks: Marks, options: PictureOptions) -> str:
@@ -290,6 +295,8 @@ def value_node(node: Value, node_id: str, content: GraphContent, marks: Marks,
             look += f", {_accent(theme)}"
     if marks.ops_in_boxes:  # hugging its text: no minimum size, thin margins
         look += ', width=0, height=0, margin="0.03,0.02"'
+    if marks.measured_size != 11:
+        look += f', fontsize={marks.measured_size:.2f}, tex_fontsize=11'
     return (f'  {node_id} [{look}{op_attributes}, tex="{tex_attribute(tex_text)}", '
             f"label=<{label}>];")
 

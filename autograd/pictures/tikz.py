@@ -305,7 +305,9 @@ def _node_options(node: Mapping[str, str], colours: Colours) -> list[str]:
     shape = node.get("shape", "ellipse")
     style = node.get("style", "")
     width, height = float(node["width"]) * 72, float(node["height"]) * 72
-    options = [f"font=\\sffamily{_font(node.get('fontsize'))}",
+    # LaTeX's size (``tex_fontsize``) where the layout measured the text at another.
+    size = node.get("tex_fontsize") or node.get("fontsize")
+    options = [f"font=\\sffamily{_font(size)}",
                f"text={colours(node.get('fontcolor'), '#000000')}", "inner sep=1pt",
                "align=center"]
     if shape in ("plain", "plaintext", "none"):

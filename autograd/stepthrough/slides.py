@@ -61,12 +61,19 @@ _NARRATION_LINE = 11
 _FRAME_WIDTH = 398
 _FRAME_HEIGHT = 252
 _PICTURE_MARGIN = 6
+# Helvetica's widths (its font metrics, in thousandths of the font size) of the characters of
+# a value box's text; a probe of them calibrates Graphviz's measure (``_measured_size``).
+_HELVETICA = {**dict.fromkeys("0123456789adg", 556), ".": 278, " ": 278, "t": 278, "-": 333,
+              "r": 333}
+_PROBE = "data -0.1234 grad 56.789"
+# How much wider than Helvetica a box leaves room for LaTeX's text (its minus sign is wider).
+_LATEX_ROOM = 1.04
 # How a slide's value boxes may set their cells (``Marks.box_rows``): side by side, name and
 # data over grad, one over another.
 _BOX_FORMS = (1, 2, 3)
 # Graphviz's spacing on a slide, in inches (pictures elsewhere use 0.35 between ranks, 0.25
 # between nodes).
-_SLIDE_SPACING = "ranksep=0.16, nodesep=0.1"
+_SLIDE_SPACING = "ranksep=0.14, nodesep=0.1"
 
 
 def animation(trace: RecordedPass, extension: str, options: PictureOptions) -> bytes:
@@ -171,8 +178,10 @@ def slide_frames(trace: RecordedPass, options: PictureOptions, width: float,
     form with the largest s, the largest text, wins.
     """
     best = None
+    size = _measured_size()
     for rows in _BOX_FORMS:
-        frames = step_frames(trace, options, box_rows=rows, ops_in_boxes=True)
+        frames = step_frames(trace, options, box_rows=rows, ops_in_boxes=True,
+                             measured_size=size)
         laid_out = layout(_closer(frames[0].source))
         x0, y0, x1, y1 = laid_out.bounding_box
         scale = min(width / (x1 - x0 + 2 * _PICTURE_MARGIN),
@@ -180,6 +189,23 @@ def slide_frames(trace: RecordedPass, options: PictureOptions, width: float,
         if best is None or scale > best[0]:
             best = (scale, frames, laid_out)
     return best[1], best[2]
+
+
+def _measured_size() -> float:
+    """The font size at which Graphviz measures 11pt text as wide as LaTeX sets it.
+
+    Graphviz measures text with the fonts of the machine it runs on, rounded to whole pixels
+    at 96 dpi: "0123456789" in 11pt Helvetica can measure 75pt where the font's own widths
+    make 61pt. Boxes that wide leave a quarter of each empty on a slide, and the picture a
+    quarter smaller than it could be. So the slide's boxes are laid out at the size at which
+    Graphviz measures a probe of their characters as Helvetica's own widths say (and
+    ``_LATEX_ROOM`` more), at most 11pt, while LaTeX sets their text at 11pt.
+    """
+    probe = layout(f'digraph {{ p [shape=plaintext, margin=0, width=0, height=0, '
+                   f'fontname="Helvetica", fontsize=11, label="{_PROBE}"]; }}')
+    measured = float(probe.nodes[0]["width"]) * 72
+    exact = sum(_HELVETICA[c] for c in _PROBE) * 11 / 1000
+    return min(11.0, 11 * exact * _LATEX_ROOM / measured)
 
 
 def _closer(source: str) -> str:
