@@ -196,8 +196,16 @@ class Marks:
             that they differ in greyscale too; with verdicts, values not graded are drawn white.
         edge_labels: words on edges, by (child, parent position).
         caption: an HTML-like label (a ``<table>``) set under the graph.
-        stacked: each value box's cells one over another (name, then data, then grad) rather
-            than side by side: narrower boxes, for the short wide frames of slides.
+        box_rows: how a value box sets its cells: 1, side by side (``name | data | grad``);
+            2, name and data over grad; 3, one over another. Slides choose per graph the form
+            whose picture fills a frame best.
+        ops_in_boxes: each operation drawn in the first cell of the box of the value it makes
+            (its edges end there) rather than as an oval of its own: a rank less per
+            operation, and tighter margins, for the short wide frames of slides.
+        measured_size: the font size at which Graphviz measures a value box's text, which
+            LaTeX sets at 11pt (Helvetica's size in every picture). Slides give the size at
+            which Graphviz's widths are Helvetica's own (``autograd.stepthrough.slides``):
+            boxes as wide as the text LaTeX draws in them, not as Graphviz's rounding makes it.
     """
 
     grads: Mapping[Value, float | Value] | None = None
@@ -209,7 +217,9 @@ class Marks:
     verdicts: Mapping[Value | Edge, bool] = field(default_factory=dict)
     edge_labels: Mapping[Edge, str] = field(default_factory=dict)
     caption: str = ""
-    stacked: bool = False
+    box_rows: int = 1
+    ops_in_boxes: bool = False
+    measured_size: float = 11
 
 
 def dot_source(content: GraphContent, marks: Marks, options: PictureOptions) -> str:
@@ -218,20 +228,28 @@ def dot_source(content: GraphContent, marks: Marks, options: PictureOptions) -> 
 
     Each value is a box (``value_node``); each value computed by an operation also gets the
     operation's oval and the edge from it (``operation_node``), and one edge into the oval per
-    use of a parent (``parent_edge``). Every node also carries its text as LaTeX (``tex``) and
-    its kind (``kind``), and every highlighted node and edge ``marked="true"``: Graphviz ignores
-    them, the TikZ writer reads them.
+    use of a parent (``parent_edge``). With ``marks.ops_in_boxes`` the operation is the first
+    cell of its value's box instead (port ``op``), and the parents' edges end at that cell's
+    side facing them. Every node also carries its text as LaTeX (``tex``) and its kind
+    (``kind``), and every highlighted node and edge ``marked="true"``: Graphviz ignores them,
+    the TikZ writer reads them.
     """
     ids = {node: f"v{i}" for i, node in enumerate(content.nodes)}
     lines = graph_attributes(options, marks.caption)
+    # Edges arrive from the parents' side: the left (LR) or the top (TB) of the operation.
+    side = "w" if options.rankdir == "LR" else "n"
     for node in content.nodes:
         lines.append(value_node(node, ids[node], content, marks, options.theme))
-        if node.parents:
+        if not node.parents:
+            continue
+        if marks.ops_in_boxes:
+            op_id = f"{ids[node]}:op:{side}"
+        else:
             op_id = f"{ids[node]}_op"
             lines += operation_node(node, op_id, ids[node], node in marks.marked_ops,
                                     options.theme)
-            lines += [parent_edge((node, i), ids[parent], op_id, marks, options.theme)
-                      for i, parent in enumerate(node.parents)]
+        lines += [parent_edge((node, i), ids[parent], op_id, marks, options.theme)
+                  for i, parent in enumerate(node.parents)]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -262,10 +280,10 @@ def value_node(node: Value, node_id: str, content: GraphContent, marks: Marks,
     kind = content.kind(node)
     verdict = marks.verdicts.get(node)
     cells, tex = value_cells(node, kind, content, marks, theme)
-    between, tex_between, padding = (("</tr><hr/><tr>", r"\\", 1) if marks.stacked
-                                     else ("<vr/>", TEX_SEPARATOR, 3))
-    label = (f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{padding}"><tr>'
-             + between.join(cells) + "</tr></table>")
+    op_cell, op_attributes = None, ""
+    if marks.ops_in_boxes and node.parents:
+        op_cell, op_attributes = _operation_cell(node, node in marks.marked_ops, theme)
+    label, tex_text = _box_table(cells, tex, marks.box_rows, op_cell)
     if verdict is None:  # with verdicts, only graded values carry colour
         look = theme.box_attributes("value" if marks.verdicts else kind,
                                     marked=node in marks.marked)
@@ -275,8 +293,65 @@ def value_node(node: Value, node_id: str, content: GraphContent, marks: Marks,
                 f'fontcolor="{theme.text_on(fill)}", color="{border}", penwidth={width}')
         if node in marks.marked:
             look += f", {_accent(theme)}"
-    return (f'  {node_id} [{look}, tex="{tex_attribute(tex_between.join(tex))}", '
+    if marks.ops_in_boxes:  # hugging its text: no minimum size, thin margins
+        look += ', width=0, height=0, margin="0.03,0.02"'
+    if marks.measured_size != 11:
+        look += f', fontsize={marks.measured_size:.2f}, tex_fontsize=11'
+    return (f'  {node_id} [{look}{op_attributes}, tex="{tex_attribute(tex_text)}", '
             f"label=<{label}>];")
+
+
+def _box_table(cells: list[str], tex: list[str], rows: int,
+               op_cell: tuple[str, int] | None = None) -> tuple[str, str]:
+    """A value box's HTML-like table and LaTeX text with its cells in ``rows`` rows (see
+    ``Marks.box_rows``: the name in the first row, the grad in the last), after ``op_cell``
+    (``_operation_cell``: its HTML and width) in the first row when there is one."""
+    if rows == 1 or len(cells) == 1:
+        groups = [cells]
+        tex_groups = [tex]
+    elif rows == 2:
+        groups, tex_groups = [cells[:-1], cells[-1:]], [tex[:-1], tex[-1:]]
+    else:
+        groups, tex_groups = [[cell] for cell in cells], [[line] for line in tex]
+    row_cells = ["<vr/>".join(group) for group in groups]
+    # A row with fewer cells than the first spans it, so that the rows line up.
+    columns = len(groups[0]) + bool(op_cell)
+    for k, group in enumerate(groups[1:], 1):
+        if len(group) == 1 and columns > 1:
+            row_cells[k] = row_cells[k].replace("<td", f'<td colspan="{columns}"', 1)
+    if op_cell:
+        row_cells[0] = op_cell[0] + row_cells[0]
+    padding = 3 if len(groups) == 1 else 1
+    label = (f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{padding}"><tr>'
+             + "</tr><hr/><tr>".join(row_cells) + "</tr></table>")
+    lines = [TEX_SEPARATOR.join(group) for group in tex_groups]
+    if op_cell:  # LaTeX centres the first line: its start leaves the operation's room
+        lines[0] = rf"\hspace*{{{op_cell[1]}pt}}" + lines[0]
+    return label, r"\\".join(lines)
+
+
+#: The operation's cell in a value box (``Marks.ops_in_boxes``), in points: at least this
+#: wide and high, and this much wider per character of its symbol beyond the first.
+_OP_CELL = 16
+_OP_CELL_PER_CHAR = 6
+
+
+def _operation_cell(node: Value, marked: bool,
+                    theme: Theme) -> tuple[tuple[str, int], str]:
+    """The operation that made ``node`` as the first cell of its box (port ``op``, where the
+    parents' edges end), coloured as the oval of ``operation_node`` so that Graphviz's own
+    picture shows it; and the DOT attributes the TikZ writer draws it from: ``op_tex``, its
+    ``op_width`` and ``op_height`` in points and its look (``op_fillcolor``, ``op_color``...)."""
+    op = printable(node.op)
+    width = _OP_CELL + _OP_CELL_PER_CHAR * max(len(op) - 1, 0)
+    look = _operation_look(theme, marked)
+    cell = (f'<td port="op" width="{width}" height="{_OP_CELL}" '
+            f'bgcolor="{look["fillcolor"]}" style="rounded" border="1" '
+            f'color="{look["color"]}"><font point-size="10" color="{look["fontcolor"]}">'
+            f"{html_text(op)}</font></td>")
+    attributes = "".join(f', op_{key}="{value}"' for key, value in look.items())
+    return (cell, width), (f', op_tex="{tex_attribute(latex_text(op))}", '
+                           f'op_width="{width}", op_height="{_OP_CELL}"{attributes}')
 
 
 def value_cells(node: Value, kind: str, content: GraphContent, marks: Marks,
@@ -317,9 +392,9 @@ def operation_node(node: Value, op_id: str, node_id: str, marked: bool,
                    theme: Theme) -> list[str]:
     """The small oval of the operation that computed ``node`` (``+``, ``tanh``, ``**2``...),
     and its edge to ``node``'s box; both highlighted when ``marked``."""
-    fill = theme.fills["operation"]
-    look = (f'shape=ellipse, style=filled, fillcolor="{fill}", '
-            f'fontcolor="{theme.text_on(fill)}", kind="operation", '
+    colours = _operation_look(theme, marked=False)
+    look = (f'shape=ellipse, style=filled, fillcolor="{colours["fillcolor"]}", '
+            f'fontcolor="{colours["fontcolor"]}", kind="operation", '
             f'fontsize=10, width=0.3, height=0.25, margin="0.04,0.02"')
     edge_look = ""
     if marked:
@@ -328,6 +403,15 @@ def operation_node(node: Value, op_id: str, node_id: str, marked: bool,
     op = printable(node.op)
     return [f'  {op_id} [{look}, tex="{tex_attribute(latex_text(op))}", label="{_quoted(op)}"];',
             f"  {op_id} -> {node_id}{edge_look};"]
+
+
+def _operation_look(theme: Theme, marked: bool) -> dict[str, str]:
+    """The colours and line of an operation (an oval, or a cell in its value's box)."""
+    fill = theme.fills["operation"]
+    highlighted = marked and {"color": theme.highlight,
+                              "penwidth": f"{theme.highlight_width - 0.5:g}"}
+    return {"fillcolor": fill, "fontcolor": theme.text_on(fill),
+            **(highlighted or {"color": theme.line, "penwidth": "1"})}
 
 
 def parent_edge(edge: Edge, parent_id: str, op_id: str, marks: Marks, theme: Theme) -> str:

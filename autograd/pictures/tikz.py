@@ -163,8 +163,14 @@ def picture_elements(layout: Layout, colours: Colours, *,
     elements = {"frame": frame}
     for i, edge in enumerate(layout.edges):
         elements[f"edge {i}"] = _edge(edge, colours, scale)
+    # Where the edges into an operation drawn in its value's box (``op_tex``) arrive: the
+    # operation's side facing its parents, "op:w" or "op:n".
+    arrivals = {edge["head"]: (edge["headport"], edge["pos"].split()[0])
+                for edge in layout.edges
+                if edge.get("headport", "").startswith("op:") and edge["pos"].startswith("e,")}
     for node in layout.nodes:
-        elements[f"node {node['name']}"] = _node(node, colours, scale)
+        elements[f"node {node['name']}"] = _node(node, colours, scale,
+                                                 arrivals.get(node["name"]))
     if legend:
         elements["legend"] = _legend(layout, colours, scale)
     return elements
@@ -299,7 +305,9 @@ def _node_options(node: Mapping[str, str], colours: Colours) -> list[str]:
     shape = node.get("shape", "ellipse")
     style = node.get("style", "")
     width, height = float(node["width"]) * 72, float(node["height"]) * 72
-    options = [f"font=\\sffamily{_font(node.get('fontsize'))}",
+    # LaTeX's size (``tex_fontsize``) where the layout measured the text at another.
+    size = node.get("tex_fontsize") or node.get("fontsize")
+    options = [f"font=\\sffamily{_font(size)}",
                f"text={colours(node.get('fontcolor'), '#000000')}", "inner sep=1pt",
                "align=center"]
     if shape in ("plain", "plaintext", "none"):
@@ -322,7 +330,11 @@ def _node_options(node: Mapping[str, str], colours: Colours) -> list[str]:
     return options
 
 
-def _node(node: Mapping[str, str], colours: Colours, scale: float = 1.0) -> list[str]:
+def _node(node: Mapping[str, str], colours: Colours, scale: float = 1.0,
+          arrival: tuple[str, str] | None = None) -> list[str]:
+    """A node at Graphviz's position; and, for a value box that holds its operation
+    (``op_tex``), the operation's oval where its edges arrive (``arrival``: the port, as
+    ``"op:w"``, and an edge's ``e,x,y`` end)."""
     if "invis" in node.get("style", ""):
         return []
     x, y = _point(node["pos"], scale)
@@ -332,7 +344,28 @@ def _node(node: Mapping[str, str], colours: Colours, scale: float = 1.0) -> list
         text = latex_text(re.sub(r"<[^>]*>", " ", label).strip())
     name = re.sub(r"[^A-Za-z0-9_]", "_", node["name"])
     options = ", ".join(_node_options(node, colours))
-    return [f"\\node[{options}] ({name}) at ({_f(x)}, {_f(y)}) {{{text}}};"]
+    lines = [f"\\node[{options}] ({name}) at ({_f(x)}, {_f(y)}) {{{text}}};"]
+    if "op_tex" in node and arrival is not None:
+        lines.append(_operation_in_box(node, colours, scale, arrival))
+    return lines
+
+
+def _operation_in_box(node: Mapping[str, str], colours: Colours, scale: float,
+                      arrival: tuple[str, str]) -> str:
+    """The oval of the operation drawn in its value's box: Graphviz's cell for it is
+    ``op_width`` by ``op_height`` points, its side facing the parents where the edges end."""
+    port, end = arrival
+    x, y = _point(end[2:], scale)
+    oval = {key[3:]: value for key, value in node.items()
+            if key in ("op_fillcolor", "op_fontcolor", "op_color", "op_penwidth")}
+    # The oval 1pt inside its cell, so that the arrows point at it and it never meets the box.
+    width, height = float(node["op_width"]) - 2, float(node["op_height"]) - 2
+    oval.update(shape="ellipse", style="filled", fontsize="10", width=str(width / 72),
+                height=str(height / 72))
+    anchor, offset = ("west", (scale, 0)) if port.endswith(":w") else ("north", (0, -scale))
+    options = ", ".join([*_node_options(oval, colours), f"anchor={anchor}", "inner sep=0pt"])
+    return (f"\\node[{options}] at ({_f(x + offset[0])}, {_f(y + offset[1])}) "
+            f"{{{node['op_tex']}}};")
 
 
 def _legend(layout: Layout, colours: Colours, scale: float = 1.0) -> list[str]:

@@ -20,9 +20,10 @@ from autograd.core.value import Value
 from autograd.pictures.draw import GraphContent, Marks, dot_source, html_text
 from autograd.pictures.options import PictureOptions
 
-# Helvetica 11pt is about 6.2pt per character of "grad -0.1234"; plus the cell's padding.
+# Helvetica 11pt is about 6.2pt per character of "grad -0.1234"; plus the cell's padding (3pt
+# a side in a row of cells, 1pt in boxes of rows, ``draw._box_table``) and 2pt.
 _POINTS_PER_CHAR = 6.4
-_CELL_PADDING = 8
+_CELL_PADDING = {1: 8, 2: 4, 3: 4}
 # A caption's lines in Helvetica 11pt (bold title): generous, so text never spills out.
 _CAPTION_POINTS_PER_CHAR = 6.8
 _CAPTION_LINE = 15
@@ -90,18 +91,21 @@ class Frame:
 
 
 def step_frames(trace: RecordedPass, options: PictureOptions, captions: bool = False,
-                stacked: bool = False) -> list[Frame]:
+                box_rows: int = 1, ops_in_boxes: bool = False,
+                measured_size: float = 11) -> list[Frame]:
     """One ``Frame`` per step of ``trace``, frame k showing ``trace[k]``, in ``options``' theme
     and direction.
 
     With ``captions=True`` each picture carries its title and narration above the graph (for
     animations and PDF pages, which have no page around them), in a box of the same size in every
-    frame so that the layout stays put. ``stacked=True`` sets each box's name, data and grad
-    one over another (``Marks.stacked``), for slides.
+    frame so that the layout stays put. ``box_rows`` (2: name and data over grad, 3: one over
+    another) and ``ops_in_boxes`` (each operation in its value's box, not a rank of its own)
+    shape the picture to a slide (``Marks``); ``measured_size`` is the font size at which
+    Graphviz measures the boxes' 11pt text (``Marks.measured_size``).
     """
     nodes = list(trace.nodes)
     history = _grads_after_each_step(trace)
-    widths = _grad_widths(nodes, history)
+    widths = _grad_widths(nodes, history, measured_size / 11, _CELL_PADDING[box_rows])
     texts = []
     for step in trace:
         narration = str(step)
@@ -120,7 +124,8 @@ def step_frames(trace: RecordedPass, options: PictureOptions, captions: bool = F
                       marked_ops={current} if step.updates else set(),
                       marked_edges={(current, i) for i in range(len(step.updates))},
                       caption=_caption(title, narration, box) if box else "",
-                      stacked=stacked)
+                      box_rows=box_rows, ops_in_boxes=ops_in_boxes,
+                      measured_size=measured_size)
         frames.append(Frame(title, narration, dot_source(content, marks, options), grads))
     return frames
 
@@ -136,14 +141,17 @@ def _grads_after_each_step(trace: RecordedPass) -> list[dict[Value, float]]:
     return history
 
 
-def _grad_widths(nodes: list[Value], history: list[dict[Value, float]]) -> dict[Value, int]:
-    """Each node's grad cell wide enough for every number it shows in any frame, so that boxes
-    keep their size and the picture does not jump from frame to frame."""
+def _grad_widths(nodes: list[Value], history: list[dict[Value, float]], scale: float,
+                 padding: int) -> dict[Value, int]:
+    """Each node's grad cell wide enough for every number it shows in any frame (its text
+    measured at ``scale`` times 11pt, plus ``padding``), so that boxes keep their size and the
+    picture does not jump from frame to frame."""
     longest = {node: len("grad ?") for node in nodes}
     for grads in history:
         for node, grad in grads.items():
             longest[node] = max(longest[node], len(f"grad {format_number(grad)}"))
-    return {node: math.ceil(n * _POINTS_PER_CHAR) + _CELL_PADDING for node, n in longest.items()}
+    return {node: math.ceil(n * _POINTS_PER_CHAR * scale) + padding
+            for node, n in longest.items()}
 
 
 def _caption_box(texts: list[tuple[str, str]]) -> tuple[int, int]:

@@ -33,13 +33,14 @@ from autograd.pictures.render import (
 )
 from autograd.pictures.tikz import (
     Colours,
+    Layout,
     how_to_use,
     latex_text,
     picture_elements,
     preamble_block,
     standalone_opening,
 )
-from autograd.stepthrough.frames import RecordedPass, step_frames
+from autograd.stepthrough.frames import Frame, RecordedPass, step_frames
 
 __all__ = ["ANIMATIONS", "BEAMER_MAX_NODES", "SLIDE_EXTENSIONS", "animation", "beamer",
            "check_beamer_size", "pdf_pages"]
@@ -55,9 +56,24 @@ BEAMER_MAX_NODES = 40
 # line of narration (\footnotesize under an 11pt body).
 _FRAME_TITLE = 30
 _NARRATION_LINE = 11
+# The text width and height in points of a 16:9 Beamer frame (160mm x 90mm, 11pt body), that
+# the picture's layout is chosen for; and the frame TikZ draws around a picture, each side.
+_FRAME_WIDTH = 398
+_FRAME_HEIGHT = 252
+_PICTURE_MARGIN = 6
+# Helvetica's widths (its font metrics, in thousandths of the font size) of the characters of
+# a value box's text; a probe of them calibrates Graphviz's measure (``_measured_size``).
+_HELVETICA = {**dict.fromkeys("0123456789adg", 556), ".": 278, " ": 278, "t": 278, "-": 333,
+              "r": 333}
+_PROBE = "data -0.1234 grad 56.789"
+# How much wider than Helvetica a box leaves room for LaTeX's text (its minus sign is wider).
+_LATEX_ROOM = 1.04
+# How a slide's value boxes may set their cells (``Marks.box_rows``): side by side, name and
+# data over grad, one over another.
+_BOX_FORMS = (1, 2, 3)
 # Graphviz's spacing on a slide, in inches (pictures elsewhere use 0.35 between ranks, 0.25
 # between nodes).
-_SLIDE_SPACING = "ranksep=0.2, nodesep=0.12"
+_SLIDE_SPACING = "ranksep=0.14, nodesep=0.1"
 
 
 def animation(trace: RecordedPass, extension: str, options: PictureOptions) -> bytes:
@@ -100,14 +116,20 @@ def beamer(trace: RecordedPass, options: PictureOptions) -> str:
     copying the header's ``% preamble:`` block into its preamble (see
     ``autograd.pictures.tikz``).
 
-    The picture takes the frame's width and all of its height that the step's narration leaves:
-    value boxes stack their name, data and grad (narrower boxes for a wide, short frame) and the
-    colour legend is left out. Graphs of more than ``BEAMER_MAX_NODES`` values are refused with
-    what to make instead: their text would be too small to read on a slide.
+    The picture takes the frame's width and all of its height that the step's narration leaves,
+    drawn as large as that room allows (``slide_frames``): each operation sits in the box of the
+    value it makes rather than in a rank of its own, the boxes set their cells in the rows that
+    suit the graph's shape, and the colour legend is left out. Graphs of more than
+    ``BEAMER_MAX_NODES`` values are refused with what to make instead: their text would be too
+    small to read on a slide.
     """
     check_beamer_size(trace)
-    frames = step_frames(trace, options, stacked=True)
-    layouts = [layout(_closer(frame.source)) for frame in frames]
+    narration = step_frames(trace, options)
+    lines = max(1 + len(frame.narration.splitlines()) for frame in narration)
+    # What the picture leaves: the frame's title and the narration's lines at \footnotesize.
+    room = _FRAME_TITLE + lines * _NARRATION_LINE
+    frames, first = slide_frames(trace, options, _FRAME_WIDTH, _FRAME_HEIGHT - room)
+    layouts = [first, *(layout(_closer(frame.source)) for frame in frames[1:])]
     colours = Colours()
     elements = [picture_elements(laid_out, colours, legend=False) for laid_out in layouts]
     head = elements[0]["frame"]
@@ -122,9 +144,6 @@ def beamer(trace: RecordedPass, options: PictureOptions) -> str:
         + "\\\\\n".join(f"\\texttt{{{latex_text(line)}}}"
                          for line in frame.narration.splitlines())
         for k, frame in enumerate(frames))
-    lines = max(1 + len(frame.narration.splitlines()) for frame in frames)
-    # What the picture leaves: the frame's title and the narration's lines at \footnotesize.
-    room = _FRAME_TITLE + lines * _NARRATION_LINE
     title = latex_text(f"Backward from {trace.output}, step by step")
     return "\n".join([
         "% Made by backprop-lab: one overlay per step of backward; node positions from Graphviz.",
@@ -144,6 +163,49 @@ def beamer(trace: RecordedPass, options: PictureOptions) -> str:
         r"\end{frame}",
         r"\backproplabend{document}",
         ""])
+
+
+def slide_frames(trace: RecordedPass, options: PictureOptions, width: float,
+                 height: float) -> tuple[list[Frame], Layout]:
+    """The step frames whose picture is largest in ``width`` x ``height`` points, and their
+    first frame's layout (every frame's is the same shape).
+
+    Each operation is drawn in its value's box (``Marks.ops_in_boxes``), so that a graph d
+    operations deep is d + 1 boxes across, not 2d + 1 ranks. The boxes' cells may sit in one
+    row, two or three (``Marks.box_rows``): one row makes short wide boxes, for graphs whose
+    inputs stack high; three make narrow ones, for deep graphs. Graphviz lays out the first
+    frame of each, and the picture is scaled by s = min(width / w, height / h) to fit: the
+    form with the largest s, the largest text, wins.
+    """
+    best = None
+    size = _measured_size()
+    for rows in _BOX_FORMS:
+        frames = step_frames(trace, options, box_rows=rows, ops_in_boxes=True,
+                             measured_size=size)
+        laid_out = layout(_closer(frames[0].source))
+        x0, y0, x1, y1 = laid_out.bounding_box
+        scale = min(width / (x1 - x0 + 2 * _PICTURE_MARGIN),
+                    height / (y1 - y0 + 2 * _PICTURE_MARGIN))
+        if best is None or scale > best[0]:
+            best = (scale, frames, laid_out)
+    return best[1], best[2]
+
+
+def _measured_size() -> float:
+    """The font size at which Graphviz measures 11pt text as wide as LaTeX sets it.
+
+    Graphviz measures text with the fonts of the machine it runs on, rounded to whole pixels
+    at 96 dpi: "0123456789" in 11pt Helvetica can measure 75pt where the font's own widths
+    make 61pt. Boxes that wide leave a quarter of each empty on a slide, and the picture a
+    quarter smaller than it could be. So the slide's boxes are laid out at the size at which
+    Graphviz measures a probe of their characters as Helvetica's own widths say (and
+    ``_LATEX_ROOM`` more), at most 11pt, while LaTeX sets their text at 11pt.
+    """
+    probe = layout(f'digraph {{ p [shape=plaintext, margin=0, width=0, height=0, '
+                   f'fontname="Helvetica", fontsize=11, label="{_PROBE}"]; }}')
+    measured = float(probe.nodes[0]["width"]) * 72
+    exact = sum(_HELVETICA[c] for c in _PROBE) * 11 / 1000
+    return min(11.0, 11 * exact * _LATEX_ROOM / measured)
 
 
 def _closer(source: str) -> str:
