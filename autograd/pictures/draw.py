@@ -441,8 +441,17 @@ TEX_SEPARATOR = r"\enspace\vrule\enspace "
 
 
 def _tex_number(x: float) -> str:
+    """A number as the pictures write it, in math mode for its minus sign; an exponent's e and
+    sign stay as written (1.26e-05, not a subtraction "1.26e - 05" with an italic e)."""
     text = format_number(x)
-    return {"inf": r"$\infty$", "-inf": r"$-\infty$", "nan": "NaN"}.get(text, f"${text}$")
+    special = {"inf": r"$\infty$", "-inf": r"$-\infty$", "nan": "NaN"}.get(text)
+    if special is not None:
+        return special
+    mantissa, e, power = text.partition("e")
+    if e:
+        sign = power[0] if power[0] in "+-" else ""
+        return rf"${mantissa}\mathrm{{e}}{{{sign}}}{power[len(sign):]}$"
+    return f"${text}$"
 
 
 def _on_paths(nodes: list[Value], sources: set[Value]) -> set[Value]:

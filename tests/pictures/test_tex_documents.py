@@ -225,3 +225,18 @@ def test_text_below_the_picture_keeps_its_size_alone_and_input(tmp_path, pdflate
     page.extract_text(visitor_text=lambda text, cm, tm, font, size: sizes.append(
         size * abs(tm[0] * cm[0] + tm[1] * cm[2])) if "dL/dw1" in text else None)
     assert sizes and min(sizes) >= 9.5  # the article's 10pt, not shrunk with the picture
+
+
+@needs_renderer
+def test_numbers_in_exponent_notation_read_as_the_pictures_write_them(tmp_path, pdflatex):
+    # In math mode "1.26e-05" was set as a subtraction: "1.26e − 05" with an italic e.
+    x = Value(1.26e-5, label="x")
+    y = x * -3e-7
+    y.backward()
+    path = tmp_path / "small.tex"
+    draw_dot(y).save(path)
+    source = path.read_text()
+    assert r"1.26\mathrm{e}{-}05" in source and r"-3.78\mathrm{e}{-}12" in source
+    assert not re.search(r"\$[^$]*\de[-+]\d", source)  # no bare e-05 left in math mode
+    text = pypdf.PdfReader(pdflatex(path)).pages[0].extract_text()
+    assert "1.26e" in text.replace(" ", "")
