@@ -414,7 +414,8 @@ class _Template:
         maybe = [False] * len(self.entries)
         for j, entry in enumerate(self.entries):
             if entry.kind == "node" and entry.op not in _INT_PRESERVING or \
-                    entry.kind in ("guard", "question"):
+                    entry.kind in ("guard", "question") or \
+                    entry.kind == "number" and entry.op in ("float", "/"):
                 continue
             answers = [self._int_ref(r, maybe) for r in entry.args]
             maybe[j] = entry.kind == "draw" or (
