@@ -5,12 +5,22 @@ recording of a batch of N examples holds N copies of one example's operations. `
 finds them and keeps one copy, the *template*, which the replay loops over the batch, so that
 the generated code (and the time to compile it) does not grow with the batch.
 
-It is a proof, not a guess: the template is used only when every example's operations are the
-first one's, operation for operation (the same ops on the same parameters and constants, each
-example reading its own inputs), when they come in the engine's order one example after the
-other (so the backward loop, examples last first, adds the gradients in the engine's order),
-and when what joins the examples is a ``dot`` of each example's result with one weight (the
-mean of the losses). Anything else is generated as it was recorded, without a loop.
+It is a proof, not a guess. The entries are grouped by dataflow, not by position: an entry
+belongs to the example whose inputs it reads (through the entries it reads), so examples may
+be recorded one after the other or in phases (every example's forward, then every example's
+loss, as micrograd's demo writes it). The template is used only when
+
+- every example's operations are the first one's, operation for operation (the same ops on the
+  same parameters and constants, each example reading its own inputs);
+- what joins the examples is a ``dot`` of each example's result with one weight (the mean of
+  the losses), or a chain of ``+`` over them in the batch's order (Python's ``sum``, from 0 or
+  from the first result), followed by anything that reads only the join;
+- the engine's forward order lists every example's nodes together, example after example, each
+  in the same order (so the backward loop, examples last first, adds every parameter's
+  gradients in the engine's order), with only the chain's additions in between;
+- random draws come in the order the step drew them.
+
+Anything else is generated as it was recorded, without a loop.
 """
 
 from __future__ import annotations
