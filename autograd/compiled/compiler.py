@@ -34,7 +34,7 @@ from typing import Any
 
 from autograd.compiled import choices, environment, numba_backend, places, template
 from autograd.compiled.codegen import AGAIN, CannotCompile, Replay, compile_source, write
-from autograd.compiled.recording import Recording, Traced, plain, watch_draws
+from autograd.compiled.recording import Recording, Traced, TracedInt, plain, watch_draws
 from autograd.core.modes import RECORD, mode, recorder
 from autograd.core.rules import RULES
 from autograd.core.value import Value, forward_order
@@ -318,9 +318,10 @@ class CompiledStep:
                 return
         order = [recording.nodes[id(v)] for v in graph if id(v) in recording.nodes]
         batched, examples = _examples(args)
+        ints = [i for i, x in enumerate(recording.inputs) if isinstance(x, TracedInt)]
         program = template.program(recording.entries, examples, len(recording.inputs),
                                    len(recording.params), recording.constants, order, results,
-                                   recording.places)
+                                   recording.places, ints)
         try:
             replay = self._lower(program)
         except CannotCompile as why:
@@ -330,7 +331,7 @@ class CompiledStep:
         if len(self._records) >= MAX_RECORDS:
             del self._records[next(iter(self._records))]
         self._records[key] = self._latest = _Record(
-            replay, list(recording.params), tuple(recording.constants), writes,
+            replay, list(recording.params), tuple(program.constants), writes,
             batched if program.batched else None, fingerprint, recording.places,
             list(recording.generators.values()))
 

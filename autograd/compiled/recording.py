@@ -488,6 +488,12 @@ class Recording:
         self.start_states: dict[int, tuple[random.Random, Any]] = {}
         self.entries: list[Entry] = []
         self.nodes: dict[int, int] = {}  # id(node) -> entry index
+        # One reference per node, parameter and constant, however often it is used (a batch
+        # reads each parameter and activation thousands of times: a Ref per use would cost
+        # more memory than the rest of the recording)
+        self.node_refs: dict[int, Ref] = {}
+        self.param_refs: list[Ref] = []
+        self._constant_refs: dict[int, Ref] = {}
         self.node_values: list[Value] = []
         self.params: list[Value] = []
         self.param_index: dict[int, int] = {}
@@ -528,6 +534,7 @@ class Recording:
             return index
         index = len(self.params)
         self.params.append(value)
+        self.param_refs.append(Ref("p", index))
         self.param_index[id(value)] = index
         self.new.append(_describe(value))
         self._swap(value)
@@ -547,7 +554,8 @@ class Recording:
         traced = self._traced.get(id(value))
         if traced is None:
             node = self.nodes.get(id(value))
-            ref = Ref("v", node) if node is not None else Ref("p", self._follow(value))
+            ref = self.node_refs[node] if node is not None else \
+                self.param_refs[self._follow(value)]
             kind = TracedInt if isinstance(number, int) else TracedFloat
             traced = self._traced[id(value)] = kind(number, ref, self)
         return traced
@@ -557,20 +565,20 @@ class Recording:
         flows into it."""
         node = self.nodes.get(id(value))
         if node is not None:
-            return Ref("v", node), True
+            return self.node_refs[node], True
         data = Value.data.__get__(value)  # the slot itself: a leaf fn made may hold a Traced
         if value.parents:
             self.unfaithful(_foreign(value))
             return self.constant(data), False
         index = self.param_index.get(id(value))
         if index is not None:
-            return Ref("p", index), True
+            return self.param_refs[index], True
         if isinstance(data, Traced) and data.recording is self:
             self._made_leaves.append(value)
             return data.ref, False  # a leaf the step made from followed numbers: Value(x)
         if type(value) is Constant:
             return self.constant(data), False  # a number written in the step's code: 2 * x
-        return Ref("p", self._follow(value)), True
+        return self.param_refs[self._follow(value)], True
 
     def result(self, x: object) -> tuple:
         """The result tree of what the step returned: Values, numbers, lists and tuples."""
@@ -602,7 +610,8 @@ class Recording:
         if index is None:
             index = self._constant_index[key] = len(self.constants)
             self.constants.append(number)
-        return Ref("k", index)
+            self._constant_refs[index] = Ref("k", index)
+        return self._constant_refs[index]
 
     def place(self, depth: int) -> int:
         self.places.append(places.where(depth + 1))
@@ -627,6 +636,7 @@ class Recording:
         if n is not None:  # x ** 2 is the rule "**n" with n = 2 (another "**..." is refused later)
             params, op = (n,), "**n"
         self.nodes[id(out)] = len(self.entries)
+        self.node_refs[len(self.entries)] = Ref("v", len(self.entries))
         self.node_values.append(out)
         self.entries.append(Entry("node", op, tuple(refs), params, tuple(flows)))
         self._swap(out)

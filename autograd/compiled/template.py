@@ -5,23 +5,37 @@ recording of a batch of N examples holds N copies of one example's operations. `
 finds them and keeps one copy, the *template*, which the replay loops over the batch, so that
 the generated code (and the time to compile it) does not grow with the batch.
 
-It is a proof, not a guess: the template is used only when every example's operations are the
-first one's, operation for operation (the same ops on the same parameters and constants, each
-example reading its own inputs), when they come in the engine's order one example after the
-other (so the backward loop, examples last first, adds the gradients in the engine's order),
-and when what joins the examples is a ``dot`` of each example's result with one weight (the
-mean of the losses). Anything else is generated as it was recorded, without a loop.
+It is a proof, not a guess. The entries are grouped by dataflow, not by position: an entry
+belongs to the example whose inputs it reads (through the entries it reads), so examples may
+be recorded one after the other or in phases (every example's forward, then every example's
+loss, as micrograd's demo writes it). The template is used only when
+
+- every example's operations are the first one's, operation for operation (the same ops on the
+  same parameters and constants, each example reading its own inputs);
+- what joins the examples is a ``dot`` of each example's result with one weight (the mean of
+  the losses), or a chain of ``+`` over them in the batch's order (Python's ``sum``, from 0 or
+  from the first result), followed by anything that reads only the join;
+- the engine's forward order lists every example's nodes together, example after example, each
+  in the same order (so the backward loop, examples last first, adds every parameter's
+  gradients in the engine's order), with only the chain's additions in between;
+- random draws come in the order the step drew them.
+
+Anything else is generated as it was recorded, without a loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import struct
+from collections.abc import Collection, Sequence
+from typing import Any, NamedTuple
 
 from autograd.compiled.ir import BODY, Entry, Program, Ref
 
-_SHARED = None
-_MANY = -2
+#: An entry's owner (``_Template._owners``): an example's number, or one of these.
+_SHARED = None  # no example's inputs: the same for the whole batch
+_JOINED = -2  # two examples' or more: a join over the batch, or what follows it
+#: Operations whose result is an int when their arguments are (else a float).
+_INT_PRESERVING = frozenset(("+", "-", "*", "neg", "abs", "relu", "id", "dot"))
 #: At most this many variants of the body (``_Template._variants``).
 MAX_VARIANTS = 16
 
@@ -39,14 +53,33 @@ def flat(entries: list[Entry], inputs: int, params: int, constants: list[Any],
 
 def program(entries: list[Entry], examples: Sequence[Sequence[int]] | None, inputs: int,
             params: int, constants: list[Any], order: list[int], results: list[tuple],
-            places: list[str]) -> Program:
+            places: list[str], int_inputs: Collection[int] | None = None) -> Program:
     """The recording as a ``Program``: looped over the batch when ``examples`` (each example's
-    input numbers) shows one and the recording is one example's operations repeated."""
+    input numbers) shows one and the recording is one example's operations repeated.
+    ``int_inputs``: the inputs that are ints (``None``: any may be). The program's constants
+    are ``constants`` and maybe more after them (the sum of a chain's 1.0 and -0.0)."""
     found = None
     if examples is not None and len(examples) >= 2:
         found = _Template(entries, examples, inputs, params, constants, order, results,
-                          places).find()
+                          places, int_inputs).find()
     return found or flat(entries, inputs, params, constants, order, results, places)
+
+
+def _is_example(owner: Any) -> bool:
+    return owner is not _SHARED and owner != _JOINED
+
+
+def _is_add(entry: Entry) -> bool:
+    return entry.kind == "node" and entry.op == "+" and len(entry.args) == 2
+
+
+def _refs(tree: tuple) -> list[Ref]:
+    """The references in a result tree."""
+    if tree[0] == "ref":
+        return [tree[1]]
+    if tree[0] in ("list", "tuple"):
+        return [ref for t in tree[1] for ref in _refs(t)]
+    return []
 
 
 def _rename_result(tree: tuple, rename: Any) -> tuple:
@@ -61,15 +94,31 @@ class _NoTemplate(Exception):
     pass
 
 
+class _Join(NamedTuple):
+    """What joins the examples: the sum over the batch of ``items[i] * weight`` (``items[i]``
+    example i's result), from ``bias`` (0.0 when None); ``node`` is the entry it stands for,
+    ``dropped`` the entries it replaces besides, ``takes`` which example's result each of
+    its entries adds (the last one it adds)."""
+
+    items: list[Ref]
+    weight: Ref
+    bias: Ref | None
+    flows: bool
+    node: int
+    dropped: list[int]
+    takes: dict[int, int]
+
+
 class _Template:
     def __init__(self, entries: list[Entry], examples: Sequence[Sequence[int]], inputs: int,
                  params: int, constants: list[Any], order: list[int], results: list[tuple],
-                 places: list[str]) -> None:
+                 places: list[str], int_inputs: Collection[int] | None) -> None:
         self.entries = entries
         self.examples = examples
         self.inputs = inputs
         self.params = params
-        self.constants = constants
+        self.constants = list(constants)
+        self.int_inputs = None if int_inputs is None else set(int_inputs)
         self.order = order
         self.results = results
         self.places = places
@@ -93,30 +142,29 @@ class _Template:
         if len({len(x) for x in self.examples}) != 1:
             raise _NoTemplate
         owner = self._owners()
+        joins = self._joins(owner)
+        dropped = {j for join in joins.values() for j in join.dropped}
         bodies: list[list[int]] = [[] for _ in range(n)]
         for j, who in enumerate(owner):
-            if who is not _SHARED and who != _MANY:
+            if _is_example(who):
                 bodies[who].append(j)
         size = len(bodies[0])
         if size == 0 or any(len(b) != size for b in bodies):
             raise _NoTemplate
-        first, last = bodies[0][0], bodies[-1][-1]
-        for i in range(1, n):  # one example after the other, nothing shared in between
-            if bodies[i][0] < bodies[i - 1][-1]:
-                raise _NoTemplate
         position = {}
         for i in range(n):
             for k, j in enumerate(bodies[i]):
                 position[j] = k
-        for j in range(first, last + 1):
-            if owner[j] is _SHARED or owner[j] == _MANY:
-                raise _NoTemplate
+        last = max(body[-1] for body in bodies)
+        # before the loop: what no example depends on, made before the last example's last
+        # entry; after it: the rest, the joins' chains but their last node left out
+        prologue = [j for j in range(last) if owner[j] is _SHARED]
+        epilogue = [j for j in range(len(self.entries)) if j not in dropped and (
+            owner[j] is _JOINED or owner[j] is _SHARED and j > last)]
+        self._draws_in_order(prologue, bodies, epilogue)
         reps, variant_of = self._variants(bodies, position, owner)
-        sums = self._sums(owner, position, bodies, last)
-        self._engine_order(owner, position, bodies, [reps[v] for v in variant_of])
-        # renumbering: prologue (shared, before), the template, the epilogue (after)
-        prologue = list(range(first))
-        epilogue = list(range(last + 1, len(self.entries)))
+        sums = self._sums(joins, owner, position, epilogue)
+        self._engine_order(owner, position, [reps[v] for v in variant_of], joins, dropped)
         new: dict[int, int] = {}
         for j in prologue:
             new[j] = len(new)
@@ -131,7 +179,7 @@ class _Template:
                     return Ref("x", self.offset[ref.index])
                 return Ref("s", self.shared_rank[ref.index])
             if ref.kind == "v":
-                if owner[ref.index] not in (_SHARED, _MANY) and not body:
+                if _is_example(owner[ref.index]) and not body:
                     return Ref("v", new[bodies[0][position[ref.index]]])
                 return Ref("v", new[ref.index])
             return ref
@@ -141,14 +189,11 @@ class _Template:
             entries.append(self.entries[j]._replace(
                 args=tuple(rename(r, body=True) for r in self.entries[j].args)))
         for j in epilogue:
-            if j in sums:
-                entries.append(sums[j]._replace(args=tuple(rename(r) for r in sums[j].args)))
-            else:
-                entries.append(self.entries[j]._replace(
-                    args=tuple(rename(r) for r in self.entries[j].args)))
-        shared_order = [new[j] for j in self.order if owner[j] is _SHARED or owner[j] == _MANY]
+            entry = sums.get(j, self.entries[j])
+            entries.append(entry._replace(args=tuple(rename(r) for r in entry.args)))
+        outside = [new[j] for j in self.order if j in new and not _is_example(owner[j])]
         body_order = [new[j] for j in self.order if owner[j] == 0]
-        order = shared_order[:self._split] + [BODY] + body_order + shared_order[self._split:]
+        order = outside[:self._split] + [BODY] + body_order + outside[self._split:]
         results = [self._result(r, owner, position, bodies, rename) for r in self.results]
         variants = [[self.entries[j]._replace(args=tuple(rename(r) for r in self.entries[j].args))
                      for j in bodies[rep]] for rep in reps[1:]]
@@ -158,6 +203,17 @@ class _Template:
         return Program(len(self.shared_rank), len(self.examples[0]), self.params,
                        self.constants, entries, len(prologue), size, order, results,
                        self.places, variants, variant_orders)
+
+    def _draws_in_order(self, prologue: list[int], bodies: list[list[int]],
+                        epilogue: list[int]) -> None:
+        """The replay draws in the order it runs (before the loop, each example, after it):
+        that must be the order the step drew in, or another example gets another number."""
+        draws = [j for j in prologue if self.entries[j].kind == "draw"]
+        for body in bodies:
+            draws += [j for j in body if self.entries[j].kind == "draw"]
+        draws += [j for j in epilogue if self.entries[j].kind == "draw"]
+        if any(a > b for a, b in zip(draws, draws[1:])):
+            raise _NoTemplate
 
     def _variants(self, bodies: list[list[int]], position: dict, owner: list
                   ) -> tuple[list[int], list[int]]:
@@ -201,6 +257,8 @@ class _Template:
         return None
 
     def _owners(self) -> list[Any]:
+        """Each entry's example: the one whose inputs it depends on (through the entries it
+        reads), ``_SHARED`` for none, ``_JOINED`` for two or more (a join, what follows it)."""
         owner: list[Any] = []
         latest: Any = _SHARED  # the example whose operations came last
         for entry in self.entries:
@@ -213,18 +271,12 @@ class _Template:
                     mine = self.example_of.get(ref.index, _SHARED)
                 elif ref.kind == "v":
                     mine = owner[ref.index]
-                    if mine == _MANY:  # after a sum over the batch: one value, not per example
-                        mine = _SHARED
                 else:
                     continue
-                if mine is _SHARED:
-                    continue
-                if who is _SHARED:
-                    who = mine
-                elif who != mine:
-                    who = _MANY
+                if mine is not _SHARED and mine != who:
+                    who = mine if who is _SHARED else _JOINED
             owner.append(who)
-            if who is not _SHARED and who != _MANY:
+            if _is_example(who):
                 latest = who
         return owner
 
@@ -256,66 +308,185 @@ class _Template:
             elif ra != rb:
                 raise _NoTemplate
 
-    def _sums(self, owner: list, position: dict, bodies: list[list[int]], last: int
-              ) -> dict[int, Entry]:
-        """The entries that join the examples, each a dot of every example's result with one
-        weight, as ``sum`` entries."""
-        n = len(bodies)
-        sums: dict[int, Entry] = {}
-        used_by_sum: set[int] = set()
+    # ---- what joins the examples
+
+    def _joins(self, owner: list[Any]) -> dict[int, _Join]:
+        """The entries that join the examples' results into one number, by the entry standing
+        for each (the dot, the chain's last addition); the chains' other additions become
+        ``_JOINED`` (the first one read only example 0)."""
+        joins: dict[int, _Join] = {}
+        n = len(self.examples)
         for j, entry in enumerate(self.entries):
-            if owner[j] != _MANY:
-                continue
-            if entry.kind != "node" or entry.op != "dot" or j < last:
-                raise _NoTemplate
-            args = entry.args
-            bias = len(args) % 2 == 1
-            if len(args) - bias != 2 * n:
-                raise _NoTemplate
-            side = 0 if args[0].kind == "v" and owner[args[0].index] == 0 else 1
-            out = args[side]
-            weight = args[1 - side]
-            if out.kind != "v" or owner[out.index] != 0 or weight.kind != "k" or \
-                    entry.flows[1 - side] or (bias and args[-1].kind != "k"):
-                raise _NoTemplate
-            for i in range(n):
-                o, w = args[2 * i + side], args[2 * i + 1 - side]
-                if o.kind != "v" or owner[o.index] != i or \
-                        position[o.index] != position[out.index] or w != weight or \
-                        entry.flows[2 * i + side] != entry.flows[side]:
-                    raise _NoTemplate
-                used_by_sum.add(o.index)
-            sums[j] = Entry("sum", "sum", (out, weight) + ((args[-1],) if bias else ()), (),
-                            (entry.flows[side], False) + ((False,) if bias else ()))
-        # body values are used after the loop only by the sums (and the results)
-        for j, entry in enumerate(self.entries):
-            if j in sums or owner[j] not in (_SHARED, _MANY) or j < last:
-                continue
+            if owner[j] == _JOINED and entry.kind == "node" and entry.op == "dot":
+                join = self._dot_join(j, entry, owner)
+                if join is not None:
+                    joins[j] = join
+        uses = [0] * len(self.entries)
+        for entry in self.entries:
             for ref in entry.args:
-                if ref.kind == "v" and owner[ref.index] not in (_SHARED, _MANY):
-                    raise _NoTemplate
-        if not sums:
-            raise _NoTemplate
+                if ref.kind == "v":
+                    uses[ref.index] += 1
+        for tree in self.results:
+            for ref in _refs(tree):
+                if ref.kind == "v":
+                    uses[ref.index] += 1
+        follows: dict[int, int] = {}  # an addition -> the addition adding to it, its one use
+        for j, entry in enumerate(self.entries):
+            if _is_add(entry) and entry.args[0].kind == "v":
+                before = entry.args[0].index
+                if _is_add(self.entries[before]) and uses[before] == 1:
+                    follows[before] = j
+        followed = set(follows.values())
+        maybe_int: list[bool] | None = None
+        for head, entry in enumerate(self.entries):
+            if not _is_add(entry) or head in followed:
+                continue
+            first = entry.args[0]
+            if not (first.kind == "k" or first.kind == "v" and owner[first.index] == 0 and
+                    entry.args[1].kind == "v" and owner[entry.args[1].index] == 1):
+                continue
+            if maybe_int is None:
+                maybe_int = self._maybe_int()
+            join = self._chain_join(head, follows, owner, maybe_int)
+            if join is not None:
+                joins[join.node] = join
+                for j in join.dropped + [join.node]:
+                    owner[j] = _JOINED
+        if len(joins) > 0 and n >= 2:
+            return joins
+        raise _NoTemplate
+
+    def _dot_join(self, j: int, entry: Entry, owner: list[Any]) -> _Join | None:
+        """``dot(results, [w] * n)`` (or the weights first), maybe with a constant bias."""
+        n = len(self.examples)
+        args = entry.args
+        bias = len(args) % 2 == 1
+        if len(args) - bias != 2 * n or bias and args[-1].kind != "k":
+            return None
+        side = 0 if args[0].kind == "v" and owner[args[0].index] == 0 else 1
+        weight = args[1 - side]
+        if weight.kind != "k" or entry.flows[1 - side]:
+            return None
+        items = []
+        for i in range(n):
+            out, w = args[2 * i + side], args[2 * i + 1 - side]
+            if out.kind != "v" or owner[out.index] != i or w != weight or \
+                    entry.flows[2 * i + side] != entry.flows[side]:
+                return None
+            items.append(out)
+        return _Join(items, weight, args[-1] if bias else None, entry.flows[side], j, [],
+                     {j: n - 1})
+
+    def _chain_join(self, head: int, follows: dict[int, int], owner: list[Any],
+                    maybe_int: list[bool]) -> _Join | None:
+        """``sum(results)``: the additions ``((c + r_0) + r_1) + ...`` from a constant c (0 for
+        Python's ``sum``), or ``(r_0 + r_1) + r_2 ...``, one result of each example in turn.
+
+        Each addition passes its gradient on unchanged: 0.0 + 1.0 * g, whichever addition it
+        goes through, so every result gets the 0.0 + g that a dot with weight 1.0 gives it. The
+        sum over the batch adds them as the chain does, from c, or from -0.0 (-0.0 + r is r,
+        bit for bit), each result times 1.0 (r itself, for a float: a result that may be an
+        int, which the chain would keep an int, is not joined this way)."""
+        n = len(self.examples)
+        first = self.entries[head].args[0]
+        items = [] if first.kind == "k" else [first]
+        flows = [] if first.kind == "k" else [self.entries[head].flows[0]]
+        chain: list[int] = []
+        takes: dict[int, int] = {}
+        j: int | None = head
+        while len(items) < n:
+            if j is None:
+                return None
+            item = self.entries[j].args[1]
+            if item.kind != "v" or owner[item.index] != len(items):
+                return None
+            items.append(item)
+            flows.append(self.entries[j].flows[1])
+            chain.append(j)
+            takes[j] = len(items) - 1
+            j = follows.get(j)
+        if len(set(flows)) != 1 or any(maybe_int[r.index] for r in items):
+            return None
+        bias = first if first.kind == "k" else self._constant(-0.0)
+        return _Join(items, self._constant(1.0), bias, flows[0], chain[-1], chain[:-1], takes)
+
+    def _constant(self, number: float) -> Ref:
+        """A reference to the float constant ``number`` (added to the constants if new)."""
+        for i, c in enumerate(self.constants):
+            if type(c) is float and struct.pack("<d", c) == struct.pack("<d", number):
+                return Ref("k", i)
+        self.constants.append(number)
+        return Ref("k", len(self.constants) - 1)
+
+    def _maybe_int(self) -> list[bool]:
+        """Per entry, whether its number may be an int on the engine: an operation that keeps
+        ints, on numbers that may all be ints (a parameter may hold one)."""
+        maybe = [False] * len(self.entries)
+        for j, entry in enumerate(self.entries):
+            if entry.kind == "node" and entry.op not in _INT_PRESERVING or \
+                    entry.kind in ("guard", "question") or \
+                    entry.kind == "number" and entry.op in ("float", "/"):
+                continue
+            answers = [self._int_ref(r, maybe) for r in entry.args]
+            maybe[j] = entry.kind == "draw" or (
+                any(answers) if entry.kind == "number" else all(answers))
+        return maybe
+
+    def _int_ref(self, ref: Ref, maybe: list[bool]) -> bool:
+        if ref.kind == "x":
+            return self.int_inputs is None or ref.index in self.int_inputs
+        if ref.kind == "k":
+            return type(self.constants[ref.index]) is not float
+        if ref.kind == "v":
+            return maybe[ref.index]
+        return True  # a parameter's .data, read at every call
+
+    def _sums(self, joins: dict[int, _Join], owner: list[Any], position: dict,
+              epilogue: list[int]) -> dict[int, Entry]:
+        """The joins as ``sum`` entries, each a sum over the batch of the template's result
+        times one weight, from its bias: each example's result must sit where the template's
+        does, and no other entry after the loop may read an example's value."""
+        sums: dict[int, Entry] = {}
+        for j, join in joins.items():
+            if any(position[r.index] != position[join.items[0].index] for r in join.items):
+                raise _NoTemplate
+            bias = () if join.bias is None else (join.bias,)
+            sums[j] = Entry("sum", "sum", (join.items[0], join.weight) + bias, (),
+                            (join.flows, False) + (False,) * len(bias))
+        for j in epilogue:
+            if j not in sums and any(r.kind == "v" and _is_example(owner[r.index])
+                                     for r in self.entries[j].args):
+                raise _NoTemplate
         return sums
 
-    def _engine_order(self, owner: list, position: dict, bodies: list[list[int]],
-                      like: list[int]) -> None:
-        """The engine's forward order is: shared nodes, example 0, 1, ..., shared nodes (each
-        example's nodes in the order of the example standing for its variant, ``like[i]``)."""
-        n = len(bodies)
+    def _engine_order(self, owner: list, position: dict, like: list[int],
+                      joins: dict[int, _Join], dropped: set[int]) -> None:
+        """The engine's forward order must be: nodes outside the examples, example 0, 1, ...,
+        nodes outside them (each example's nodes in the order of the example standing for its
+        variant, ``like[i]``). A chain's additions may come between examples, each after every
+        node of the example it adds: backward, each result gets the chain's gradient first."""
+        n = len(like)
+        takes: dict[int, int] = {}
+        for join in joins.values():
+            takes.update(join.takes)
         runs: list[list[int]] = [[] for _ in range(n)]
         current = -1  # the example whose nodes come now: 0, then 1, ..., never back
+        closed = -1  # the examples up to this one are added into a join: none of theirs after
         after = False
         split = 0
         for j in self.order:
+            if j in takes:
+                closed = max(closed, takes[j])
+                if j in dropped:
+                    continue
             who = owner[j]
-            if who is _SHARED or who == _MANY:
+            if not _is_example(who):
                 if current >= 0:
                     after = True
                 else:
                     split += 1
                 continue
-            if after or who not in (current, current + 1):
+            if after or who <= closed or who not in (current, current + 1):
                 raise _NoTemplate
             current = who
             runs[who].append(position[j])
@@ -329,7 +500,7 @@ class _Template:
         if kind == "ref":
             ref = tree[1]
             if ref.kind == "x" and ref.index in self.example_of or \
-                    ref.kind == "v" and owner[ref.index] not in (_SHARED, _MANY):
+                    ref.kind == "v" and _is_example(owner[ref.index]):
                 raise _NoTemplate
             return ("ref", rename(ref))
         if kind not in ("list", "tuple"):
@@ -356,7 +527,7 @@ class _Template:
                 for item in t[1]:
                     walk(item)
         walk(tree)
-        return found.pop() if len(found) == 1 else _MANY
+        return found.pop() if len(found) == 1 else _JOINED
 
     def _shape(self, tree: tuple, owner: list, position: dict) -> Any:
         if tree[0] == "ref":
