@@ -38,7 +38,7 @@ import struct
 import weakref
 from collections.abc import Callable
 from itertools import count
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd.compiled.ir import BODY, Entry, Program, Ref
 from autograd.core.codemath import CODE, HELPERS, NO_FLOW, Code, Unless, literal, text
@@ -128,6 +128,10 @@ class _Writer:
         self.words: dict[int, str] = {}
         self.in_variant = False
         self._name_nodes()
+        # Sums over parameters (an L2 penalty), each written as one loop: by its last addition,
+        # and the chains' other nodes, which that loop stands for
+        self.chains = _chains(program)
+        self.in_chain = {j for chain in self.chains.values() for j in chain.nodes[:-1]}
 
     def _name_nodes(self) -> None:
         counts: dict[str, int] = {}
@@ -245,9 +249,52 @@ class _Writer:
         lines = []
         for j in indices:
             entry = self.entries[j]
-            if entry.kind == "sum":
+            if entry.kind == "sum" or j in self.in_chain:
+                continue
+            if j in self.chains:
+                lines += [indent + line for line in self._chain_forward(j, self.chains[j])]
                 continue
             lines += [indent + line for line in self._entry_lines(j, entry)]
+        return lines
+
+    def _chain_forward(self, j: int, chain: _Chain) -> list[str]:
+        """``sum(f(w) for w in params)``: the terms and the additions in one loop, in the
+        engine's order, each by its rule."""
+        term = RULES[chain.op].forward(CODE, *[Code("w")] * chain.arity, *chain.params)
+        total = RULES["+"].forward(CODE, Code(f"v{j}"), Code("term"))
+        first, last = self.words[chain.nodes[0]], self.words[j]
+        return [f"v{j} = {_name(chain.start)}  # {first} ... {last}: a sum over "
+                f"{len(chain.indices):,} parameters, a loop",
+                *_over(chain.indices, "p", "w", reverse=False),
+                f"    term = {text(term)}",
+                f"    v{j} = {text(total)}"]
+
+    def _chain_backward(self, j: int, chain: _Chain) -> list[str]:
+        """Each term of the sum gets 0.0 + d(sum) (each addition passes its gradient on
+        unchanged, into a gradient that starts at 0.0), and passes it to its parameter by its
+        rule, the terms last first, as the engine's loop goes."""
+        args = [Code("w")] * chain.arity
+        local = RULES[chain.op].local(CODE, Code("term"), *args, *chain.params)
+        lines = [f"dterm = 0.0 + dv{j}  # each term's gradient (the additions pass it on)"]
+        if local is NO_FLOW:
+            return lines
+        cond = None
+        if isinstance(local, Unless):
+            cond, local = local.cond, local.local
+        distinct = list(dict.fromkeys(chain.indices))
+        position = {i: k for k, i in enumerate(distinct)}
+        names = [f"dp{i}" for i in distinct]
+        lines += _pack(names, "d")
+        lines += _over(chain.indices, "p", "w", reverse=True,
+                       positions=[position[i] for i in chain.indices])
+        passes = [f"d[at] += {_times(d, 'dterm')}" for d in local]
+        body = passes if cond is None else \
+            [f"if not {cond.text}:  # else nothing flows back"] + ["    " + p for p in passes]
+        if "term" in _identifiers(" ".join(body)):
+            term = RULES[chain.op].forward(CODE, *args, *chain.params)
+            body = [f"term = {text(term)}"] + body
+        lines += ["    " + line for line in body]
+        lines += [line[4:] for line in _unpack(names, "d", "")[1:]]
         return lines
 
     def _entry_lines(self, j: int, entry: Entry) -> list[str]:
@@ -335,8 +382,11 @@ class _Writer:
     def _node_backward(self, j: int, needs: set[int], started: set[str]) -> list[str]:
         """The lines passing node j's gradient to its arguments (in the engine's order)."""
         entry = self.entries[j]
-        if entry.kind == "sum":
-            return []  # (its examples' gradients are passed on around the loop)
+        if entry.kind == "sum" or j in self.in_chain:
+            return []  # (its examples' gradients are passed on around the loop; a chain's
+            # nodes, by the loop of its last)
+        if j in self.chains:
+            return self._chain_backward(j, self.chains[j])
         grad = f"dv{j}"
         targets = []
         for i, (ref, flows) in enumerate(zip(entry.args, entry.flows)):
@@ -505,7 +555,7 @@ class _Writer:
                         lines.append("    for _ in e:")
                     lines += ["        " + line for line in body]
                 continue
-            if j not in needs or prog.segment(j) == 1:
+            if j not in needs or prog.segment(j) == 1 or j in self.in_chain:
                 continue
             if root_ref == Ref("v", j):
                 lines.append(f"    dv{j} = 1.0")
@@ -529,8 +579,135 @@ class _Writer:
         return lines
 
 
-#: A dot over this many parameters or more (and nothing else) is a loop in the replay.
+#: A dot over this many parameters or more (and nothing else), or a sum of this many terms
+#: over parameters, is a loop in the replay.
 LOOP_AT = 32
+
+
+class _Chain(NamedTuple):
+    """``c + f(w_0) + f(w_1) + ...``, added left to right (Python's ``sum`` of a generator,
+    ``sum(p * p for p in model.parameters())``): ``nodes`` are its node entries in the
+    engine's order (term, addition, term, addition...), ``indices`` each term's parameter, each
+    term the rule ``op`` with ``params`` over ``arity`` copies of its parameter."""
+
+    start: Ref
+    nodes: list[int]
+    indices: list[int]
+    op: str
+    params: tuple
+    arity: int
+
+
+def _chains(program: Program) -> dict[int, _Chain]:
+    """The sums over parameters that the replay writes as loops, by their last addition.
+
+    A chain is additions ``s_0 = c + t_0``, ``s_i = s_(i-1) + t_i`` from a constant c, each
+    term ``t_i`` the same operation on one parameter alone; each s_i and t_i is used once, by
+    the next addition (the last addition's use is free), and the engine's order holds them
+    together, each term before the next. The loop then does what the unrolled code does, the
+    same operations on the same numbers in the same order: forward, the terms and additions
+    one by one; backward, every term gets 0.0 + d(sum) and passes it on, the last term first."""
+    entries = program.entries
+    if not program.params:
+        return {}
+    uses = [0] * len(entries)
+    for entry in entries:
+        for ref in entry.args:
+            if ref.kind == "v":
+                uses[ref.index] += 1
+    for ref in _result_refs(program.results):
+        if ref.kind == "v":
+            uses[ref.index] += 1
+    nexts: dict[int, int] = {}  # an addition -> the addition adding a term to it, its one use
+    for j, entry in enumerate(entries):
+        if _is_add(entry) and entry.args[0].kind == "v" and uses[entry.args[0].index] == 1 \
+                and _is_add(entries[entry.args[0].index]):
+            nexts[entry.args[0].index] = j
+    position = {j: k for k, j in enumerate(program.order) if j >= 0}
+    chains: dict[int, _Chain] = {}
+    for j, entry in enumerate(entries):
+        if not (_is_add(entry) and entry.args[0].kind == "k" and entry.flows == (False, True)):
+            continue
+        first = _term(entries, entry.args[1], uses)
+        if first is None:
+            continue
+        nodes: list[int] = []
+        indices: list[int] = []
+        at: int | None = j
+        while at is not None:
+            add = entries[at]
+            term = _term(entries, add.args[1], uses)
+            if term is None or term[1:] != first[1:] or at != j and add.flows != (True, True):
+                break
+            nodes += [add.args[1].index, at]
+            indices.append(term[0])
+            at = nexts.get(at)
+        if len(indices) < LOOP_AT or any(program.segment(k) == 1 for k in nodes):
+            continue
+        places = [position.get(k, -1) for k in nodes]
+        if places != list(range(places[0], places[0] + len(places))) or places[0] < 0:
+            continue  # (another order, or other nodes between: written as they are)
+        chains[nodes[-1]] = _Chain(entry.args[0], nodes, indices, *first[1:])
+    return chains
+
+
+def _is_add(entry: Entry) -> bool:
+    return entry.kind == "node" and entry.op == "+" and len(entry.args) == 2
+
+
+def _term(entries: list[Entry], ref: Ref, uses: list[int]) -> tuple | None:
+    """``(parameter, op, params, arity)`` when ``ref`` is a node used once that applies a rule
+    to one parameter alone (``w * w``, ``w ** 2``, ``abs(w)``), gradient flowing into it."""
+    if ref.kind != "v" or uses[ref.index] != 1:
+        return None
+    entry = entries[ref.index]
+    if entry.kind != "node" or entry.op not in RULES or entry.op == "dot" or not entry.args \
+            or entry.args[0].kind != "p" or any(r != entry.args[0] for r in entry.args) or \
+            not all(entry.flows):
+        return None
+    return entry.args[0].index, entry.op, entry.params, len(entry.args)
+
+
+def _result_refs(results: list[tuple]) -> list[Ref]:
+    found: list[Ref] = []
+
+    def walk(tree: tuple) -> None:
+        if tree[0] == "ref":
+            found.append(tree[1])
+        elif tree[0] in ("list", "tuple", "each"):
+            for t in (tree[1] if tree[0] != "each" else [tree[1]]):
+                walk(t)
+    for tree in results:
+        walk(tree)
+    return found
+
+
+def _over(indices: list[int], source: str, name: str, reverse: bool,
+          positions: list[int] | None = None) -> list[str]:
+    """A ``for`` over the parameters ``indices`` (last first if ``reverse``): each one's number
+    as ``name``, and with ``positions``, ``at``: its place in a list of their gradients."""
+    n = len(indices)
+    steps = f"range({n - 1}, -1, -1)" if reverse else f"range({n})"
+    contiguous = indices == list(range(indices[0], indices[0] + n))
+    if positions is None:
+        if contiguous and not reverse:
+            return [f"for {name} in {source}[{indices[0]}:{indices[0] + n}]:"]
+        return _literal_tuple("at_p", indices) + [f"for i in {steps}:",
+                                                   f"    {name} = {source}[at_p[i]]"]
+    lines = [] if contiguous else _literal_tuple("at_p", indices)
+    if positions == list(range(n)) and contiguous:
+        offset = f"{indices[0]} + " if indices[0] else ""
+        return lines + [f"for at in {steps}:", f"    {name} = {source}[{offset}at]"]
+    return lines + _literal_tuple("at_d", positions) + [
+        f"for i in {steps}:",
+        f"    {name} = {source}[{'at_p[i]' if not contiguous else f'{indices[0]} + i'}]",
+        "    at = at_d[i]"]
+
+
+def _literal_tuple(name: str, numbers: list[int]) -> list[str]:
+    per_line = 24
+    rows = [", ".join(map(str, numbers[i:i + per_line])) for i in range(0, len(numbers), per_line)]
+    return [f"{name} = ({rows[0]},"] + [f"        {r}," for r in rows[1:]] + ["        )"]
 
 
 def _over_params(entry: Entry) -> bool:

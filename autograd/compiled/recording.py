@@ -39,12 +39,13 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
+from sys import _getframe
 from typing import Any
 
 from autograd.compiled import places
 from autograd.compiled.ir import Entry, Ref
 from autograd.core.format import format_number
-from autograd.core.modes import NO_GRAD, mode, recorder
+from autograd.core.modes import recorder
 from autograd.core.rules import exponent
 from autograd.core.value import Constant, Value
 
@@ -69,17 +70,29 @@ _HANDS_ON = frozenset(("__lt__", "__le__", "__gt__", "__ge__", "__float__", "ite
                        "_compare_data"))
 
 
+#: The code objects (by id; each kept alive here, so that no id is reused) whose frames were
+#: found to be the engine's own. Most reads of a followed Value's ``.data`` are a kernel's
+#: reading its arguments: one look-up answers them, without walking the stack.
+_ENGINE_CODE: dict[int, Any] = {}
+
+
 def _engine_uses(frame: Any) -> bool:
     """Whether the code running in ``frame`` (past this module and the Value methods that hand
     numbers on) is the engine's own: its operations read plain floats."""
-    while frame is not None and (frame.f_globals is _THIS_MODULE or (
-            frame.f_code.co_name in _HANDS_ON
-            and frame.f_globals.get("__name__") == "autograd.core.value")):
+    while frame is not None:
+        code = frame.f_code
+        if id(code) in _ENGINE_CODE:
+            return True
+        if frame.f_globals is not _THIS_MODULE and not (
+                code.co_name in _HANDS_ON
+                and frame.f_globals.get("__name__") == "autograd.core.value"):
+            name = frame.f_globals.get("__name__", "")
+            if name == "autograd" or name.startswith("autograd."):
+                _ENGINE_CODE[id(code)] = code
+                return True
+            return False
         frame = frame.f_back
-    if frame is None:
-        return False
-    name = frame.f_globals.get("__name__", "")
-    return name == "autograd" or name.startswith("autograd.")
+    return False
 
 
 def _active(value: Value) -> Recording | None:
@@ -105,6 +118,8 @@ def followed(cls: type) -> type:
 
     def get_data(self: Value) -> Any:
         number = data.__get__(self, cls)
+        if id(_getframe(1).f_code) in _ENGINE_CODE:  # a kernel reading its argument
+            return number
         recording = _active(self)
         return number if recording is None else recording.read(self, number)
 
@@ -490,9 +505,11 @@ class Recording:
         self.nodes: dict[int, int] = {}  # id(node) -> entry index
         # One reference per node, parameter and constant, however often it is used (a batch
         # reads each parameter and activation thousands of times: a Ref per use would cost
-        # more memory than the rest of the recording)
-        self.node_refs: dict[int, Ref] = {}
-        self.param_refs: list[Ref] = []
+        # more memory than the rest of the recording). A node's or parameter's is kept as the
+        # pair an operation's argument needs, (its Ref, gradient flows into it), by its id.
+        # (Only leaves: a Value computed before the step is refused at each use.)
+        self._arguments: dict[int, tuple[Ref, bool]] = {}
+        self._param_arguments: list[tuple[Ref, bool]] = []
         self._constant_refs: dict[int, Ref] = {}
         self.node_values: list[Value] = []
         self.params: list[Value] = []
@@ -506,6 +523,10 @@ class Recording:
         self.new: list[str] = []
         self._swapped: list[tuple[Value, type]] = []
         self._made_leaves: list[Value] = []
+        # Nodes with such a leaf among their parents: their local derivatives may hold its
+        # followed number (d(w * x)/dw = x), which ``plain_graph`` turns back into a float.
+        self._holding: list[Value] = []
+        self._stopped = False
         self._traced: dict[int, Traced] = {}
         self.generators: dict[int, random.Random] = {}
         self._draws: dict[tuple, int] = {}
@@ -534,7 +555,9 @@ class Recording:
             return index
         index = len(self.params)
         self.params.append(value)
-        self.param_refs.append(Ref("p", index))
+        self._param_arguments.append((Ref("p", index), True))
+        if not value.parents:
+            self._arguments[id(value)] = self._param_arguments[index]
         self.param_index[id(value)] = index
         self.new.append(_describe(value))
         self._swap(value)
@@ -553,9 +576,9 @@ class Recording:
             return number
         traced = self._traced.get(id(value))
         if traced is None:
-            node = self.nodes.get(id(value))
-            ref = self.node_refs[node] if node is not None else \
-                self.param_refs[self._follow(value)]
+            known = self._arguments.get(id(value))
+            ref = known[0] if known is not None else \
+                self._param_arguments[self._follow(value)][0]
             kind = TracedInt if isinstance(number, int) else TracedFloat
             traced = self._traced[id(value)] = kind(number, ref, self)
         return traced
@@ -563,22 +586,19 @@ class Recording:
     def argument(self, value: Value) -> tuple[Ref, bool]:
         """How an operation's argument enters the replay: its reference, and whether gradient
         flows into it."""
-        node = self.nodes.get(id(value))
-        if node is not None:
-            return self.node_refs[node], True
+        known = self._arguments.get(id(value))  # a node of the step's, or a parameter
+        if known is not None:
+            return known
         data = Value.data.__get__(value)  # the slot itself: a leaf fn made may hold a Traced
         if value.parents:
             self.unfaithful(_foreign(value))
             return self.constant(data), False
-        index = self.param_index.get(id(value))
-        if index is not None:
-            return self.param_refs[index], True
         if isinstance(data, Traced) and data.recording is self:
             self._made_leaves.append(value)
             return data.ref, False  # a leaf the step made from followed numbers: Value(x)
         if type(value) is Constant:
             return self.constant(data), False  # a number written in the step's code: 2 * x
-        return self.param_refs[self._follow(value)], True
+        return self._param_arguments[self._follow(value)]
 
     def result(self, x: object) -> tuple:
         """The result tree of what the step returned: Values, numbers, lists and tuples."""
@@ -619,28 +639,45 @@ class Recording:
 
     # ---- the engine's reports (see autograd.core.modes.recorder)
 
-    def node(self, out: Value, data: object, parents: tuple[Value, ...], op: str) -> object:
-        """A new node: noted, and followed from now on. Its ``.data`` stays a plain float."""
+    def node(self, out: Value, data: object, parents: tuple[Value, ...], op: str,
+             no_grad: bool) -> object:
+        """A new node (made inside ``no_grad()`` when ``no_grad``): noted, and followed from
+        now on. Its ``.data`` stays a plain float.
+
+        It runs for every node the step makes, so it does the least it can: one look-up per
+        argument (a node or parameter met before), one entry, one class swap."""
         if not self.active:
             return data
-        if len(self.entries) >= MAX_NODES:
+        j = len(self.entries)
+        if j >= MAX_NODES:
             self.unfaithful(f"the step makes more than {MAX_NODES:,} nodes; generating and "
                             "compiling code for more costs more than it saves")
             self.stop()
             return data
-        refs, flows = zip(*(self.argument(p) for p in parents)) if parents else ((), ())
-        if mode.get() & NO_GRAD:  # a node without a graph: nothing flows back through it
+        known = self._arguments.get
+        leaves = len(self._made_leaves)
+        refs, flows = zip(*[known(id(p)) or self.argument(p) for p in parents]) if parents \
+            else ((), ())
+        if len(self._made_leaves) != leaves:
+            self._holding.append(out)
+        if no_grad:  # a node without a graph: nothing flows back through it
             flows = (False,) * len(flows)
         params: tuple = ()
-        n = exponent(op)
-        if n is not None:  # x ** 2 is the rule "**n" with n = 2 (another "**..." is refused later)
-            params, op = (n,), "**n"
-        self.nodes[id(out)] = len(self.entries)
-        self.node_refs[len(self.entries)] = Ref("v", len(self.entries))
+        if op[:2] == "**":  # x ** 2 is the rule "**n" with n = 2 (another "**..." is
+            n = exponent(op)  # refused later)
+            if n is not None:
+                params, op = (n,), "**n"
+        self.nodes[id(out)] = j
+        self._arguments[id(out)] = (Ref("v", j), True)
         self.node_values.append(out)
-        self.entries.append(Entry("node", op, tuple(refs), params, tuple(flows)))
-        self._swap(out)
-        return _number(data)
+        self.entries.append(Entry("node", op, refs, params, flows))
+        cls = type(out)
+        made = _FOLLOWED.get(cls)
+        if made is None:
+            made = followed(cls)
+        self._swapped.append((out, cls))
+        out.__class__ = made
+        return data if type(data) is float else _number(data)
 
     def number(self, x: object, op: str) -> object:
         """A number that is not a float or an int, given to the engine."""
@@ -746,6 +783,7 @@ class Recording:
     def stop(self) -> None:
         """Stop following (the step runs on as plain engine code)."""
         self.active = False
+        self._stopped = True
 
     def finish(self) -> None:
         """Every followed Value gets its own class back, every leaf the step made a plain
@@ -768,9 +806,11 @@ class Recording:
             raise KeyboardInterrupt
 
     def plain_graph(self, nodes: Sequence[Value]) -> None:
-        """Followed numbers out of ``nodes`` too (the leaves the step made from followed
-        numbers)."""
-        for node in nodes:
+        """Followed numbers out of the step's graph, ``nodes``: out of the local derivatives
+        of the nodes that use a leaf the step made from followed numbers (``finish`` has made
+        the leaves plain). A recording stopped part-way has not seen every use: then every
+        node is looked at."""
+        for node in nodes if self._stopped else self._holding:
             _plain(node)
 
 

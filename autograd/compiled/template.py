@@ -26,7 +26,9 @@ Anything else is generated as it was recorded, without a loop.
 from __future__ import annotations
 
 import struct
+from collections import Counter
 from collections.abc import Collection, Sequence
+from itertools import chain
 from typing import Any, NamedTuple
 
 from autograd.compiled.ir import BODY, Entry, Program, Ref
@@ -224,6 +226,7 @@ class _Template:
         replay tells them apart by those answers, so two variants must first differ at a
         question asked alike (the same question, another answer); draws are never made in a
         variant that might not be the example's (a failed try would have consumed them)."""
+        self._keys = self._template_keys(owner, position)
         reps, variant_of = [0], [0]
         for i in range(1, len(bodies)):
             for k, rep in enumerate(reps):
@@ -249,33 +252,58 @@ class _Template:
     def _alike(self, bodies: list[list[int]], rep: int, i: int, position: dict, owner: list
                ) -> int | None:
         """Where example i first does something else than example ``rep`` (None: nowhere)."""
-        for t, (j0, j) in enumerate(zip(bodies[rep], bodies[i])):
-            try:
-                self._same(self.entries[j0], self.entries[j], position, owner, i)
-            except _NoTemplate:
-                return t
-        return None
+        keys = self._keys
+        mine, theirs = [keys[j] for j in bodies[i]], [keys[j] for j in bodies[rep]]
+        if mine == theirs:
+            return None
+        return next(t for t, (a, b) in enumerate(zip(theirs, mine)) if a != b)
+
+    def _template_keys(self, owner: list, position: dict) -> dict[int, tuple]:
+        """For each example's entry, what it does as seen from its example: two examples do
+        the same thing where their keys are equal. An argument is its own reference (a
+        parameter, a constant, a shared input), or the offset of the example's input it reads,
+        or the position in its example of the entry it reads (an entry reads only its own
+        example's, or it would join two). A shared node read inside an example is never the
+        same (its gradient would have no order), nor is what a question was answered (the
+        replay asks it again)."""
+        normal: dict[Ref, Any] = {}
+        example_of, offset, entries = self.example_of, self.offset, self.entries
+        for ref in {ref for j in position for ref in entries[j].args}:
+            if ref.kind == "x" and ref.index in example_of:
+                normal[ref] = ("x", offset[ref.index])
+            elif ref.kind == "v" and _is_example(owner[ref.index]):
+                normal[ref] = ("v", position[ref.index])
+            elif ref.kind == "v" and entries[ref.index].kind == "node":
+                normal[ref] = None  # (told apart below: unlike anything)
+            else:
+                normal[ref] = ref
+        keys: dict[int, tuple] = {}
+        for j in position:
+            entry = entries[j]
+            args = tuple(map(normal.__getitem__, entry.args))
+            if None in args:
+                args = (object(),)
+            keys[j] = (entry.kind, entry.op, entry.flows,
+                       None if entry.kind == "question" else entry.params, args)
+        return keys
 
     def _owners(self) -> list[Any]:
         """Each entry's example: the one whose inputs it depends on (through the entries it
         reads), ``_SHARED`` for none, ``_JOINED`` for two or more (a join, what follows it)."""
         owner: list[Any] = []
+        # each reference's owner (a Ref is a tuple: ("v", j) finds Ref("v", j)); none: shared
+        of: dict[tuple, Any] = {("x", x): i for x, i in self.example_of.items()}
         latest: Any = _SHARED  # the example whose operations came last
-        for entry in self.entries:
+        for j, entry in enumerate(self.entries):
             if entry.kind == "draw":  # a draw belongs where it was made: its example's
-                owner.append(latest)
-                continue
-            who: Any = _SHARED
-            for ref in entry.args:
-                if ref.kind == "x":
-                    mine = self.example_of.get(ref.index, _SHARED)
-                elif ref.kind == "v":
-                    mine = owner[ref.index]
-                else:
-                    continue
-                if mine is not _SHARED and mine != who:
-                    who = mine if who is _SHARED else _JOINED
+                who: Any = latest
+            else:
+                found = set(map(of.get, entry.args))
+                found.discard(_SHARED)
+                who = _SHARED if not found else found.pop() if len(found) == 1 else _JOINED
             owner.append(who)
+            if who is not _SHARED:
+                of["v", j] = who
             if _is_example(who):
                 latest = who
         return owner
@@ -321,20 +349,13 @@ class _Template:
                 join = self._dot_join(j, entry, owner)
                 if join is not None:
                     joins[j] = join
-        uses = [0] * len(self.entries)
-        for entry in self.entries:
-            for ref in entry.args:
-                if ref.kind == "v":
-                    uses[ref.index] += 1
-        for tree in self.results:
-            for ref in _refs(tree):
-                if ref.kind == "v":
-                    uses[ref.index] += 1
+        uses = Counter(chain.from_iterable(entry.args for entry in self.entries))
+        uses.update(ref for tree in self.results for ref in _refs(tree))
         follows: dict[int, int] = {}  # an addition -> the addition adding to it, its one use
         for j, entry in enumerate(self.entries):
             if _is_add(entry) and entry.args[0].kind == "v":
                 before = entry.args[0].index
-                if _is_add(self.entries[before]) and uses[before] == 1:
+                if _is_add(self.entries[before]) and uses[entry.args[0]] == 1:
                     follows[before] = j
         followed = set(follows.values())
         maybe_int: list[bool] | None = None
@@ -427,7 +448,7 @@ class _Template:
                     entry.kind in ("guard", "question") or \
                     entry.kind == "number" and entry.op in ("float", "/"):
                 continue
-            answers = [self._int_ref(r, maybe) for r in entry.args]
+            answers = (self._int_ref(r, maybe) for r in entry.args)
             maybe[j] = entry.kind == "draw" or (
                 any(answers) if entry.kind == "number" else all(answers))
         return maybe

@@ -6,9 +6,11 @@ function, the kernel, which makes the node::
 
     >>> print(source("tanh"))
     def tanh_kernel(p0):
-        x0 = p0.data
+        x0 = p0._data
         out = tanh(x0)
         return make(out, (p0,), ((1.0 - (out * out)),), 'tanh')
+
+(``p0._data`` is ``p0.data``, the slot itself: see ``Value._data``.)
 
 So the engine runs as fast as if each operation were written by hand, and the compiler, which
 writes its replays from the same ``CODE`` text, computes the engine's numbers bit for bit. A
@@ -81,7 +83,7 @@ def _write(rule: Rule, parents: int) -> str:
         arguments = names + ["n", "op"] if params else names
         lines = [f"def {_name(rule, parents)}({', '.join(arguments)}):"]
         parent_tuple = f"({names[0]},)" if parents == 1 else f"({', '.join(names)})"
-    lines += [f"    x{i} = p{i}.data" for i in range(parents)]
+    lines += [f"    x{i} = p{i}._data" for i in range(parents)]
     value = rule.forward(CODE, *xs, *params)
     if isinstance(value, Sum):  # a dot: one addition a line, in the engine's order
         lines.append(f"    out = {text(value.start)}")

@@ -24,8 +24,9 @@ RECORD = 4
 mode: ContextVar[int] = ContextVar("autograd_mode", default=0)
 
 #: While RECORD is set, the recording in progress (``autograd.compiled.recording.Recording``).
-#: The engine calls three of its methods: ``node(out, data, parents, op)`` for each new node,
-#: returning the number the node keeps as its data; ``number(x, op)`` for a number that is
+#: The engine calls three of its methods: ``node(out, data, parents, op, no_grad)`` for each
+#: new node (``no_grad``: made inside ``no_grad()``), returning the number the node keeps as its
+#: data; ``number(x, op)`` for a number that is
 #: neither a float nor an int, returning what the engine uses; and ``backward()`` when a
 #: backward pass starts.
 recorder: ContextVar[Any] = ContextVar("autograd_recorder", default=None)

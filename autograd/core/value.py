@@ -317,6 +317,13 @@ class Value:
         return text + (f", label={self.label!r})" if self.label else ")")
 
 
+# The kernels (kernels.py) read their arguments' numbers as ``_data``: the ``data`` slot itself
+# under a second name, which no subclass overrides. While ``autograd.compile`` records a step,
+# the Values it follows have a ``data`` property that tells the step's own reads from the
+# engine's; the engine's reads then still go straight to the float in the slot, at full speed.
+Value._data = vars(Value)["data"]
+
+
 class Constant(Value):
     """A leaf made from a plain number in an expression (the 2 in ``2 * x``).
 
@@ -411,7 +418,7 @@ def _make(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
         if flags & ANOMALY and not math.isfinite(data):
             raise _forward_anomaly(op, parents, data)
         if flags & RECORD:  # autograd.compile is recording: the node's number is followed
-            out.data = recorder.get().node(out, data, parents, op)
+            out.data = recorder.get().node(out, data, parents, op, flags & NO_GRAD)
         if flags & NO_GRAD:
             out.op = ""
             out.parents = ()

@@ -219,3 +219,76 @@ def test_random_draws_made_in_two_phases_keep_their_order():
             p.grad = 0.0
         assert numbers(step(POINTS[:6], LABELS[:6]), params) == expected
     assert step.replays == 3 and not looped(step)
+
+
+# ---------------------------------------------------------------- sums over the parameters ---
+# micrograd's demo adds its L2 penalty as Python's sum over a generator, 0 + p0*p0 + p1*p1 + ...:
+# one addition and one term per parameter, which the replay writes as one loop.
+
+
+def lines_of(model, loss, n: int = 2) -> int:
+    step = autograd.compile(lambda X, y: loss(model, X, y), backend="python")
+    step(POINTS[:n], LABELS[:n])
+    assert step.fallback_reason is None and looped(step)
+    return len(step.source.splitlines())
+
+
+def without_l2(model, X, y):
+    scores = [model([Value(a) for a in x]) for x in X]
+    losses = [(1 + -t * s).relu() for t, s in zip(y, scores)]
+    return sum(losses) * (1.0 / len(losses))
+
+
+@pytest.mark.parametrize("sizes", [[16, 16, 1], [64, 64, 1]])
+def test_the_demos_l2_sum_over_every_parameter_is_a_loop_whatever_the_width(sizes):
+    model = nn.MLP(2, sizes, seed=0)
+    params = len(model.parameters())
+    with_l2 = lines_of(model, lambda m, X, y: hinge_loss(m, X, y, Value))
+    # the loop, and the parameters' gradients gathered into a list for it (a line per 12)
+    assert with_l2 - lines_of(model, without_l2) <= 20 + params / 6
+
+
+def l1_loss(model, X, y):
+    return without_l2(model, X, y) + 1e-3 * sum(abs(p) for p in model.parameters())
+
+
+def squares_loss(model, X, y):
+    return without_l2(model, X, y) + 1e-3 * sum(p ** 2 for p in model.parameters())
+
+
+@pytest.mark.parametrize("special", [-0.0, 0.0, float("nan"), float("inf")])
+@pytest.mark.parametrize("loss", ["hinge_loss", "l1_loss", "squares_loss"])
+def test_a_sum_over_every_parameter_replays_the_engine_bit_for_bit(loss, special):
+    model = demo_model("nn")
+    params = model.parameters()
+    params[3].data = special  # a first-layer weight
+    params[-1].data = -0.0  # the output's bias: -0.0 * -0.0 is 0.0, abs' sign there is 0
+    params[40].data = 0.0
+    fn = {"hinge_loss": lambda m, X, y: hinge_loss(m, X, y, Value), "l1_loss": l1_loss,
+          "squares_loss": squares_loss}[loss]
+    batches = [(POINTS[:20], LABELS[:20]), (POINTS[20:27], LABELS[20:27]), (POINTS, LABELS),
+               (POINTS[:1], LABELS[:1]), (POINTS[50:80], LABELS[50:80])]
+    step = assert_steps_like_the_engine(lambda X, y: fn(model, X, y), params, batches)
+    assert step.fallback_reason is None and "parameters, a loop" in step.source
+
+
+def test_a_sum_over_parameters_passes_a_minus_zero_gradient_as_the_engine_does():
+    # d(loss)/d(sum) = -0.0: each addition passes it on into a gradient that starts at 0.0
+    # (0.0 + -0.0 is 0.0), and a .grad that held -0.0 keeps it only if nothing else is added
+    ws = [autograd.Parameter(float(k) - 20.0) for k in range(40)]
+    ws[7].data = -0.0
+
+    def fn(X, y):
+        return -0.0 * sum(w * w for w in ws) + sum(Value(x[0]) for x in X)
+
+    for start in (0.0, -0.0):
+        for w in ws:
+            w.grad = start
+        loss = fn(POINTS[:3], LABELS[:3])
+        loss.backward()
+        expected = numbers(loss.data, ws)
+        step = autograd.compile(fn, backend="python")
+        for w in ws:
+            w.grad = start
+        assert numbers(step(POINTS[:3], LABELS[:3]), ws) == expected
+        assert "parameters, a loop" in step.source
