@@ -43,6 +43,7 @@ class _Walk:
         self.values: list[Value] = []
         self.seen: set[int] = set()
         self.key: list[Any] = []
+        self.listed = 0  # Values met in lists of Values
 
     def object(self, x: Any, names: frozenset[str] = frozenset()) -> None:
         kind = type(x)
@@ -57,7 +58,7 @@ class _Walk:
             add(("again", id(x)))
             return
         self.seen.add(id(x))
-        if len(self.seen) > MAX_OBJECTS:
+        if len(self.seen) + self.listed > MAX_OBJECTS:
             raise TooMuchState
         add((kind, id(x)))
         if isinstance(x, Value):
@@ -65,9 +66,14 @@ class _Walk:
             return
         if kind is list or kind is tuple:
             add(len(x))
-            if all(type(item) is not list and isinstance(item, Value) for item in x):
-                self.values.extend(item for item in x if id(item) not in self.seen)
-                self.seen.update(id(item) for item in x)
+            # A layer's weights: a list of Values, leaves of the walk, known by their
+            # identities; checked at C speed (a replay walks them at every call), and counted
+            # apart from ``seen``, which only objects walked into need.
+            if all(issubclass(item_kind, Value) for item_kind in set(map(type, x))):
+                self.listed += len(x)
+                if len(self.seen) + self.listed > MAX_OBJECTS:
+                    raise TooMuchState
+                self.values.extend(x)
                 add(tuple(map(id, x)))
                 return
             for item in x:
