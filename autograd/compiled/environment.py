@@ -26,6 +26,10 @@ from autograd.core.value import Value
 MAX_OBJECTS = 200_000
 
 
+#: The numbers and strings a fingerprint holds by value (floats by their bits).
+_PLAIN = frozenset((int, bool, str, bytes, complex, type(None)))
+
+
 class TooMuchState(Exception):
     """The step reaches more objects than ``MAX_OBJECTS``."""
 
@@ -51,7 +55,7 @@ class _Walk:
         if kind is float:
             add(struct.pack("<d", x))
             return
-        if kind in (int, bool, str, bytes, complex) or x is None:
+        if kind in _PLAIN:
             add((kind, x))
             return
         if id(x) in self.seen:
@@ -108,7 +112,10 @@ class _Walk:
         if type(attributes) is dict:
             add(tuple(attributes))
             for item in attributes.values():
-                self.object(item, names)
+                if type(item) in _PLAIN:  # as ``object`` adds them, without the call
+                    add((type(item), item))
+                else:
+                    self.object(item, names)
 
     def function(self, fn: FunctionType) -> None:
         module = fn.__globals__.get("__name__", "")
