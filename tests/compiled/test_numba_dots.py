@@ -43,6 +43,11 @@ def _spaced_dots(step) -> int:
     return len(step._latest.replay.dots)
 
 
+def _spacings(step) -> set[tuple[int, int]]:
+    """The (weights, inputs) spacings of the step's evenly spaced dots."""
+    return {(int(row[2]), int(row[5])) for row in step._latest.replay.dots}
+
+
 def test_a_networks_dots_run_evenly_spaced_on_special_inputs_bitwise():
     model = nn.MLP(3, [4, 4, 1], seed=7)
     params = model.parameters()
@@ -52,6 +57,19 @@ def test_a_networks_dots_run_evenly_spaced_on_special_inputs_bitwise():
 
     step = _engine_and_numba(loss, (ROWS, LABELS), params)
     assert _spaced_dots(step) == 9  # the template's 4 + 4 + 1 neurons
+    assert _spacings(step) == {(1, 1)}  # the hidden layers' values laid out one after another
+
+
+def test_inputs_every_other_place_run_as_strided_views_bitwise():
+    w = [Parameter(0.5 - 0.25 * k) for k in range(3)]
+
+    def loss(X):
+        total = dot([dot(w, x[0::2], 1.0).relu() for x in X], [0.5] * len(X))
+        return total * dot(w, X[0][1::2])
+
+    rows = [[1.0, -0.0, 2.0, 3.0, -3.0, 0.25], [-1.0, 0.0, 1e300, -1e300, 0.5, 2.0]]
+    step = _engine_and_numba(loss, (rows,), w)
+    assert (1, 2) in _spacings(step)
 
 
 def test_a_dead_relu_passes_nothing_back_through_a_spaced_dot():
