@@ -6,6 +6,7 @@
 - ``kernel``: seconds to get the kernel: loaded from the cache folder, or built when the
   folder is empty (``BACKPROP_LAB_CACHE`` chooses the folder; ``built`` says which happened);
 - ``end_to_end``: the demo's 100 training steps, compile included (recording, the kernel);
+- ``demo``: seconds per step of the demo's model (``MLP(2, [16, 16, 1])``), round by round;
 - ``wide``: seconds per step of ``MLP(2, [64, 64, 1])`` on the same points, round by round.
 
 Importing numba is not timed, as importing torch is not in ``torch_demo``.
@@ -33,6 +34,7 @@ from autograd.compiled import numba_backend  # noqa: E402
 from bench.measure import timed  # noqa: E402
 from bench.moons import make_moons  # noqa: E402
 from bench.workloads import (  # noqa: E402
+    SIZES,
     WIDE,
     compiled_train_step,
     hinge_loss,
@@ -57,21 +59,29 @@ def measure(points_count: int, rounds: int) -> dict[str, Any]:
     _, kernel = timed(numba_backend.kernel)
 
     def demo() -> list[float]:
-        model = _model((2, 16, 16, 1))
+        model = _model(SIZES)
         params = model.parameters()
         step = autograd.compile(lambda X, y: hinge_loss(model, X, y, Value), backend="numba")
         return [compiled_train_step(params, step, points, labels, k) for k in range(STEPS)]
 
     losses, end_to_end = timed(demo)
-    wide_model = _model(WIDE)
-    wide_params = wide_model.parameters()
-    step = autograd.compile(lambda X, y: hinge_loss(wide_model, X, y, Value), backend="numba")
-    compiled_train_step(wide_params, step, points, labels, 0)  # records
-    wide = [timed(lambda: compiled_train_step(wide_params, step, points, labels, k))[1]  # noqa: B023
-            for k in range(1, rounds + 1)]
     return {"version": numba.__version__, "built": built, "kernel": kernel,
-            "end_to_end": end_to_end, "losses": losses, "wide": wide,
-            "backend": step.backend}
+            "end_to_end": end_to_end, "losses": losses,
+            **{name: _steps(sizes, points, labels, rounds)
+               for name, sizes in (("demo", SIZES), ("wide", WIDE))}}
+
+
+def _steps(sizes: Sequence[int], points: list, labels: list, rounds: int) -> list[float]:
+    """Seconds per training step of ``MLP(*sizes)`` on the Numba backend, round by round (the
+    first call, which records, not counted)."""
+    model = _model(sizes)
+    params = model.parameters()
+    step = autograd.compile(lambda X, y: hinge_loss(model, X, y, Value), backend="numba")
+    compiled_train_step(params, step, points, labels, 0)  # records
+    if step.backend != "numba":
+        raise RuntimeError(f"the step runs on {step.backend}: {step.backend_note}")
+    return [timed(lambda: compiled_train_step(params, step, points, labels, k))[1]  # noqa: B023
+            for k in range(1, rounds + 1)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

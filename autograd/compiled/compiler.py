@@ -180,7 +180,8 @@ class CompiledStep:
         values = [p.data for p in record.params]
         writes = record.writes
         olds = [p.grad for p in record.grads]
-        starts = [writes[i] if i in writes else g for i, g in zip(record.replay.grads, olds)]
+        starts = [writes[i] if i in writes else g for i, g in zip(record.replay.grads, olds)] \
+            if writes else olds
         # A replay that stops part-way gives back what it drew: the engine's run draws it.
         drawn = [(g, g.getstate()) for g in record.generators]
         try:

@@ -26,6 +26,10 @@ from autograd.core.value import Value
 MAX_OBJECTS = 200_000
 
 
+#: The numbers and strings a fingerprint holds by value (floats by their bits).
+_PLAIN = frozenset((int, bool, str, bytes, complex, type(None)))
+
+
 class TooMuchState(Exception):
     """The step reaches more objects than ``MAX_OBJECTS``."""
 
@@ -43,6 +47,7 @@ class _Walk:
         self.values: list[Value] = []
         self.seen: set[int] = set()
         self.key: list[Any] = []
+        self.listed = 0  # Values met in lists of Values
 
     def object(self, x: Any, names: frozenset[str] = frozenset()) -> None:
         kind = type(x)
@@ -50,14 +55,14 @@ class _Walk:
         if kind is float:
             add(struct.pack("<d", x))
             return
-        if kind in (int, bool, str, bytes, complex) or x is None:
+        if kind in _PLAIN:
             add((kind, x))
             return
         if id(x) in self.seen:
             add(("again", id(x)))
             return
         self.seen.add(id(x))
-        if len(self.seen) > MAX_OBJECTS:
+        if len(self.seen) + self.listed > MAX_OBJECTS:
             raise TooMuchState
         add((kind, id(x)))
         if isinstance(x, Value):
@@ -65,9 +70,14 @@ class _Walk:
             return
         if kind is list or kind is tuple:
             add(len(x))
-            if all(type(item) is not list and isinstance(item, Value) for item in x):
-                self.values.extend(item for item in x if id(item) not in self.seen)
-                self.seen.update(id(item) for item in x)
+            # A layer's weights: a list of Values, leaves of the walk, known by their
+            # identities; checked at C speed (a replay walks them at every call), and counted
+            # apart from ``seen``, which only objects walked into need.
+            if all(issubclass(item_kind, Value) for item_kind in set(map(type, x))):
+                self.listed += len(x)
+                if len(self.seen) + self.listed > MAX_OBJECTS:
+                    raise TooMuchState
+                self.values.extend(x)
                 add(tuple(map(id, x)))
                 return
             for item in x:
@@ -102,7 +112,10 @@ class _Walk:
         if type(attributes) is dict:
             add(tuple(attributes))
             for item in attributes.values():
-                self.object(item, names)
+                if type(item) in _PLAIN:  # as ``object`` adds them, without the call
+                    add((type(item), item))
+                else:
+                    self.object(item, names)
 
     def function(self, fn: FunctionType) -> None:
         module = fn.__globals__.get("__name__", "")

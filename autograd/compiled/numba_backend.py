@@ -37,7 +37,7 @@ import inspect
 import itertools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +88,17 @@ GUARDS = {"<": "(a < b)", "<=": "(a <= b)", ">": "(a > b)", ">=": "(a >= b)",
           "int": "np.trunc(a)", "trunc": "np.trunc(a)", "floor": "np.floor(a)",
           "ceil": "np.ceil(a)"}
 GUARD_CODE = {op: SUM + 1 + len(NUMBER_OPS) + i for i, op in enumerate(GUARDS)}
-#: The tape's columns: op, where its arguments' places start, how many, where its value goes,
-#: its exponent's or answer's place; then a dot's evenly spaced places (see ``_Tape._affine``).
-COLUMNS = 14
-_NOT_AFFINE = [0] * 9
+#: The tape's columns, one row per entry: its operation, where its value goes, its first two
+#: arguments' places (each an address and whether it is relative to the example's block),
+#: whether gradient flows into them (bits 1 and 2), its exponent's or answer's place, where
+#: its arguments sit in ``ad``/``rel``/``flows`` and how many (operations of any arity), and
+#: its row in the table of evenly spaced dots (``_Tape._affine``), or -1.
+COLUMN_NAMES = ("OP", "OUT", "A", "A_REL", "B", "B_REL", "FLOWS", "N", "AT", "COUNT", "DOT")
+OP, OUT, A, A_REL, B, B_REL, FLOWS, N, AT, COUNT, DOT = range(len(COLUMN_NAMES))
+COLUMNS = len(COLUMN_NAMES)
+#: A dot's row in that table: its weights' first place, whether relative, spacing; the same
+#: for its inputs; how many pairs; whether gradient flows into the weights, into the inputs.
+DOT_COLUMNS = 9
 #: What ``run`` returns as its status: every guard held; or Python must take this call.
 HELD, TO_PYTHON = -1, -2
 
@@ -156,70 +163,72 @@ def _branch(op: str, forward: bool) -> list[str]:
         lines.append(f"if not {local.cond.text}:  # else nothing flows back")
         local, indent = local.local, "    "
     for i, d in enumerate(local):
-        lines.append(f"{indent}if flows[at + {i}]:")
-        lines.append(f"{indent}    grad[ad[at + {i}] + rel[at + {i}] * base] += {text(d)} * g")
+        lines.append(f"{indent}if flows & {1 << i}:")
+        lines.append(f"{indent}    grad[{'ab'[i]}_at] += {text(d)} * g")
     return lines
-
-
-#: The spacings a dense layer's dot has: its weights one after the other, its inputs the
-#: inputs of the step (1) or the layer below's values, each after its dot (2). Written as
-#: literals, Numba's loops for them run several times faster than for a spacing it must read.
-_SPACINGS = ((1, 2), (1, 1), (2, 1))
-
-
-def _strided(line: str) -> list[str]:
-    """``line`` looped over a dot's pairs, once for each common spacing written as literals,
-    then for any spacing (``sx``, ``sy``)."""
-    lines = []
-    for k, (sx, sy) in enumerate(_SPACINGS):
-        lines += [f"{'if' if k == 0 else 'elif'} sx == {sx} and sy == {sy}:",
-                  "    for i in range(pairs // 2):",
-                  "        " + line.replace("SX", str(sx)).replace("SY", str(sy))]
-    return lines + ["else:", "    for i in range(pairs // 2):",
-                    "        " + line.replace("SX", "sx").replace("SY", "sy")]
 
 
 def _dot_lines(forward: bool) -> list[str]:
     """A dot, from the rule's ``Sum``: from the bias (or 0.0), pairs added left to right; each
-    factor's derivative is its partner, the bias's 1.0."""
+    factor's derivative is its partner, the bias's 1.0. The bias is the row's first argument
+    (``a``); the pairs are evenly spaced (the row's ``DOT`` says where) or listed in ``ad``."""
     a0, b0, a1, b1, bias = (Code(f"t{i}") for i in range(5))
     total = CODE.dot((a0, b0, a1, b1, bias))
     local = CODE.dot_local((a0, b0, a1, b1, bias))
     if (total.start, total.pairs, local) != (bias, ((a0, b0), (a1, b1)), (b0, a0, b1, a1, 1.0)):
         raise RuntimeError("the dot rule changed: the Numba kernel's dot must follow it")
-    # x, y: where a pair's factors sit (sx, sy: their spacings); z: the bias
-    spaced = ["x = tape[j, 6] + tape[j, 7] * base",
-              "y = tape[j, 9] + tape[j, 10] * base",
-              "sx = tape[j, 8]",
-              "sy = tape[j, 11]"]
+    spaced = ["x = dots[d, 0] + dots[d, 1] * base",
+              "y = dots[d, 3] + dots[d, 4] * base",
+              "pairs = dots[d, 6]"]
+    listed = ["at = tape[j, AT]", "end = at + (tape[j, COUNT] & ~1)"]
     if forward:
-        return (["pairs = count & ~1",
-                 "z = at + count - 1",
-                 "value = mem[ad[z] + rel[z] * base] if count & 1 else 0.0",
-                 "if tape[j, 5]:  # evenly spaced: the places computed, not read"]
-                + _indent(spaced + _strided("value += mem[x + i * SX] * mem[y + i * SY]"))
-                + ["else:",
-                   "    for i in range(at, at + pairs, 2):",
-                   "        value += mem[ad[i] + rel[i] * base] * "
-                   "mem[ad[i + 1] + rel[i + 1] * base]"])
-    return (["pairs = count & ~1",
-             "if tape[j, 5]:  # evenly spaced, weights and inputs apart: all of one, then"]
-            + _indent(spaced
-                      + ["if tape[j, 12]:"]
-                      + _indent(_strided("grad[x + i * SX] += mem[y + i * SY] * g"))
-                      + ["if tape[j, 13]:"]
-                      + _indent(_strided("grad[y + i * SY] += mem[x + i * SX] * g")))
-            + ["else:",
-               "    for i in range(at, at + pairs, 2):",
-               "        x = ad[i] + rel[i] * base",
-               "        y = ad[i + 1] + rel[i + 1] * base",
-               "        if flows[i]:",
-               "            grad[x] += mem[y] * g",
-               "        if flows[i + 1]:",
-               "            grad[y] += mem[x] * g",
-               "z = at + count - 1",
-               "if count & 1 and flows[z]:",
-               "    grad[ad[z] + rel[z] * base] += 1.0 * g"])
+        return (["d = tape[j, DOT]",
+                 "value = a if tape[j, COUNT] & 1 else 0.0",
+                 "if d >= 0:  # evenly spaced: the places computed, not read"]
+                + _indent(spaced + _views(["for i in range(pairs):",
+                                           "    value += w[i] * u[i]"]))
+                + ["else:"]
+                + _indent(listed + [
+                    "for i in range(at, end, 2):",
+                    "    value += (mem[ad[i] + rel[i] * base] *",
+                    "              mem[ad[i + 1] + rel[i + 1] * base])"]))
+    return (["d = tape[j, DOT]",
+             "if d >= 0:  # evenly spaced, weights and inputs apart: all of one, then"]
+            + _indent(spaced + _views(["if dots[d, 7]:",
+                                       "    for i in range(pairs):",
+                                       "        gw[i] += u[i] * g",
+                                       "if dots[d, 8]:",
+                                       "    for i in range(pairs):",
+                                       "        gu[i] += w[i] * g"]))
+            + ["else:"]
+            + _indent(listed + [
+                "for i in range(at, end, 2):",
+                "    x = ad[i] + rel[i] * base",
+                "    y = ad[i + 1] + rel[i + 1] * base",
+                "    if ad_flows[i]:",
+                "        grad[x] += mem[y] * g",
+                "    if ad_flows[i + 1]:",
+                "        grad[y] += mem[x] * g"])
+            + ["if tape[j, COUNT] & 1 and flows & 1:",
+               "    grad[a_at] += 1.0 * g"])
+
+
+def _views(loops: list[str]) -> list[str]:
+    """``loops`` over a dot's weights ``w`` and inputs ``u`` (``gw``, ``gu``: their gradients)
+    as views of mem (and grad): Numba's loops over views run twice as fast as over places
+    computed from a start and a spacing, and over contiguous views (``_layout`` makes them)
+    twice as fast again; written once for those, once for any spacing."""
+    def views(w: str, u: str) -> list[str]:
+        made = [f"w = mem[{w}]", f"u = mem[{u}]"]
+        if any("gw" in line for line in loops):
+            made += [f"gw = grad[{w}]", f"gu = grad[{u}]"]
+        return made
+
+    return (["if dots[d, 2] == 1 and dots[d, 5] == 1:"]
+            + _indent(views("x:x + pairs", "y:y + pairs") + loops)
+            + ["else:"]
+            + _indent(views("x:x + pairs * dots[d, 2]:dots[d, 2]",
+                            "y:y + pairs * dots[d, 5]:dots[d, 5]") + loops))
 
 
 def _indent(lines: list[str]) -> list[str]:
@@ -240,7 +249,8 @@ def _dispatch(forward: bool, indent: str) -> list[str]:
                           f"        return np.empty(0), {TO_PYTHON}"]
             if op in ("max", "min"):
                 lines += ["    value = a",
-                          "    for i in range(at + 1, at + count):",
+                          "    at = tape[j, AT]",
+                          "    for i in range(at + 1, at + tape[j, COUNT]):",
                           "        x = mem[ad[i] + rel[i] * base]",
                           f"        if x {code} value:",
                           "            value = x"]
@@ -276,80 +286,95 @@ _JIT = dict(cache=True, error_model="numpy", boundscheck=False, nogil=True)
 _KERNEL = '''
 
 @njit(**_JIT)
-def run(tape, ad, rel, flows, mem, examples, start, block, first, body, order, body_order,
-        grads, olds, root):
+def run(tape, ad, rel, ad_flows, dots, mem, examples, start, block, first, body, order,
+        body_order, grads, olds, root):
     \"\"\"Forward through ``tape``, then backward in the engine's order: ``order`` reversed,
     BODY standing for the examples, last first, each in ``body_order`` reversed. Returns the
     parameters' new gradients (``grads``: their addresses; ``olds``: their .grad before).
 
-    Each pass is one loop over (entry, base) with the operations' branches written once in
-    it: no call per node (a call would count references to every array it is given).\"\"\"
+    Each pass is one loop over (entry, base), base the example's block in the template (0
+    outside it), with the operations' branches written once in it: no call per node (a call
+    would count references to every array it is given).\"\"\"
     looped = examples * body
     after = first + body
+    j = 0
+    base = 0
     for k in range(tape.shape[0] - body + looped):
         if k < first:
             j = k
-            base = 0
-        elif k < first + looped:
-            j = first + (k - first) % body
-            base = start + ((k - first) // body) * block
+        elif k < first + looped:  # the template, example after example
+            if k == first:
+                j, base = first, start
+            elif j == after - 1:
+                j, base = first, base + block
+            else:
+                j += 1
         else:
-            j = k - looped + body
-            base = 0
-        op = tape[j, 0]
-        at = tape[j, 1]
-        count = tape[j, 2]
+            j, base = k - looped + body, 0
+        op = tape[j, OP]
         if op == SUM:
-            total = mem[ad[at + 2]] if count > 2 else 0.0
+            at = tape[j, AT]
+            total = mem[ad[at + 2]] if tape[j, COUNT] > 2 else 0.0
             for e in range(examples):
                 total += mem[start + e * block + ad[at]] * mem[ad[at + 1]]
-            mem[tape[j, 3]] = total
+            mem[tape[j, OUT]] = total
             continue
-        a = mem[ad[at] + rel[at] * base] if count > 0 else 0.0
-        b = mem[ad[at + 1] + rel[at + 1] * base] if count > 1 else 0.0
-        n = mem[tape[j, 4]] if tape[j, 4] >= 0 else 0.0
+        a = mem[tape[j, A] + tape[j, A_REL] * base]
+        b = mem[tape[j, B] + tape[j, B_REL] * base]
+        n = mem[tape[j, N]]
         value = 0.0
 FORWARD
-        mem[tape[j, 3] + (base if first <= j < after else 0)] = value
+        mem[tape[j, OUT] + base] = value
 
     grad = np.zeros(mem.shape[0])
     for i in range(grads.shape[0]):
         grad[grads[i]] = olds[i] if olds[i] == 0.0 else 0.0
     if root >= 0:
         grad[root] = 1.0
+    looped = examples * body_order.shape[0]  # the backward steps through the examples
     steps = 0
     for k in range(order.shape[0]):
-        steps += examples * body_order.shape[0] if order[k] == BODY else 1
-    schedule = np.empty(steps, dtype=np.int64)
-    bases = np.zeros(steps, dtype=np.int64)
-    s = 0
-    for k in range(order.shape[0] - 1, -1, -1):
-        if order[k] == BODY:
-            for e in range(examples - 1, -1, -1):
-                for kk in range(body_order.shape[0] - 1, -1, -1):
-                    schedule[s] = body_order[kk]
-                    bases[s] = start + e * block
-                    s += 1
+        steps += looped if order[k] == BODY else 1
+    k = order.shape[0]  # the next entry of order is order[k - 1]
+    left = 0  # the current example's entries still to go back through
+    e = 0
+    in_body = False
+    for s in range(steps):
+        if left > 0:
+            left -= 1
+        elif e > 0:  # the example before
+            e -= 1
+            base -= block
+            left = body_order.shape[0] - 1
         else:
-            schedule[s] = order[k]
-            s += 1
-    for k in range(steps):
-        j = schedule[k]
-        base = bases[k]
-        op = tape[j, 0]
-        at = tape[j, 1]
-        count = tape[j, 2]
-        out_at = tape[j, 3] + base
+            k -= 1
+            while order[k] == BODY and looped == 0:  # no example, or no node in one
+                k -= 1
+            if order[k] == BODY:  # the examples, last first
+                e = examples - 1
+                base = start + e * block
+                left = body_order.shape[0] - 1
+                in_body = True
+            else:
+                base = 0
+                in_body = False
+        j = body_order[left] if in_body else order[k]
+        op = tape[j, OP]
+        out_at = tape[j, OUT] + base
         g = grad[out_at]
         if op == SUM:
-            if flows[at]:
-                for e in range(examples):
-                    grad[start + e * block + ad[at]] += mem[ad[at + 1]] * g
+            at = tape[j, AT]
+            if ad_flows[at]:
+                for i in range(examples):
+                    grad[start + i * block + ad[at]] += mem[ad[at + 1]] * g
             continue
         out = mem[out_at]
-        a = mem[ad[at] + rel[at] * base] if count > 0 else 0.0
-        b = mem[ad[at + 1] + rel[at + 1] * base] if count > 1 else 0.0
-        n = mem[tape[j, 4]] if tape[j, 4] >= 0 else 0.0
+        a_at = tape[j, A] + tape[j, A_REL] * base
+        b_at = tape[j, B] + tape[j, B_REL] * base
+        a = mem[a_at]
+        b = mem[b_at]
+        n = mem[tape[j, N]]
+        flows = tape[j, FLOWS]
 BACKWARD
 
     new = np.empty(grads.shape[0])
@@ -368,7 +393,8 @@ def kernel_source() -> str:
     body = body.replace("BACKWARD", "\n".join(_dispatch(False, " " * 8)))
     body = body.replace("== SUM", f"== {SUM}").replace("== BODY", f"== {BODY}")
     body = body.replace("HELD", str(HELD))
-    return _HEADER + "\n\n" + helpers + body
+    columns = f"{', '.join(COLUMN_NAMES)} = range({COLUMNS})  # the tape's columns\n"
+    return _HEADER + columns + "\n\n" + helpers + body
 
 
 # ---------------------------------------------------------------- loading it --------------
@@ -420,8 +446,8 @@ def _warm_up(module: Any) -> None:
 
     nothing = np.zeros(0, dtype=np.int64)
     module.run(np.zeros((0, COLUMNS), dtype=np.int64), nothing, nothing,
-               np.zeros(0, dtype=np.bool_), np.zeros(1), 0, 0, 0, 0, 0, nothing, nothing,
-               nothing, np.zeros(0), -1)
+               np.zeros(0, dtype=np.bool_), np.zeros((0, DOT_COLUMNS), dtype=np.int64),
+               np.zeros(1), 0, 0, 0, 0, 0, nothing, nothing, nothing, np.zeros(0), -1)
 
 
 # ---------------------------------------------------------------- the tape ----------------
@@ -459,6 +485,7 @@ class NumbaReplay:
         self.ad = np.array(tape.ad, dtype=np.int64)
         self.rel = np.array(tape.rel, dtype=np.int64)
         self.flows = np.array(tape.flows, dtype=np.bool_)
+        self.dots = np.array(tape.dots, dtype=np.int64).reshape(-1, DOT_COLUMNS)
         self.constants = np.array(tape.constants, dtype=np.float64)
         self.order = np.array(tape.order, dtype=np.int64)
         self.body_order = np.array(tape.body_order, dtype=np.int64)
@@ -503,21 +530,50 @@ class NumbaReplay:
         if not inputs <= floats and not (inputs <= {float, int} and self._exact(s, e)):
             return self.python(s, e, p, g, k)
         examples = len(e) if tape.block else 0
-        mem = np.empty(tape.start + examples * tape.block)
+        # (at least one place: a row reads place 0 for an argument it lacks)
+        mem = np.empty(max(1, tape.start + examples * tape.block))
         mem[:tape.params_at] = s
         mem[tape.params_at:tape.constants_at] = p
         mem[tape.constants_at:tape.values_at] = self.constants
         if examples and tape.inputs:
             mem[tape.start:].reshape(examples, tape.block)[:, :tape.inputs] = e
-        new, status = self.module.run(self.entries, self.ad, self.rel, self.flows, mem, examples,
-                              tape.start, tape.block, tape.first, tape.body, self.order,
-                              self.body_order, self.grad_at, np.array(g, dtype=np.float64),
-                              tape.root)
+        new, status = self.module.run(
+            self.entries, self.ad, self.rel, self.flows, self.dots, mem, examples, tape.start,
+            tape.block, tape.first, tape.body, self.order, self.body_order, self.grad_at,
+            np.array(g, dtype=np.float64), tape.root)
         if status == TO_PYTHON:
             return self.python(s, e, p, g, k)
         if status != HELD:
             return AGAIN, self.tape.program.entries[status].where
         return (*(read(mem, s, e, p, k) for read in self.results), tuple(new.tolist()))
+
+
+def _layout(entries: list[Entry], among: Sequence[int]) -> list[int]:
+    """The entries ``among`` in the order their values sit in mem: as they come, except that
+    the values a dot multiplies (the layer below's, read by each neuron of a layer) sit one
+    after the other, where the first of them comes. A dot then reads contiguous places, which
+    Numba's loops read several times faster than places a spacing apart."""
+    members = set(among)
+    group: dict[int, tuple[int, ...]] = {}
+    for j in among:
+        entry = entries[j]
+        if entry.kind != "node" or entry.op != "dot":
+            continue
+        for side in (0, 1):
+            refs = entry.args[side:len(entry.args) & ~1:2]
+            indices = tuple(r.index for r in refs)
+            if len(indices) >= 2 and all(r.kind == "v" for r in refs) and \
+                    set(indices) <= members and len(set(indices)) == len(indices) and \
+                    not any(i in group for i in indices):
+                group.update((i, indices) for i in indices)
+    order: list[int] = []
+    placed: set[int] = set()
+    for j in among:
+        if j not in placed:
+            new = group.get(j, (j,))
+            order += new
+            placed.update(new)
+    return order
 
 
 class _Tape:
@@ -543,14 +599,17 @@ class _Tape:
                 self.constants.append(float(entry.params[0]))
         self.values_at = self.constants_at + len(self.constants)
         outside = [j for j in range(len(entries)) if not first <= j < first + body]
-        self.slot = {j: self.values_at + i for i, j in enumerate(outside)}
+        self.slot = {j: self.values_at + i for i, j in enumerate(_layout(entries, outside))}
         self.inputs = program.example_inputs
         self.block = (self.inputs + body) if program.batched else 0
+        inside = range(first, first + body)
+        self.body_slot = {j: self.inputs + i for i, j in enumerate(_layout(entries, inside))}
         self.start = self.values_at + len(outside)
         self.rows: list[int] = []
         self.ad: list[int] = []
         self.rel: list[int] = []
         self.flows: list[bool] = []
+        self.dots: list[list[int]] = []
         self._int_constants = {i for i, c in enumerate(program.constants) if type(c) is int}
         maybe_int: set[int] = set()
         for j, entry in enumerate(entries):
@@ -599,7 +658,7 @@ class _Tape:
         if ref.kind == "x":
             return ref.index, 1
         if self.first <= ref.index < self.first + self.body:
-            return self.inputs + ref.index - self.first, 1
+            return self.body_slot[ref.index], 1
         return self.slot[ref.index], 0
 
     def _row(self, j: int, entry: Entry, exponents: dict[float, int],
@@ -626,54 +685,64 @@ class _Tape:
                 r.kind == "v" and r.index in maybe_int for r in entry.args):
             maybe_int.add(j)  # an int on the engine, whose repr the kernel's float would miss
             raise Unsupported(f"an operation ({entry.op!r}) on integer constants only")
-        at = len(self.ad)
-        for ref, flows in zip(entry.args, entry.flows or (False,) * len(entry.args)):
-            address, relative = self.address(ref)
-            self.ad.append(address)
-            self.rel.append(relative)
-            self.flows.append(bool(flows))
+        args = [(*self.address(ref), bool(flows)) for ref, flows in
+                zip(entry.args, entry.flows or (False,) * len(entry.args))]
         out = self.address(Ref("v", j))[0]
-        if entry.kind == "sum":
-            self.rows += [SUM, at, len(entry.args), out, -1] + _NOT_AFFINE
-            return
-        if entry.kind == "number":
-            self.rows += [NUMBER_CODE[entry.op], at, len(entry.args), out, -1] + _NOT_AFFINE
-            return
-        if entry.kind == "guard":
-            self.rows += [GUARD_CODE[entry.op], at, len(entry.args), out,
-                          self.answers[j]] + _NOT_AFFINE
-            return
-        exponent = -1
-        if entry.op == "**n":
+        kind = entry.kind
+        code = (SUM if kind == "sum" else NUMBER_CODE[entry.op] if kind == "number" else
+                GUARD_CODE[entry.op] if kind == "guard" else OPCODE[entry.op])
+        exponent = 0  # (any place: only ** n and the questions read n)
+        if kind == "guard":
+            exponent = self.answers[j]
+        elif kind == "node" and entry.op == "**n":
             exponent = self.constants_at + exponents[float(entry.params[0])]
-        self.rows += [OPCODE[entry.op], at, len(entry.args), out, exponent]
-        self.rows += self._affine(at, len(entry.args)) if entry.op == "dot" else _NOT_AFFINE
+        dot = -1
+        if kind == "node" and entry.op == "dot":
+            dot = self._affine(args[:len(args) & ~1])
+            # the bias, if any, is the row's first argument (a dot reads no other)
+            first_two = args[-1:] if len(args) & 1 else []
+        else:
+            first_two = args[:2]
+        (a, a_rel, a_flows), (b, b_rel, b_flows) = (first_two + [(0, 0, False)] * 2)[:2]
+        at = len(self.ad)
+        if dot < 0 and (len(args) > 2 or kind == "sum" or entry.op in ("dot", "max", "min")):
+            for address, relative, flows in args:  # read one after the other: any arity
+                self.ad.append(address)
+                self.rel.append(relative)
+                self.flows.append(flows)
+        row = [0] * COLUMNS
+        row[OP], row[OUT], row[A], row[A_REL], row[B], row[B_REL] = code, out, a, a_rel, b, b_rel
+        row[FLOWS], row[N], row[AT], row[COUNT], row[DOT] = \
+            a_flows + 2 * b_flows, exponent, at, len(args), dot
+        self.rows += row
 
-    def _affine(self, at: int, count: int) -> list[int]:
+    def _affine(self, pairs: list[tuple[int, int, bool]]) -> int:
         """A neuron's dot, w_0 x_0 + w_1 x_1 + ..., reads its weights and its inputs each at
         evenly spaced places (parameters one after the other, the layer below's values every
-        other entry): then ``[1, w_0, rel, step, x_0, rel, step, w flows, x flows]``, and the
-        kernel's loop computes the places instead of reading them. Only where the weights'
-        places and the inputs' are apart, so that passing all the weights' gradients, then
-        all the inputs', adds to each place what the engine's order adds."""
-        pairs = count // 2
-        if pairs < 2:
-            return _NOT_AFFINE
+        other entry): then its row in ``dots``, ``[w_0, rel, step, x_0, rel, step, pairs,
+        w flows, x flows]``, and the kernel's loop computes the places instead of reading
+        them; else -1. Only where the weights' places and the inputs' are apart, so that
+        passing all the weights' gradients, then all the inputs', adds to each place what the
+        engine's order adds."""
+        count = len(pairs) // 2
+        if count < 2:
+            return -1
         sides = []
         for side in (0, 1):
-            places = [self.ad[at + 2 * i + side] for i in range(pairs)]
-            relative = {self.rel[at + 2 * i + side] for i in range(pairs)}
-            flows = {self.flows[at + 2 * i + side] for i in range(pairs)}
+            places = [pairs[2 * i + side][0] for i in range(count)]
+            relative = {pairs[2 * i + side][1] for i in range(count)}
+            flows = {pairs[2 * i + side][2] for i in range(count)}
             step = places[1] - places[0]
-            if len(relative) != 1 or len(flows) != 1 or step == 0 or any(
+            if len(relative) != 1 or len(flows) != 1 or step <= 0 or any(
                     b - a != step for a, b in zip(places, places[1:])):
-                return _NOT_AFFINE
+                return -1
             sides.append((places[0], relative.pop(), step, flows.pop(), min(places),
                           max(places)))
         (a0, ra, sa, fa, alo, ahi), (b0, rb, sb, fb, blo, bhi) = sides
         if ra == rb and not (ahi < blo or bhi < alo):
-            return _NOT_AFFINE
-        return [1, a0, ra, sa, b0, rb, sb, int(fa), int(fb)]
+            return -1
+        self.dots.append([a0, ra, sa, b0, rb, sb, count, int(fa), int(fb)])
+        return len(self.dots) - 1
 
     def ints_stay_exact(self, shared: set[int], example: set[int]) -> bool:
         """With the inputs at ``shared`` and ``example`` ints, whether no result is an int on

@@ -164,6 +164,24 @@ def test_a_replaced_layer_and_a_reloaded_model_record_anew(tmp_path):
     assert step(1.0, 2.0) == fn(1.0, 2.0).data
 
 
+def test_one_weight_replaced_in_a_neurons_list_records_anew():
+    model = MLP(2, [3, 1], seed=0)
+
+    def fn(a, b):
+        return model([a, b]) ** 2
+
+    step = autograd.compile(fn)
+    for _ in range(3):
+        step(1.0, 2.0)
+    neuron = model.layers[0].neurons[1]
+    neuron.w[0] = Parameter(5.0)  # a new Value in the list: the replay must read it
+    assert step(1.0, 2.0) == fn(1.0, 2.0).data
+    assert step.records == 2
+    neuron.w[1] = 2.5  # a plain number among the Values: walked item by item
+    assert step(1.0, 2.0) == fn(1.0, 2.0).data
+    assert step.records == 3
+
+
 def test_str_and_isinstance_of_a_followed_number_fall_back_or_agree():
     w = Parameter(0.5)
 
