@@ -37,7 +37,7 @@ from autograd.compiled.codegen import AGAIN, CannotCompile, Replay, compile_sour
 from autograd.compiled.recording import Recording, Traced, TracedInt, plain, watch_draws
 from autograd.core.modes import RECORD, mode, recorder
 from autograd.core.rules import RULES
-from autograd.core.value import Value, forward_order
+from autograd.core.value import Value, backprop, forward_order
 
 #: A record whose guards fail within this many calls did not pay for itself; after
 #: ``SHORT_LIVED`` such records in a row the step runs on the engine.
@@ -247,7 +247,10 @@ class CompiledStep:
                     f"outside the step")
         else:
             self._keep(key, args, recording, graph, results, fingerprint)
-        root.backward()
+        if type(root).backward is Value.backward:
+            backprop(root, graph=graph)  # root.backward(), on the order walked above
+        else:
+            root.backward()
         return self._numbers(root, aux)
 
     def _run(self, args: tuple, known: list[Value], recording: Recording

@@ -96,6 +96,19 @@ class _NoTemplate(Exception):
     pass
 
 
+class _Memo(dict):
+    """``memo[key]`` is ``work(key)``, worked out once per key: a dict look-up (no Python call)
+    for every use after the first."""
+
+    def __init__(self, work: Any) -> None:
+        super().__init__()
+        self.work = work
+
+    def __missing__(self, key: Any) -> Any:
+        found = self[key] = self.work(key)
+        return found
+
+
 class _Join(NamedTuple):
     """What joins the examples: the sum over the batch of ``items[i] * weight`` (``items[i]``
     example i's result), from ``bias`` (0.0 when None); ``node`` is the entry it stands for,
@@ -124,6 +137,7 @@ class _Template:
         self.order = order
         self.results = results
         self.places = places
+        self._ints: dict[int, bool] = {}  # entry -> whether it may be an int (_maybe_int)
         self.example_of: dict[int, int] = {}
         self.offset: dict[int, int] = {}
         for i, numbers in enumerate(examples):
@@ -266,22 +280,27 @@ class _Template:
         example's, or it would join two). A shared node read inside an example is never the
         same (its gradient would have no order), nor is what a question was answered (the
         replay asks it again)."""
-        normal: dict[Ref, Any] = {}
-        example_of, offset, entries = self.example_of, self.offset, self.entries
-        for ref in {ref for j in position for ref in entries[j].args}:
-            if ref.kind == "x" and ref.index in example_of:
-                normal[ref] = ("x", offset[ref.index])
-            elif ref.kind == "v" and _is_example(owner[ref.index]):
-                normal[ref] = ("v", position[ref.index])
-            elif ref.kind == "v" and entries[ref.index].kind == "node":
-                normal[ref] = None  # (told apart below: unlike anything)
-            else:
-                normal[ref] = ref
+        entries = self.entries
+        unlike: list[Ref] = []
+
+        def seen_from_example(ref: Ref) -> Any:  # a reference to nothing of an example's
+            if ref.kind == "v" and entries[ref.index].kind == "node":
+                unlike.append(ref)
+                return None  # (told apart below: unlike anything)
+            return ref
+
+        # each reference worked out once: an example's entries and inputs now (a Ref is a
+        # tuple: ("v", j) finds Ref("v", j)), anything else at its first use
+        normal = _Memo(seen_from_example)
+        slots = [("v", k) for k in range(len(position) // len(self.examples))]
+        normal.update({("v", j): slots[k] for j, k in position.items()})
+        normal.update({("x", x): ("x", self.offset[x]) for x in self.example_of})
+        look_up = normal.__getitem__
         keys: dict[int, tuple] = {}
         for j in position:
             entry = entries[j]
-            args = tuple(map(normal.__getitem__, entry.args))
-            if None in args:
+            args = tuple(map(look_up, entry.args))
+            if unlike and None in args:
                 args = (object(),)
             keys[j] = (entry.kind, entry.op, entry.flows,
                        None if entry.kind == "question" else entry.params, args)
@@ -293,19 +312,23 @@ class _Template:
         owner: list[Any] = []
         # each reference's owner (a Ref is a tuple: ("v", j) finds Ref("v", j)); none: shared
         of: dict[tuple, Any] = {("x", x): i for x, i in self.example_of.items()}
+        owner_of = of.get
         latest: Any = _SHARED  # the example whose operations came last
         for j, entry in enumerate(self.entries):
             if entry.kind == "draw":  # a draw belongs where it was made: its example's
                 who: Any = latest
             else:
-                found = set(map(of.get, entry.args))
+                found = set(map(owner_of, entry.args))
                 found.discard(_SHARED)
-                who = _SHARED if not found else found.pop() if len(found) == 1 else _JOINED
+                if not found:
+                    owner.append(_SHARED)
+                    continue
+                who = found.pop() if len(found) == 1 else _JOINED
             owner.append(who)
             if who is not _SHARED:
                 of["v", j] = who
-            if _is_example(who):
-                latest = who
+                if who != _JOINED:
+                    latest = who
         return owner
 
     def _same(self, a: Entry, b: Entry, position: dict, owner: list, i: int) -> None:
@@ -344,21 +367,28 @@ class _Template:
         ``_JOINED`` (the first one read only example 0)."""
         joins: dict[int, _Join] = {}
         n = len(self.examples)
-        for j, entry in enumerate(self.entries):
+        entries = self.entries
+        # A chain's additions are example 0's (the first, when it adds to a constant) or joined
+        # ones (the rest), and so is every entry reading one of them (it depends on example 0's
+        # inputs): their uses are all counted among those entries and the results.
+        near = [j for j, who in enumerate(owner) if who == 0 or who == _JOINED]
+        for j in near:
+            entry = entries[j]
             if owner[j] == _JOINED and entry.kind == "node" and entry.op == "dot":
                 join = self._dot_join(j, entry, owner)
                 if join is not None:
                     joins[j] = join
-        uses = Counter(chain.from_iterable(entry.args for entry in self.entries))
+        uses = Counter(chain.from_iterable(entries[j].args for j in near))
         uses.update(ref for tree in self.results for ref in _refs(tree))
         follows: dict[int, int] = {}  # an addition -> the addition adding to it, its one use
-        for j, entry in enumerate(self.entries):
+        for j in near:
+            entry = entries[j]
             if _is_add(entry) and entry.args[0].kind == "v":
                 before = entry.args[0].index
-                if _is_add(self.entries[before]) and uses[entry.args[0]] == 1:
+                if owner[before] in (0, _JOINED) and _is_add(entries[before]) and \
+                        uses[entry.args[0]] == 1:
                     follows[before] = j
         followed = set(follows.values())
-        maybe_int: list[bool] | None = None
         for head, entry in enumerate(self.entries):
             if not _is_add(entry) or head in followed:
                 continue
@@ -366,9 +396,7 @@ class _Template:
             if not (first.kind == "k" or first.kind == "v" and owner[first.index] == 0 and
                     entry.args[1].kind == "v" and owner[entry.args[1].index] == 1):
                 continue
-            if maybe_int is None:
-                maybe_int = self._maybe_int()
-            join = self._chain_join(head, follows, owner, maybe_int)
+            join = self._chain_join(head, follows, owner)
             if join is not None:
                 joins[join.node] = join
                 for j in join.dropped + [join.node]:
@@ -398,8 +426,8 @@ class _Template:
         return _Join(items, weight, args[-1] if bias else None, entry.flows[side], j, [],
                      {j: n - 1})
 
-    def _chain_join(self, head: int, follows: dict[int, int], owner: list[Any],
-                    maybe_int: list[bool]) -> _Join | None:
+    def _chain_join(self, head: int, follows: dict[int, int], owner: list[Any]
+                    ) -> _Join | None:
         """``sum(results)``: the additions ``((c + r_0) + r_1) + ...`` from a constant c (0 for
         Python's ``sum``), or ``(r_0 + r_1) + r_2 ...``, one result of each example in turn.
 
@@ -426,7 +454,7 @@ class _Template:
             chain.append(j)
             takes[j] = len(items) - 1
             j = follows.get(j)
-        if len(set(flows)) != 1 or any(maybe_int[r.index] for r in items):
+        if len(set(flows)) != 1 or any(self._maybe_int(r.index) for r in items):
             return None
         bias = first if first.kind == "k" else self._constant(-0.0)
         return _Join(items, self._constant(1.0), bias, flows[0], chain[-1], chain[:-1], takes)
@@ -439,27 +467,57 @@ class _Template:
         self.constants.append(number)
         return Ref("k", len(self.constants) - 1)
 
-    def _maybe_int(self) -> list[bool]:
-        """Per entry, whether its number may be an int on the engine: an operation that keeps
-        ints, on numbers that may all be ints (a parameter may hold one)."""
-        maybe = [False] * len(self.entries)
-        for j, entry in enumerate(self.entries):
-            if entry.kind == "node" and entry.op not in _INT_PRESERVING or \
-                    entry.kind in ("guard", "question") or \
-                    entry.kind == "number" and entry.op in ("float", "/"):
-                continue
-            answers = (self._int_ref(r, maybe) for r in entry.args)
-            maybe[j] = entry.kind == "draw" or (
-                any(answers) if entry.kind == "number" else all(answers))
-        return maybe
+    def _maybe_int(self, j: int) -> bool:
+        """Whether entry j's number may be an int on the engine: a draw, or an operation that
+        keeps ints on numbers that may all be ints (a parameter may hold one), or arithmetic of
+        the step's own on numbers of which one may be (``7 // 2``).
 
-    def _int_ref(self, ref: Ref, maybe: list[bool]) -> bool:
+        Worked out for the entries a chain's results read, each argument only until the answer
+        is known (as ``all``/``any`` stop), without recursion (a graph may be deep); answers
+        are kept in ``self._ints`` for the next result."""
+        known = self._ints
+        stack = [(j, 0)]  # (entry, its next argument to look at)
+        while stack:
+            k, at = stack.pop()
+            entry = self.entries[k]
+            if at == 0:
+                if k in known:
+                    continue
+                if entry.kind == "node" and entry.op not in _INT_PRESERVING or \
+                        entry.kind in ("guard", "question") or \
+                        entry.kind == "number" and entry.op in ("float", "/"):
+                    known[k] = False
+                    continue
+                if entry.kind == "draw":
+                    known[k] = True
+                    continue
+            one = entry.kind == "number"  # any of them (else all of them)
+            answer = not one  # (all() of nothing is true, any() false)
+            args = entry.args
+            while at < len(args):
+                ref = args[at]
+                if ref.kind == "v":
+                    found = known.get(ref.index)
+                    if found is None:  # that one first, then on from here
+                        stack.append((k, at))
+                        stack.append((ref.index, 0))
+                        break
+                else:
+                    found = self._int_ref(ref)
+                if found == one:
+                    answer = one
+                    at = len(args)
+                at += 1
+            else:
+                known[k] = answer
+        return known[j]
+
+    def _int_ref(self, ref: Ref) -> bool:
+        """Whether an input, constant or parameter may be an int."""
         if ref.kind == "x":
             return self.int_inputs is None or ref.index in self.int_inputs
         if ref.kind == "k":
             return type(self.constants[ref.index]) is not float
-        if ref.kind == "v":
-            return maybe[ref.index]
         return True  # a parameter's .data, read at every call
 
     def _sums(self, joins: dict[int, _Join], owner: list[Any], position: dict,

@@ -303,13 +303,14 @@ def restore(nodes: Iterable[Node], saved: Saved) -> None:
         node.grad = old
 
 
-def backprop(root: Node, *, create_graph: bool = False,
-             record: Recorder | None = None) -> list[Node]:
+def backprop(root: Node, *, create_graph: bool = False, record: Recorder | None = None,
+             graph: list[Node] | None = None) -> list[Node]:
     """``root.backward()``: add d(root)/d(node) to every node's ``.grad``; return the graph's
     nodes in ``forward_order``. The modes (``create_graph``, ``detect_anomaly()``, ``record``)
-    take ``chain_rule_watched``; plain floats take ``chain_rule``."""
+    take ``chain_rule_watched``; plain floats take ``chain_rule``. ``graph``: the caller's
+    ``forward_order(root)``, when it has walked the graph already (left as it is)."""
     check = _modes(create_graph)
-    order = topological_order(root)
+    order = topological_order(root) if graph is None else graph[::-1]
     with from_zero(order) as saved:  # 1. earlier gradients set aside, restored on failure
         root.grad = 1.0  # 2. dL/dL = 1, then the chain rule
         if create_graph or check or record is not None:
