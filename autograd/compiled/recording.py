@@ -505,11 +505,11 @@ class Recording:
         self.nodes: dict[int, int] = {}  # id(node) -> entry index
         # One reference per node, parameter and constant, however often it is used (a batch
         # reads each parameter and activation thousands of times: a Ref per use would cost
-        # more memory than the rest of the recording). A node's or parameter's is kept as the
-        # pair an operation's argument needs, (its Ref, gradient flows into it), by its id.
-        # (Only leaves: a Value computed before the step is refused at each use.)
-        self._arguments: dict[int, tuple[Ref, bool]] = {}
-        self._param_arguments: list[tuple[Ref, bool]] = []
+        # more memory than the rest of the recording). A node's or parameter's is kept by its
+        # id (only leaves: a Value computed before the step is refused at each use); gradient
+        # flows into each of them.
+        self._arguments: dict[int, Ref] = {}
+        self._param_refs: list[Ref] = []
         self._constant_refs: dict[int, Ref] = {}
         self.node_values: list[Value] = []
         self.params: list[Value] = []
@@ -555,9 +555,9 @@ class Recording:
             return index
         index = len(self.params)
         self.params.append(value)
-        self._param_arguments.append((Ref("p", index), True))
+        self._param_refs.append(Ref("p", index))
         if not value.parents:
-            self._arguments[id(value)] = self._param_arguments[index]
+            self._arguments[id(value)] = self._param_refs[index]
         self.param_index[id(value)] = index
         self.new.append(_describe(value))
         self._swap(value)
@@ -576,9 +576,7 @@ class Recording:
             return number
         traced = self._traced.get(id(value))
         if traced is None:
-            known = self._arguments.get(id(value))
-            ref = known[0] if known is not None else \
-                self._param_arguments[self._follow(value)][0]
+            ref = self._arguments.get(id(value)) or self._param_refs[self._follow(value)]
             kind = TracedInt if isinstance(number, int) else TracedFloat
             traced = self._traced[id(value)] = kind(number, ref, self)
         return traced
@@ -588,7 +586,7 @@ class Recording:
         flows into it."""
         known = self._arguments.get(id(value))  # a node of the step's, or a parameter
         if known is not None:
-            return known
+            return known, True
         data = Value.data.__get__(value)  # the slot itself: a leaf fn made may hold a Traced
         if value.parents:
             self.unfaithful(_foreign(value))
@@ -598,7 +596,7 @@ class Recording:
             return data.ref, False  # a leaf the step made from followed numbers: Value(x)
         if type(value) is Constant:
             return self.constant(data), False  # a number written in the step's code: 2 * x
-        return self._param_arguments[self._follow(value)]
+        return self._param_refs[self._follow(value)], True
 
     def result(self, x: object) -> tuple:
         """The result tree of what the step returned: Values, numbers, lists and tuples."""
@@ -654,12 +652,16 @@ class Recording:
                             "compiling code for more costs more than it saves")
             self.stop()
             return data
-        known = self._arguments.get
-        leaves = len(self._made_leaves)
-        refs, flows = zip(*[known(id(p)) or self.argument(p) for p in parents]) if parents \
-            else ((), ())
-        if len(self._made_leaves) != leaves:
-            self._holding.append(out)
+        refs = tuple(map(self._arguments.get, map(id, parents)))
+        if None in refs:  # a parent met for the first time (a parameter, a constant...)
+            leaves = len(self._made_leaves)
+            pairs = [self.argument(p) for p in parents]
+            refs = tuple([ref for ref, _ in pairs])
+            flows = tuple([flow for _, flow in pairs])
+            if len(self._made_leaves) != leaves:
+                self._holding.append(out)
+        else:  # nodes and parameters: gradient flows into each
+            flows = _FLOWING.get(len(refs)) or _flowing(len(refs))
         if no_grad:  # a node without a graph: nothing flows back through it
             flows = (False,) * len(flows)
         params: tuple = ()
@@ -667,10 +669,11 @@ class Recording:
             n = exponent(op)  # refused later)
             if n is not None:
                 params, op = (n,), "**n"
-        self.nodes[id(out)] = j
-        self._arguments[id(out)] = (Ref("v", j), True)
+        key = id(out)
+        self.nodes[key] = j
+        self._arguments[key] = _new_tuple(Ref, ("v", j))  # (no Python-level __new__: hot)
         self.node_values.append(out)
-        self.entries.append(Entry("node", op, refs, params, flows))
+        self.entries.append(_new_tuple(Entry, ("node", op, refs, params, flows, -1)))
         cls = type(out)
         made = _FOLLOWED.get(cls)
         if made is None:
@@ -812,6 +815,16 @@ class Recording:
         node is looked at."""
         for node in nodes if self._stopped else self._holding:
             _plain(node)
+
+
+#: The flows of an operation whose arguments are all nodes or parameters, by its arity (one
+#: tuple shared by every such entry).
+_FLOWING: dict[int, tuple[bool, ...]] = {}
+_new_tuple = tuple.__new__
+
+
+def _flowing(arity: int) -> tuple[bool, ...]:
+    return _FLOWING.setdefault(arity, (True,) * arity)
 
 
 def _plain(node: Value) -> None:

@@ -321,7 +321,7 @@ class Value:
 # under a second name, which no subclass overrides. While ``autograd.compile`` records a step,
 # the Values it follows have a ``data`` property that tells the step's own reads from the
 # engine's; the engine's reads then still go straight to the float in the slot, at full speed.
-Value._data = vars(Value)["data"]
+Value._data = _DATA = vars(Value)["data"]
 
 
 class Constant(Value):
@@ -418,7 +418,9 @@ def _make(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
         if flags & ANOMALY and not math.isfinite(data):
             raise _forward_anomaly(op, parents, data)
         if flags & RECORD:  # autograd.compile is recording: the node's number is followed
-            out.data = recorder.get().node(out, data, parents, op, flags & NO_GRAD)
+            # (into the slot itself: the node now has the followed class, whose data property
+            # would first ask who is writing)
+            _DATA.__set__(out, recorder.get().node(out, data, parents, op, flags & NO_GRAD))
         if flags & NO_GRAD:
             out.op = ""
             out.parents = ()
