@@ -320,7 +320,7 @@ class CompiledStep:
                     f"the step uses the custom operation {entry.op!r}, whose local derivatives "
                     f"the compiler cannot read; write it with Value operations to compile it")
                 return
-        order = [recording.nodes[id(v)] for v in graph if id(v) in recording.nodes]
+        order = [j for j in map(recording.nodes.get, map(id, graph)) if j is not None]
         batched, examples = _examples(args)
         ints = [i for i, x in enumerate(recording.inputs) if isinstance(x, TracedInt)]
         program = template.program(recording.entries, examples, len(recording.inputs),

@@ -827,12 +827,15 @@ def _flowing(arity: int) -> tuple[bool, ...]:
     return _FLOWING.setdefault(arity, (True,) * arity)
 
 
+_TRACED = frozenset((TracedFloat, TracedInt))
+
+
 def _plain(node: Value) -> None:
     data = Value.data.__get__(node)
     if isinstance(data, Traced):
         Value.data.__set__(node, data.value)
     local = node.local_grads
-    if local and any(isinstance(d, Traced) for d in local):
+    if local and not _TRACED.isdisjoint(map(type, local)):
         node.local_grads = tuple(_number(d) for d in local)
 
 
