@@ -368,6 +368,23 @@ def test_backprop_returns_the_walk_and_accumulates():
     assert x.grad == 2 * 7.0
 
 
+def test_backprop_on_a_walk_already_made_is_backward_bit_for_bit_and_walks_no_more(
+        monkeypatch):
+    def build():
+        x = Value(0.1, label="x")
+        x.grad = -0.0  # an earlier gradient, added back as backward() adds it
+        out = (x * x).tanh() + x * 3.0
+        return x, out
+
+    x1, out1 = build()
+    out1.backward()
+    x2, out2 = build()
+    graph = forward_order(out2)
+    monkeypatch.setattr(backward_pass, "forward_order", None)  # walking again would raise
+    assert backprop(out2, graph=graph) == graph
+    assert repr((x2.grad, out2.grad)) == repr((x1.grad, out1.grad))
+
+
 def test_forward_order_reads_like_the_expression():
     x1, w1, x2, w2 = (Value(v, label=n) for v, n in
                       [(2.0, "x1"), (-3.0, "w1"), (0.0, "x2"), (1.0, "w2")])
