@@ -478,9 +478,9 @@ class _Template:
         known = self._ints
         stack = [(j, 0)]  # (entry, its next argument to look at)
         while stack:
-            k, at = stack.pop()
+            k, start = stack.pop()
             entry = self.entries[k]
-            if at == 0:
+            if start == 0:
                 if k in known:
                     continue
                 if entry.kind == "node" and entry.op not in _INT_PRESERVING or \
@@ -493,23 +493,22 @@ class _Template:
                     continue
             one = entry.kind == "number"  # any of them (else all of them)
             answer = not one  # (all() of nothing is true, any() false)
+            waiting = None
             args = entry.args
-            while at < len(args):
+            for at in range(start, len(args)):
                 ref = args[at]
-                if ref.kind == "v":
-                    found = known.get(ref.index)
-                    if found is None:  # that one first, then on from here
-                        stack.append((k, at))
-                        stack.append((ref.index, 0))
-                        break
-                else:
-                    found = self._int_ref(ref)
-                if found == one:
+                found = known.get(ref.index) if ref.kind == "v" else self._int_ref(ref)
+                if found is None:  # an entry not worked out yet
+                    waiting = ref.index
+                    break
+                if found == one:  # the answer, whatever the rest
                     answer = one
-                    at = len(args)
-                at += 1
-            else:
+                    break
+            if waiting is None:
                 known[k] = answer
+            else:  # that entry first, then on from this argument
+                stack.append((k, at))
+                stack.append((waiting, 0))
         return known[j]
 
     def _int_ref(self, ref: Ref) -> bool:
