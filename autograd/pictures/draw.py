@@ -294,7 +294,7 @@ def value_node(node: Value, node_id: str, content: GraphContent, marks: Marks,
         if node in marks.marked:
             look += f", {_accent(theme)}"
     if marks.ops_in_boxes:  # hugging its text: no minimum size, thin margins
-        look += ', width=0, height=0, margin="0.03,0.02"'
+        look += ', width=0, height=0, margin="0.05,0.02"'
     if marks.measured_size != 11:
         look += f', fontsize={marks.measured_size:.2f}, tex_fontsize=11'
     return (f'  {node_id} [{look}{op_attributes}, tex="{tex_attribute(tex_text)}", '

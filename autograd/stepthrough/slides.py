@@ -62,8 +62,9 @@ _FRAME_WIDTH = 398
 _FRAME_HEIGHT = 252
 _PICTURE_MARGIN = 6
 # Helvetica's widths (its font metrics, in thousandths of the font size) of the characters of
-# a value box's text; a probe of them calibrates Graphviz's measure (``_measured_size``).
-_HELVETICA = {**dict.fromkeys("0123456789adg", 556), ".": 278, " ": 278, "t": 278, "-": 333,
+# a value box's text; a probe of them calibrates Graphviz's measure (``_measured_size``). The
+# minus is LaTeX's, as numbers are set in math mode: wider than a hyphen.
+_HELVETICA = {**dict.fromkeys("0123456789adg", 556), ".": 278, " ": 278, "t": 278, "-": 778,
               "r": 333}
 _PROBE = "data -0.1234 grad 56.789"
 # How much wider than Helvetica a box leaves room for LaTeX's text (its minus sign is wider).
