@@ -8,11 +8,12 @@ import math
 
 import pytest
 
-import autograd
 import nn
 from autograd import Parameter, dot
 
 pytest.importorskip("numba", reason="the fast extra: pip install backprop-lab[fast]")
+
+from tests.compiled.test_numba_backend import engine_and_numba  # noqa: E402
 
 #: Rows of inputs where IEEE semantics show: signs mixed, zeros of both signs, nan, infinities.
 ROWS = [[1.5, -2.0, 0.25], [-0.0, 0.0, -3.0], [math.nan, 1.0, -1.0], [math.inf, -math.inf, 2.0],
@@ -21,19 +22,9 @@ LABELS = [1.0, -1.0, 1.0, -1.0, 1.0, -1.0]
 
 
 def _engine_and_numba(fn, args, params, calls=3):
-    """Loss and every gradient by repr, engine against the Numba step, call after call (the
-    first call records on the engine; the others run the kernel). Returns the step."""
-    step = autograd.compile(fn, backend="numba")
-    for _ in range(calls):
-        for p in params:
-            p.grad = 0.0
-        loss = fn(*args)
-        loss.backward()
-        expected = [repr(loss.data)] + [repr(p.grad) for p in params]
-        for p in params:
-            p.grad = 0.0
-        got = step(*args)
-        assert [repr(got)] + [repr(p.grad) for p in params] == expected, step
+    """``engine_and_numba`` on the same arguments ``calls`` times, every call after the first
+    run by the kernel. Returns the step."""
+    step = engine_and_numba(fn, [args] * calls, params)
     assert step.backend == "numba" and step.replays == calls - 1, repr(step)
     return step
 
