@@ -139,3 +139,17 @@ if sys.platform == "emscripten":
                 report.outcome = "skipped"
                 report.longrepr = (str(item.path), item.location[1] or 0, f"Pyodide: {reason}")
                 return
+
+
+@pytest.fixture(scope="module")
+def micrograd():
+    """micrograd 0.1.0's (engine, nn) modules, from the bench's cache (installed on first use),
+    importable as ``micrograd``. Skips where it cannot be installed, except on CI."""
+    from bench import reference
+
+    try:
+        return reference.load()
+    except reference.ReferenceUnavailable as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"micrograd 0.1.0 is not installable here: {error}")

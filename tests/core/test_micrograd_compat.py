@@ -28,7 +28,6 @@ import pytest
 import nn
 from autograd import Graph, GraphvizError, Value, draw_dot, gradcheck
 from autograd.pictures.render import available_renderer
-from bench import reference
 from nn import MLP, Layer, Neuron
 
 # On CI the renderer is part of the install (the viz extra): missing there, it is a failure.
@@ -602,15 +601,6 @@ def test_trace_graphs_own_draw_dot_runs_on_prev_and_op():
 
 # ---------------------------------------------------------------- against micrograd 0.1.0 ----
 
-@pytest.fixture(scope="module")
-def micrograd():
-    """micrograd 0.1.0's (engine, nn) modules, from the bench's cache (installed on first use)."""
-    try:
-        return reference.load()
-    except reference.ReferenceUnavailable as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"micrograd 0.1.0 is not installable here: {error}")
 
 
 def test_the_same_seed_gives_micrograds_own_starting_weights(micrograd):

@@ -6,26 +6,14 @@ both engines."""
 
 from __future__ import annotations
 
-import os
 import textwrap
 
 import pytest
-
-from bench import reference
 
 OURS = "from nn import MLP, Neuron\nfrom autograd import Value\n"
 MICROGRAD = "from micrograd.nn import MLP, Neuron\nfrom micrograd.engine import Value\n"
 
 
-@pytest.fixture(scope="module")
-def micrograd():
-    """micrograd 0.1.0 (the bench's copy), importable as ``micrograd``."""
-    try:
-        return reference.load()
-    except reference.ReferenceUnavailable as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"micrograd 0.1.0 is not installable here: {error}")
 
 
 def run(program: str, imports: str) -> dict:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from autograd import Value, draw_dot, trace_backward
+from autograd import draw_dot, trace_backward
 from autograd.pictures import render as render_module
 from autograd.pictures.options import (
     MAX_ANIMATION_PIXELS,
@@ -21,18 +21,10 @@ from autograd.pictures.options import (
 )
 from autograd.pictures.render import available_renderer
 from autograd.stepthrough import slides
+from tests.pictures.examples import chain
 
 needs_renderer = pytest.mark.skipif(available_renderer() is None, reason="no Graphviz renderer")
 Image = pytest.importorskip("PIL.Image")
-
-
-def chain(length: int) -> Value:
-    """y = x * 1.01 * 1.01 ...: a graph as wide as it is long, after backward."""
-    y = Value(0.5, label="x")
-    for _ in range(length):
-        y = y * 1.01
-    y.backward()
-    return y
 
 
 def test_a_budget_is_checked_in_pixels_and_says_which_dpi_fits():

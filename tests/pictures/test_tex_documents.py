@@ -17,6 +17,7 @@ from autograd import Parameter, Value, draw_dot, trace_backward
 from autograd.pictures.draw import GraphTooLargeError
 from autograd.pictures.render import available_renderer
 from autograd.stepthrough.slides import BEAMER_MAX_NODES
+from tests.pictures.examples import chain
 
 needs_renderer = pytest.mark.skipif(available_renderer() is None, reason="no Graphviz renderer")
 pypdf = pytest.importorskip("pypdf")
@@ -40,14 +41,6 @@ def nine_operations() -> Value:
     c, f = Value(10.0, label="c"), Value(-2.0, label="f")
     d = a * b + c
     return ((d * f).tanh() + a * c) * (d - b)
-
-
-def chain(length: int) -> Value:
-    y = Value(0.5, label="x")
-    for _ in range(length):
-        y = y * 1.01
-    y.backward()
-    return y
 
 
 def preamble(tex: str) -> list[str]:
