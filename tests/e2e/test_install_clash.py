@@ -38,10 +38,12 @@ def python(env: Path) -> Path:
 
 def run(env: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     """A program of the environment, started outside the checkout (whose folder would else come
-    first on sys.path and hide the clash)."""
+    first on sys.path and hide the clash), and without a PYTHONPATH (a developer's, pointing at
+    a checkout, would hide it too)."""
     program = [str(python(env))] if args[0] == "python" else [str(env / BIN / args[0])]
+    clean = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
     return subprocess.run(program + list(args[1:]), cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, env=clean)
 
 
 @pytest.fixture(scope="module")
