@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd.compiled import choices, environment, numba_backend, places, template
 from autograd.compiled.codegen import AGAIN, CannotCompile, Replay, compile_source, write
@@ -45,6 +45,17 @@ MIN_CALLS = 10
 SHORT_LIVED = 3
 #: Records kept per step (one per shape of the arguments).
 MAX_RECORDS = 16
+#: Records kept per shape: graphs the step builds from arguments of one shape (a label picks
+#: the class whose score a loss reads; a sign picks a stable formula's branch). A call tries
+#: them, the latest used first; a call none of them replays records another.
+MAX_ALTERNATIVES = 8
+
+
+class _Missed(NamedTuple):
+    """A replay that stopped: the question (its place's number) that got another answer, or
+    None when the replay raised."""
+
+    guard: int | None
 
 
 class CompileWarning(UserWarning):
@@ -121,7 +132,7 @@ class CompiledStep:
         self.fallback_reason: str | None = None
         self.records = 0  # recordings made
         self.replays = 0  # calls answered by a replay
-        self._records: dict[tuple, _Record] = {}
+        self._records: dict[tuple, list[_Record]] = {}  # by shape, the latest used first
         self._functions: dict[str, Replay] = {}  # compiled code, by its source
         self._latest: _Record | None = None
         self._known: list[Value] = []
@@ -135,14 +146,21 @@ class CompiledStep:
         if mode.get() or self.fallback_reason is not None:  # no_grad, detect_anomaly, recording
             return self._on_engine(args)
         key, numbers = flatten(args)
-        record = self._records.get(key)
-        if record is not None:
-            result = self._replay(record, args, numbers)
-            if result is not AGAIN:
-                return result
-            self._records.pop(key, None)
+        alternatives = self._records.get(key)
+        if alternatives and self._reaches_the_same(alternatives[0]):
+            missed = None
+            for i, record in enumerate(alternatives):
+                result = self._replay(record, args, numbers)
+                if not isinstance(result, _Missed):
+                    if i:  # the graph built most recently is tried first next time
+                        alternatives.insert(0, alternatives.pop(i))
+                    return result
+                missed = missed or result
+            self._guard_failed(alternatives[0], missed.guard)  # (missed: the first's)
             if self.fallback_reason is not None:
                 return self._on_engine(args)
+        elif alternatives:
+            del self._records[key]  # something the step reads outside its arguments changed
         return self._record(args, key)
 
     @property
@@ -164,15 +182,17 @@ class CompiledStep:
 
     # ---------------------------------------------------------------- run -----------------
 
-    def _replay(self, record: _Record, args: tuple, numbers: list) -> Any:
-        """The replay's result, its gradients written; ``AGAIN`` when the step would build
-        another graph this time."""
+    def _reaches_the_same(self, record: _Record) -> bool:
+        """Whether what the step reaches outside its arguments is as when ``record`` was made
+        (the same for every record of one shape: a change drops them all)."""
         try:
-            changed = environment.reach(self.fn)[1] != record.fingerprint
+            return environment.reach(self.fn)[1] == record.fingerprint
         except environment.TooMuchState:
-            changed = True
-        if changed:
-            return AGAIN  # something the step reads outside its arguments changed
+            return False
+
+    def _replay(self, record: _Record, args: tuple, numbers: list) -> Any:
+        """The replay's result, its gradients written; ``_Missed`` when the step builds
+        another graph this time (nothing written, nothing drawn)."""
         if record.batched is None:
             shared, examples = numbers, ()
         else:
@@ -191,8 +211,7 @@ class CompiledStep:
         if out[0] is AGAIN:
             for generator, state in drawn:
                 generator.setstate(state)
-            self._guard_failed(record, out[1])
-            return AGAIN
+            return _Missed(out[1])
         *results, grads = out
         _write(record.grads, grads, olds, record.written_only)
         record.calls += 1
@@ -332,12 +351,15 @@ class CompiledStep:
             self._fall_back(str(why))
             return
         writes = {i: recording.constants[c] for i, c in recording.grad_writes}
-        if len(self._records) >= MAX_RECORDS:
-            del self._records[next(iter(self._records))]
-        self._records[key] = self._latest = _Record(
+        self._latest = _Record(
             replay, list(recording.params), tuple(program.constants), writes,
             batched if program.batched else None, fingerprint, recording.places,
             list(recording.generators.values()))
+        # The graphs met before with this shape, made where the step reached the same things.
+        others = [r for r in self._records.pop(key, []) if r.fingerprint == fingerprint]
+        if len(self._records) >= MAX_RECORDS:
+            del self._records[next(iter(self._records))]
+        self._records[key] = [self._latest, *others[:MAX_ALTERNATIVES - 1]]
 
     def _lower(self, program: template.Program) -> Any:
         """The replay run by the chosen backend: Numba's kernel (which writes and compiles the

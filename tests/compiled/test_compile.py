@@ -345,9 +345,62 @@ def test_a_comparison_of_values_is_a_guard_and_a_changed_answer_records_again():
         fn, [(3.0,), (3.0,), (4.0,), (0.5,), (0.25,), (0.1,), (0.2,), (5.0,)], [w],
         replays_expected=False)
     # 3.0 and 4.0 replay; 0.5 answers y > 1 otherwise: recorded, and replayed from 0.25 on;
-    # 5.0 records again.
-    assert step.records == 3 and step.replays == 5
+    # 5.0 is replayed by the first recording, kept beside the second.
+    assert step.records == 2 and step.replays == 6
     assert "return AGAIN, 0" in step.source
+
+
+def test_a_step_alternating_between_graphs_keeps_a_recording_of_each():
+    w = Parameter(1.0)
+
+    def fn(x):
+        y = w * x
+        return y * 2 if y > 1 else -y
+
+    xs = [(3.0,), (0.5,)] * 6  # the answer changes at every call
+    step = assert_replays_like_the_engine(fn, xs, [w])
+    assert (step.records, step.replays) == (2, 10)
+
+
+def test_more_graphs_than_kept_recordings_run_on_the_engine_with_a_warning():
+    # twelve labels in turn, each its own graph: more than MAX_ALTERNATIVES recordings of one
+    # shape, so every call misses and records; the step falls back, numbers unchanged
+    from autograd.compiled.compiler import MAX_ALTERNATIVES
+
+    ws = parameters(*[0.1 * k for k in range(12)])
+    assert len(ws) > MAX_ALTERNATIVES
+
+    def fn(x, label):
+        return ws[label] * x  # a label indexes: a question per call
+
+    calls = [(1.5, k % 12) for k in range(30)]
+    with pytest.warns(CompileWarning, match="different graph every few calls"):
+        step = assert_replays_like_the_engine(fn, calls, ws, replays_expected=False)
+    assert step.fallback_reason is not None and step.records <= MAX_ALTERNATIVES + 3
+
+
+SCALE = 2.0
+
+
+def test_a_change_outside_the_arguments_drops_every_kept_recording():
+    global SCALE
+    w = Parameter(1.0)
+
+    def fn(x):
+        y = w * x * SCALE
+        return y * 2 if y > 1 else -y
+
+    step = autograd.compile(fn)
+    calls = [(3.0,), (0.1,), (3.0,), (0.1,)]
+    try:
+        for scale in (2.0, 2.0, 0.5):  # 0.5: both recordings are stale
+            SCALE = scale
+            for args in calls:
+                expected = run_engine(fn, args, [w], [0.0])
+                assert run_step(step, args, [w], [0.0]) == expected, (scale, args)
+    finally:
+        SCALE = 2.0
+    assert step.records == 4 and step.replays == 8
 
 
 def test_comparisons_of_numbers_read_from_the_graph_are_guards():

@@ -248,10 +248,11 @@ def test_draws_that_decide_the_graph_run_on_the_engine():
             assert (step(x), w.grad, rng.getstate()) == expected
 
 
-@pytest.mark.parametrize("batch_size", [None, 32])
+@pytest.mark.parametrize("batch_size", [None, 32, 1])
 def test_a_cross_entropy_fit_compiles_and_gives_fits_numbers(batch_size):
     # the stable softmax's max is computed in the replay, not asked; each class label picks
-    # its variant of the example's code
+    # its variant of the example's code (one example at a time: a recording per label, kept
+    # side by side)
     X, y = data.make_moons(100, noise=0.2, seed=1)
     y = [int(t) + (i % 3 == 0) for i, t in enumerate(y)]  # three classes
     results = []
