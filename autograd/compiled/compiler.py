@@ -77,7 +77,9 @@ def compile(fn: Callable[..., Any], has_aux: bool = False, backend: str = "auto"
     The replay is valid while fn builds the same graph: comparisons fn makes on numbers it
     computed are re-checked at every call, and so is what fn reaches outside its arguments
     (modules' training modes, numbers in globals and closures, which layers a model holds); a
-    change records anew. What cannot be replayed faithfully (a micrograd-style closure node, a
+    change records anew. Up to ``MAX_ALTERNATIVES`` recordings are kept per shape of the
+    arguments, so a step building one of a few graphs (a label picking a class's score, one
+    example at a time) replays each. What cannot be replayed faithfully (a micrograd-style closure node, a
     ``custom_op``, a backward pass inside fn, a number turned into a plain float or into text, a
     random draw that cannot be repeated...) runs on the engine instead, with a one-time
     ``CompileWarning`` naming the line. Random draws (dropout's) are drawn again in the replay.
