@@ -17,7 +17,18 @@ check_autograd()
 from autograd.core.files import write_atomically
 from autograd.core.format import format_number, format_table
 from autograd.core.functional import grad, value_and_grad
-from autograd.core.functions import cos, exp, log, relu, sigmoid, sin, sqrt, step, tanh
+from autograd.core.functions import (
+    cos,
+    exp,
+    log,
+    relu,
+    sigmoid,
+    sin,
+    softplus,
+    sqrt,
+    step,
+    tanh,
+)
 from autograd.core.gradcheck import GradcheckReport, gradcheck, numerical_grad
 from autograd.core.modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.core.report import BaseReport
@@ -50,7 +61,7 @@ __all__ = [
     "AnomalyError", "Constant", "GradcheckReport", "Parameter", "Value", "backprop", "cos",
     "custom_op", "detect_anomaly", "dot", "enable_grad", "exp", "forward_order", "grad",
     "gradcheck", "gradients", "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu",
-    "sigmoid", "sin", "sqrt", "step", "tanh", "topological_order", "value_and_grad",
+    "sigmoid", "sin", "softplus", "sqrt", "step", "tanh", "topological_order", "value_and_grad",
     # every report of checked numbers (gradcheck, exercises, the mistakes lab, nn's PyTorch
     # comparison) is one of these
     "BaseReport",

@@ -17,7 +17,7 @@ import operator
 from collections.abc import Iterable, Sequence
 from numbers import Integral
 
-from autograd import Constant, Value, dot, log
+from autograd import Constant, Value, dot
 from nn import checks
 
 Number = int | float
@@ -148,42 +148,23 @@ def binary_cross_entropy(prob: Scalar, target: Scalar) -> Value:
     return -_total(terms)
 
 
-def _log1p(u: Value) -> Value:
-    """ln(1 + u) for u >= 0 to within 2 units in the last place of ``math.log1p``, from engine
-    operations.
-
-    ln(1 + u) computed as is loses u's digits when 1 + u is rounded (all of them once
-    u < 1.1e-16). With w = fl(1 + u), the rounded sum:
-
-        ln(1 + u) = u                        if w = 1
-                  = ln(w) * u / (w - 1)      otherwise
-
-    (w - 1 is exact, and ln(w) / (w - 1) varies so slowly that the rounding of w cancels out:
-    Goldberg, "What every computer scientist should know about floating-point arithmetic",
-    Theorem 4). Each branch is a composition of engine operations, so its gradient,
-    d/du = 1/(1 + u) to rounding, and second derivatives come from the engine's own rules.
-    """
-    w = 1 + u
-    if w.data == 1.0:
-        return u
-    return log(w) * u / (w - 1)
-
-
 def bce_with_logits(logit: Scalar, target: Scalar) -> Value:
     """Binary cross-entropy from a score z (a logit): L = -y ln s(z) - (1 - y) ln(1 - s(z)).
 
-    Computed in the stable form  L = ln(1 + e^z) - y z, where for z >= 0 the softplus is
-    z + ln(1 + e^-z): no exponent is ever positive, so z = +-1000 gives a finite loss, and
-    ln(1 + e^-|z|) is computed as accurately as ``math.log1p`` (a confident right answer,
-    z = 40, y = 1, costs 4.25e-18, not 0). dL/dz = s(z) - y, the notes' (y_hat - y).
-    ``target`` y is 0 or 1 (or in between); -1/+1 labels are refused (they belong to
-    ``hinge_loss``): with them the loss goes below zero and training runs away.
+    Since -ln s(z) = ln(1 + e^-z) = softplus(-z) and -ln(1 - s(z)) = softplus(z), it is
+
+        L = y softplus(-z) + (1 - y) softplus(z)
+
+    with softplus (``Value.softplus``) computed stably inside the operation: z = +-1000 gives a
+    finite loss, a confident right answer (z = 40, y = 1) costs 4.25e-18, not 0, and the graph
+    is the same whatever the sign of z (nothing for a compiled step to ask).
+    dL/dz = -y s(-z) + (1 - y) s(z) = s(z) - y, the notes' (y_hat - y). ``target`` y is 0 or 1
+    (or in between); -1/+1 labels are refused (they belong to ``hinge_loss``): with them the
+    loss goes below zero and training runs away.
     """
     z = _value(logit, "bce_with_logits")
     target = _probability_target(target, "bce_with_logits")
-    if z.data >= 0.0:
-        return z * (1 - target) + _log1p((-z).exp())
-    return -z * target + _log1p(z.exp())
+    return target * (-z).softplus() + (1 - target) * z.softplus()
 
 
 def softmax(logits: Sequence[Scalar]) -> list[Value]:

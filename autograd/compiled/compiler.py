@@ -79,10 +79,11 @@ def compile(fn: Callable[..., Any], has_aux: bool = False, backend: str = "auto"
     (modules' training modes, numbers in globals and closures, which layers a model holds); a
     change records anew. Up to ``MAX_ALTERNATIVES`` recordings are kept per shape of the
     arguments, so a step building one of a few graphs (a label picking a class's score, one
-    example at a time) replays each. What cannot be replayed faithfully (a micrograd-style closure node, a
-    ``custom_op``, a backward pass inside fn, a number turned into a plain float or into text, a
-    random draw that cannot be repeated...) runs on the engine instead, with a one-time
-    ``CompileWarning`` naming the line. Random draws (dropout's) are drawn again in the replay.
+    example at a time) replays each. What cannot be replayed faithfully (a micrograd-style
+    closure node, a ``custom_op``, a backward pass inside fn, a number turned into a plain float
+    or into text, a random draw that cannot be repeated...) runs on the engine instead, with a
+    one-time ``CompileWarning`` naming the line. Random draws (dropout's) are drawn again in the
+    replay.
     Inside ``no_grad()`` or ``detect_anomaly()`` a call runs on the engine too.
 
     ``backend``: what runs the replay. ``"python"``: generated Python (``step.source``);

@@ -93,6 +93,15 @@ def sigmoid(x: float) -> float:
     return nan
 
 
+def softplus(x: float) -> float:
+    """ln(1 + e^x), as floatmath computes it: max(x, 0) + log1p(e^-|x|)."""
+    if x >= 0.0:
+        return x + math.log1p(math.exp(-x))
+    if x < 0.0:
+        return math.log1p(math.exp(x))
+    return nan
+
+
 def sign(x: float) -> float:
     """-1, 0 or 1 (nan stays nan)."""
     if x > 0.0:
@@ -108,8 +117,8 @@ def tanh(x: float) -> float:
 
 
 #: The helpers, by the names ``codemath.CODE`` writes.
-HELPERS = (div, _odd, power, exp, log, sqrt, sin, cos, sigmoid, sign, tanh)
+HELPERS = (div, _odd, power, exp, log, sqrt, sin, cos, sigmoid, softplus, sign, tanh)
 
 #: The C library functions the helpers call: where Numba would not call libm's, these could
 #: differ from CPython's by an ulp.
-LIBM = ("exp", "log", "pow", "tanh", "sin", "cos")
+LIBM = ("exp", "log", "log1p", "pow", "tanh", "sin", "cos")

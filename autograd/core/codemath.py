@@ -138,7 +138,8 @@ def _dot_local(args: tuple) -> tuple:
 #: What the generated code calls, by the names ``CODE`` writes: the engine's float helpers.
 HELPERS: dict[str, Any] = {
     "div": fm.div, "power": fm.power, "exp": fm.exp, "log": fm.log, "tanh": math.tanh,
-    "sigmoid": fm.sigmoid, "sin": fm.sin, "cos": fm.cos, "sqrt": fm.sqrt, "sign": fm.sign,
+    "sigmoid": fm.sigmoid, "softplus": fm.softplus, "sin": fm.sin, "cos": fm.cos,
+    "sqrt": fm.sqrt, "sign": fm.sign,
     "inf": math.inf, "nan": math.nan,
 }
 
@@ -146,7 +147,8 @@ HELPERS: dict[str, Any] = {
 CODE = SimpleNamespace(
     div=_call("div", fm.div), power=_call("power", fm.power), exp=_call("exp", fm.exp),
     log=_call("log", fm.log), tanh=_call("tanh", math.tanh),
-    sigmoid=_call("sigmoid", fm.sigmoid), sin=_call("sin", fm.sin), cos=_call("cos", fm.cos),
+    sigmoid=_call("sigmoid", fm.sigmoid), softplus=_call("softplus", fm.softplus),
+    sin=_call("sin", fm.sin), cos=_call("cos", fm.cos),
     sqrt=_call("sqrt", fm.sqrt), sign=_call("sign", fm.sign), abs=_call("abs", abs),
     lt=_compare("<", lambda a, b: a < b), le=_compare("<=", lambda a, b: a <= b),
     gt=_compare(">", lambda a, b: a > b), ge=_compare(">=", lambda a, b: a >= b),

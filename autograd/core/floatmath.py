@@ -91,6 +91,16 @@ def sigmoid(x: float) -> float:
     return NAN
 
 
+def softplus(x: float) -> float:
+    """ln(1 + e^x) for any x, as max(x, 0) + ln(1 + e^-|x|): e^-|x| <= 1 cannot overflow, and
+    ``log1p`` keeps the digits of a tiny e^-|x| (softplus(-40) = 4.25e-18, not 0)."""
+    if x >= 0.0:
+        return x + math.log1p(math.exp(-x))
+    if x < 0.0:
+        return math.log1p(math.exp(x))
+    return NAN
+
+
 def sign(x: float) -> float:
     """-1, 0 or 1 (nan stays nan): the derivative of |x|, with |x|'(0) = 0 as in PyTorch."""
     if x > 0.0:

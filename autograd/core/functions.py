@@ -29,6 +29,11 @@ def sigmoid(x: Operand) -> Value:
     return as_value(x).sigmoid()
 
 
+def softplus(x: Operand) -> Value:
+    """ln(1 + e^x), a smooth ReLU (see ``Value.softplus``)."""
+    return as_value(x).softplus()
+
+
 def relu(x: Operand) -> Value:
     """max(0, x) (see ``Value.relu``)."""
     return as_value(x).relu()
@@ -55,4 +60,5 @@ def sqrt(x: Operand) -> Value:
 
 
 #: Every function an expression may call, by name (used by the expression parser).
-FUNCTIONS = {f.__name__: f for f in (exp, log, tanh, sigmoid, relu, step, sin, cos, sqrt)}
+FUNCTIONS = {f.__name__: f for f in (exp, log, tanh, sigmoid, softplus, relu, step, sin, cos,
+                                      sqrt)}

@@ -24,8 +24,8 @@ about the operation: its arity, its PyTorch counterpart (``torch_gradients``), i
 the lectures' words (the exercises' hints), and how pictures name and write it. Adding an
 operation is one entry in ``RULES`` and a method on ``Value`` that applies it.
 
-``m`` has: the arithmetic operators on its numbers; ``div, power, exp, log, tanh, sigmoid, sin,
-cos, sqrt, sign, abs``; comparisons ``lt, le, gt, ge, eq`` and ``both(c1, c2)``;
+``m`` has: the arithmetic operators on its numbers; ``div, power, exp, log, tanh, sigmoid,
+softplus, sin, cos, sqrt, sign, abs``; comparisons ``lt, le, gt, ge, eq`` and ``both(c1, c2)``;
 ``where(cond, a, b)``; ``NO_FLOW`` and ``unless(cond, local)``; ``dot`` and ``dot_local``.
 Rules divide with ``m.div`` (IEEE: 1/0 = inf) and compare with ``m.le`` and friends, never with
 ``/`` or ``<=``, so that every namespace can give them its own meaning.
@@ -114,7 +114,7 @@ def _data(x: Any) -> float:
 #: m for plain floats: what the engine computes.
 FLOATS = SimpleNamespace(
     div=fm.div, power=fm.power, exp=fm.exp, log=fm.log, tanh=math.tanh, sigmoid=fm.sigmoid,
-    sin=fm.sin, cos=fm.cos, sqrt=fm.sqrt, sign=fm.sign, abs=abs,
+    softplus=fm.softplus, sin=fm.sin, cos=fm.cos, sqrt=fm.sqrt, sign=fm.sign, abs=abs,
     lt=operator.lt, le=operator.le, gt=operator.gt, ge=operator.ge, eq=operator.eq,
     both=lambda c1, c2: c1 and c2,
     where=lambda cond, a, b: a if cond else b,
@@ -127,7 +127,8 @@ FLOATS = SimpleNamespace(
 #: can be differentiated again. Comparisons look at the numbers; a sign is a constant.
 VALUES = SimpleNamespace(
     div=operator.truediv, power=operator.pow, exp=lambda x: x.exp(), log=lambda x: x.log(),
-    tanh=lambda x: x.tanh(), sigmoid=lambda x: x.sigmoid(), sin=lambda x: x.sin(),
+    tanh=lambda x: x.tanh(), sigmoid=lambda x: x.sigmoid(), softplus=lambda x: x.softplus(),
+    sin=lambda x: x.sin(),
     cos=lambda x: x.cos(), sqrt=lambda x: x.sqrt(), sign=lambda x: fm.sign(_data(x)), abs=abs,
     lt=lambda a, b: _data(a) < _data(b), le=lambda a, b: _data(a) <= _data(b),
     gt=lambda a, b: _data(a) > _data(b), ge=lambda a, b: _data(a) >= _data(b),
@@ -216,6 +217,14 @@ RULES: dict[str, Rule] = {rule.op: rule for rule in (
           lambda m, out, x: (out * (1.0 - out),),
           lambda torch, x: torch.sigmoid(x),
           "d s(x)/dx = s(x) (1 - s(x)), written with the output", "sigmoid", "sigmoid({0})"),
+    # softplus(x) = ln(1 + e^x), a smooth ReLU and the stable heart of binary cross-entropy
+    # (-ln s(z) = softplus(-z));  d/dx = s(x), the sigmoid. Its value is computed without
+    # overflow for any x inside the operation, so a graph through it never branches on x.
+    _rule("softplus", 1, lambda m, x: m.softplus(x),
+          lambda m, out, x: (m.sigmoid(x),),
+          lambda torch, x: torch.logaddexp(x, torch.zeros_like(x)),
+          "d ln(1 + e^x)/dx = e^x / (1 + e^x) = s(x), the sigmoid", "softplus",
+          "softplus({0})"),
     # ReLU(x) = max(0, x);  d/dx = 1 for x > 0; for x <= 0 nothing flows back at all, as in
     # PyTorch (so relu'(0) = 0, and dL/dx is 0 even when dL/d(relu) is inf or nan). A nan
     # passes on.

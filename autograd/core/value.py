@@ -235,6 +235,14 @@ class Value:
         """s(x) = 1 / (1 + e^-x);  d/dx s(x) = s(x) (1 - s(x))  (lectures 000, 001, 003)."""
         return _SIGMOID(self)
 
+    def softplus(self) -> Value:
+        """softplus(x) = ln(1 + e^x), a smooth ReLU;  d/dx softplus(x) = s(x), the sigmoid.
+
+        Computed as max(x, 0) + ln(1 + e^-|x|): finite for any finite x, and exact to the last
+        digits where e^-|x| is tiny. Binary cross-entropy from a logit z is
+        y softplus(-z) + (1 - y) softplus(z) (``nn.bce_with_logits``)."""
+        return _SOFTPLUS(self)
+
     def relu(self) -> Value:
         """ReLU(x) = max(0, x);  d/dx = 1 for x > 0, else 0 (so relu'(0) = 0).
 
@@ -519,7 +527,7 @@ def as_value(x: Operand) -> Value:
 
 
 _ADD, _SUB, _MUL, _DIV, _POW = (kernel(op, 2, _make) for op in ("+", "-", "*", "/", "**"))
-_NEG, _ABS, _EXP, _LOG, _TANH, _SIGMOID, _RELU, _STEP, _SIN, _COS, _SQRT, _ID = (
-    kernel(op, 1, _make) for op in ("neg", "abs", "exp", "log", "tanh", "sigmoid", "relu", "step",
-                                    "sin", "cos", "sqrt", "id"))
+_NEG, _ABS, _EXP, _LOG, _TANH, _SIGMOID, _SOFTPLUS, _RELU, _STEP, _SIN, _COS, _SQRT, _ID = (
+    kernel(op, 1, _make) for op in ("neg", "abs", "exp", "log", "tanh", "sigmoid", "softplus",
+                                    "relu", "step", "sin", "cos", "sqrt", "id"))
 _POWN = kernel("**n", 1, _make)

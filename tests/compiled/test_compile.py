@@ -135,6 +135,7 @@ numbers = st.one_of(st.sampled_from(SPECIAL), st.floats(allow_nan=True, allow_in
 UNARY = {
     "neg": lambda a: -a, "abs": abs, "exp": lambda a: a.exp(), "log": lambda a: a.log(),
     "tanh": lambda a: a.tanh(), "sigmoid": lambda a: a.sigmoid(), "relu": lambda a: a.relu(),
+    "softplus": lambda a: a.softplus(),
     "step": lambda a: a.step(), "sin": lambda a: a.sin(), "cos": lambda a: a.cos(),
     "sqrt": lambda a: a.sqrt(), "square": lambda a: a ** 2, "cube": lambda a: a ** 3,
     "inverse": lambda a: a ** -1, "root": lambda a: a ** 0.5, "zeroth": lambda a: a ** 0,

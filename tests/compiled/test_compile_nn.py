@@ -266,6 +266,23 @@ def test_a_cross_entropy_fit_compiles_and_gives_fits_numbers(batch_size):
     assert results[0] == results[1]
 
 
+@pytest.mark.parametrize("batch_size,dropout", [(7, 0.0), (1, 0.0), (None, 0.3), (7, 0.3)])
+def test_a_bce_with_logits_fit_compiles_on_minibatches_and_with_dropout(batch_size, dropout):
+    # the stable logistic loss branches inside softplus, not on the sign of each score, so
+    # minibatches whose scores change sign (and dropout masks that flip them) build one graph
+    X, y = data.make_moons(30, noise=0.2, seed=3)
+    results = []
+    for compile in (False, "python"):
+        model = MLP(2, [8, 1], seed=1, dropout=dropout)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", autograd.CompileWarning)
+            fit(model, X, y, loss=nn.bce_with_logits, epochs=4, progress=False, seed=2,
+                compile=compile, batch_size=batch_size,
+                optimizer=nn.SGD(model.parameters(), lr=0.05))
+        results.append([bits(p.data) for p in model.parameters()])
+    assert results[0] == results[1]
+
+
 def test_max_and_min_of_followed_numbers_are_computed_in_the_replay():
     w1, w2 = autograd.Parameter(0.5), autograd.Parameter(-0.5)
 

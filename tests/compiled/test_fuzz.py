@@ -57,6 +57,7 @@ APPLY = {
     "log": lambda rng: lambda a: a.log(),
     "tanh": lambda rng: lambda a: a.tanh(),
     "sigmoid": lambda rng: lambda a: a.sigmoid(),
+    "softplus": lambda rng: lambda a: a.softplus(),
     "relu": lambda rng: lambda a: a.relu(),
     "step": lambda rng: lambda a: a.step(),
     "sin": lambda rng: lambda a: a.sin(),
@@ -255,6 +256,7 @@ def agree_batches(fn, params, calls, between, model):
 LOSSES = {"hinge": (nn.hinge_loss, lambda t: 2 * t - 1, 1),
           "mse": (nn.mse_loss, float, 1),
           "bce": (nn.binary_cross_entropy, float, "sigmoid"),
+          "bce_with_logits": (nn.bce_with_logits, int, 1),
           "cross_entropy": (nn.cross_entropy, int, 2)}
 #: fit(compile=True) against fit(): the same parameters by repr, with no fallback.
 

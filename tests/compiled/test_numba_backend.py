@@ -68,6 +68,7 @@ APPLY = {
     "log": lambda u, v: u.log(),
     "tanh": lambda u, v: u.tanh(),
     "sigmoid": lambda u, v: u.sigmoid(),
+    "softplus": lambda u, v: u.softplus(),
     "relu": lambda u, v: u.relu() * v,  # a large or infinite gradient must not pass a dead relu
     "step": lambda u, v: u.step() * v + u,
     "sin": lambda u, v: u.sin(),
@@ -115,7 +116,8 @@ def test_every_rule_runs_on_the_kernel_bitwise_on_any_floats(batch, op):
 
 # ---------------------------------------------------------------- the float helpers -------
 
-HELPERS = ["div", "power", "exp", "log", "sqrt", "sin", "cos", "sigmoid", "sign", "tanh"]
+HELPERS = ["div", "power", "exp", "log", "sqrt", "sin", "cos", "sigmoid", "softplus", "sign",
+           "tanh"]
 
 
 def _engine_helper(name):

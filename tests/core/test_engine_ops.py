@@ -21,6 +21,8 @@ UNARY = {
     "sigmoid": (Value.sigmoid, lambda x: 1 / (1 + math.exp(-x)),
                 lambda x: math.exp(-x) / (1 + math.exp(-x)) ** 2, (-10, 10)),
     "relu": (Value.relu, lambda x: max(0.0, x), lambda x: 1.0 if x > 0 else 0.0, (0.01, 10)),
+    "softplus": (Value.softplus, lambda x: math.log(1 + math.exp(x)),
+                 lambda x: 1 / (1 + math.exp(-x)), (-10, 10)),
     "sin": (Value.sin, math.sin, math.cos, (-10, 10)),
     "cos": (Value.cos, math.cos, lambda x: -math.sin(x), (-10, 10)),
     "sqrt": (Value.sqrt, math.sqrt, lambda x: 0.5 / math.sqrt(x), (0.05, 100)),

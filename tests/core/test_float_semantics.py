@@ -52,6 +52,21 @@ def test_sigmoid_and_tanh_are_exact_with_finite_gradients_at_extremes(op, x):
     assert v.grad == 0.0
 
 
+@pytest.mark.parametrize("x", [1000.0, -1000.0, 1e308, -1e308, 40.0, -40.0, 0.0, -0.0])
+def test_softplus_is_finite_and_accurate_in_both_tails(x):
+    v = Value(x)
+    out = v.softplus()
+    out.backward()
+    # ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|), the last term as log1p keeps it
+    assert out.data == max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+    assert v.grad == (1 / (1 + math.exp(-x)) if x > -700 else 0.0)  # the sigmoid
+
+
+def test_softplus_keeps_a_tiny_loss_that_ln_of_one_plus_would_round_away():
+    assert math.log(1 + math.exp(-40.0)) == 0.0
+    assert Value(-40.0).softplus().data == pytest.approx(4.248354255291589e-18, rel=1e-15)
+
+
 def test_sigmoid_is_accurate_far_in_the_negative_tail():
     assert Value(-700.0).sigmoid().data == pytest.approx(math.exp(-700.0), rel=1e-12)
 
