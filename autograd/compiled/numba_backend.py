@@ -278,8 +278,8 @@ import math
 import numpy as np
 from numba import njit
 
-inf = math.inf
-nan = math.nan
+inf = INF = math.inf  # (floatmath's helpers, copied in as they are, say INF and NAN)
+nan = NAN = math.nan
 _JIT = dict(cache=True, error_model="numpy", boundscheck=False, nogil=True)
 '''
 

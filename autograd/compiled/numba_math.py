@@ -1,21 +1,25 @@
-"""The engine's float helpers (``autograd/core/floatmath.py``), written so that Numba compiles them.
+"""The engine's float helpers (``autograd/core/floatmath.py``), as Numba compiles them.
 
 ``floatmath`` turns Python's exceptions into IEEE-754 answers (``1/0 = inf``, ``log(0) = -inf``,
-overflow to ``inf``); under Numba there are no exceptions to catch, so each helper here asks
-first and computes after, giving the very same floats. ``numba_backend`` copies their source
-into the kernel it compiles, so the njit versions are these very lines (run by CPython they
+overflow to ``inf``); under Numba there are no exceptions to catch, so each of those helpers is
+written here again, asking first and computing after, giving the very same floats. The helpers
+that raise nothing (``sqrt``, ``sin``, ``cos``, ``sigmoid``, ``softplus``, ``sign``) are
+floatmath's own, compiled as they are. ``numba_backend`` copies the helpers' source into the
+kernel it compiles, so the njit versions are these very lines (run by CPython, the ones here
 would raise where libm answers inf; the tests run the compiled ones against ``floatmath``).
 
-The transcendental functions are the C library's: ``math.exp``, ``math.log``, ``math.pow``,
-``math.tanh``, ``math.sin`` and ``math.cos`` call libm both in CPython and in Numba's compiled
-code (the same shared library in the same process), so they give the same bits. Numba's
-alternative, Intel's SVML, could differ by an ulp: ``numba_backend`` refuses to compile where
-Numba would use it.
+The transcendental functions are the C library's: ``math.exp``, ``math.log``, ``math.log1p``,
+``math.pow``, ``math.tanh``, ``math.sin`` and ``math.cos`` call libm both in CPython and in
+Numba's compiled code (the same shared library in the same process), so they give the same
+bits. Numba's alternative, Intel's SVML, could differ by an ulp: ``numba_backend`` refuses to
+compile where Numba would use it.
 """
 
 from __future__ import annotations
 
 import math
+
+from autograd.core import floatmath as fm
 
 inf = math.inf
 nan = math.nan
@@ -68,56 +72,14 @@ def log(x: float) -> float:
     return nan
 
 
-def sqrt(x: float) -> float:
-    """Square root: sqrt(x < 0) = nan."""
-    return math.sqrt(x) if x >= 0.0 else nan
-
-
-def sin(x: float) -> float:
-    """sin x; sin(+-inf) = nan."""
-    return math.sin(x) if math.isfinite(x) else nan
-
-
-def cos(x: float) -> float:
-    """cos x; cos(+-inf) = nan."""
-    return math.cos(x) if math.isfinite(x) else nan
-
-
-def sigmoid(x: float) -> float:
-    """1 / (1 + e^-x), as floatmath computes it: without overflow for any x."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    if x < 0.0:
-        e = math.exp(x)
-        return e / (1.0 + e)
-    return nan
-
-
-def softplus(x: float) -> float:
-    """ln(1 + e^x), as floatmath computes it: max(x, 0) + log1p(e^-|x|)."""
-    if x >= 0.0:
-        return x + math.log1p(math.exp(-x))
-    if x < 0.0:
-        return math.log1p(math.exp(x))
-    return nan
-
-
-def sign(x: float) -> float:
-    """-1, 0 or 1 (nan stays nan)."""
-    if x > 0.0:
-        return 1.0
-    if x < 0.0:
-        return -1.0
-    return x if x != x else 0.0
-
-
 def tanh(x: float) -> float:
     """tanh x: libm's, as CPython's math.tanh."""
     return math.tanh(x)
 
 
 #: The helpers, by the names ``codemath.CODE`` writes.
-HELPERS = (div, _odd, power, exp, log, sqrt, sin, cos, sigmoid, softplus, sign, tanh)
+HELPERS = (div, _odd, power, exp, log, tanh, fm.sqrt, fm.sin, fm.cos, fm.sigmoid, fm.softplus,
+           fm.sign)
 
 #: The C library functions the helpers call: where Numba would not call libm's, these could
 #: differ from CPython's by an ulp.
