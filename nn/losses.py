@@ -138,14 +138,10 @@ def binary_cross_entropy(prob: Scalar, target: Scalar) -> Value:
         raise ValueError(f"binary_cross_entropy takes a probability p in [0, 1], got "
                          f"{p.data!r}; for a score (an MLP's linear output) use bce_with_logits")
     target = _probability_target(target, "binary_cross_entropy")
-    y = target.data if isinstance(target, Value) else target
-    terms = []
-    # A term whose weight is the number 0 is left out: it would only add nodes to the graph.
-    if y != 0.0 or isinstance(target, Value):
-        terms.append(target * _clamped_log(p))
-    if y != 1.0 or isinstance(target, Value):
-        terms.append((1 - target) * _clamped_log(1 - p))
-    return -_total(terms)
+    # Both terms, whatever y: the graph is the formula for every label (a compiled step replays
+    # one graph), and a term weighted 0 adds -0.0, which changes no sum. A log that would be
+    # -inf is the constant -100, so 0 * log never makes a nan.
+    return -(target * _clamped_log(p) + (1 - target) * _clamped_log(1 - p))
 
 
 def bce_with_logits(logit: Scalar, target: Scalar) -> Value:

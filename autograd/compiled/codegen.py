@@ -486,11 +486,20 @@ class _Writer:
                 block.append(f"            _, {', '.join(saved)}, = item")
             block += ["            " + line for line in backward or ["pass"]]
         self._variant(0)
+        rewind = self._generators_drawn_in_variants()
+        if rewind:
+            forward.append(f"    generators = ({', '.join(rewind)},)  # drawn from in the body")
         forward.append(f"    for {head} in e:  # one example at a time, in the batch's order")
+        if rewind:
+            forward.append("        states = [generator.getstate() for generator in generators]")
         forward.append(f"        r = variant0({head})")
         for k in range(1, count):
+            indent = "    " * k
             forward.append(f"        {'    ' * (k - 1)}if r is None:")
-            forward.append(f"        {'    ' * k}r = variant{k}({head})")
+            if rewind:  # the try that stopped drew; the example's own variant draws them again
+                forward.append(f"        {indent}for generator, state in zip(generators, states):")
+                forward.append(f"        {indent}    generator.setstate(state)")
+            forward.append(f"        {indent}r = variant{k}({head})")
         forward.append(f"        {'    ' * (count - 1)}if r is None:  # a kind not seen yet")
         forward.append(f"        {'    ' * count}return AGAIN, None")
         for n, (j, entry) in enumerate(sums):
@@ -499,6 +508,18 @@ class _Writer:
             forward.append(f"        {self._result(t)}.append(r[{len(sums) + n}])")
         forward.append("        saved.append(r[-1])")
         return shared_needs | per_variant[0], grads, block, forward
+
+    def _generators_drawn_in_variants(self) -> list[str]:
+        """``k3.generator``, ... for each generator (once) that a variant of the body draws
+        from: a variant that is not the example's rewinds them when it stops."""
+        prog = self.prog
+        found: dict[int, str] = {}
+        for body in [prog.entries[prog.prologue:prog.prologue + prog.body], *prog.variants]:
+            for entry in body:
+                if entry.kind == "draw":
+                    draw = prog.constants[entry.args[0].index]
+                    found.setdefault(id(draw.generator), f"{_name(entry.args[0])}.generator")
+        return list(found.values())
 
     def _backward_body(self, needs: set[int], grads: list[int], order: list[int] | None = None
                        ) -> tuple[list[str], list[str]]:

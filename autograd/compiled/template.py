@@ -238,8 +238,9 @@ class _Template:
         Examples whose questions got other answers (a class label picking its score) do other
         things: each kind is a variant, replayed by the examples whose answers are its own. The
         replay tells them apart by those answers, so two variants must first differ at a
-        question asked alike (the same question, another answer); draws are never made in a
-        variant that might not be the example's (a failed try would have consumed them)."""
+        question asked alike (the same question, another answer). A variant that draws (dropout
+        before the label's question) and is not the example's has consumed draws when it
+        stops: the replay rewinds the generators before trying the next one."""
         self._keys = self._template_keys(owner, position)
         reps, variant_of = [0], [0]
         for i in range(1, len(bodies)):
@@ -258,9 +259,6 @@ class _Template:
                         raise _NoTemplate
                 variant_of.append(len(reps))
                 reps.append(i)
-        if len(reps) > 1 and any(self.entries[j].kind in ("draw", "question")
-                                 for rep in reps for j in bodies[rep]):
-            raise _NoTemplate
         return reps, variant_of
 
     def _alike(self, bodies: list[list[int]], rep: int, i: int, position: dict, owner: list

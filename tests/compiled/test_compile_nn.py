@@ -283,6 +283,24 @@ def test_a_bce_with_logits_fit_compiles_on_minibatches_and_with_dropout(batch_si
     assert results[0] == results[1]
 
 
+@pytest.mark.parametrize("loss", [nn.cross_entropy, nn.hinge_loss])
+def test_class_labels_and_dropout_together_replay_on_minibatches(loss):
+    # each label picks a variant of the example's code, and dropout draws inside it: a variant
+    # that is not the example's stops after drawing, and the generator is rewound for the next
+    X, y = data.make_moons(40, noise=0.2, seed=1)
+    y = [int(t) + (i % 3 == 0) for i, t in enumerate(y)]  # three classes
+    results = []
+    for compile in (False, "python"):
+        model = MLP(2, [8, 3], seed=0, dropout=0.3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", autograd.CompileWarning)
+            fit(model, X, y, loss=loss, epochs=4, batch_size=8, seed=2, progress=False,
+                compile=compile, optimizer=nn.SGD(model.parameters(), lr=0.1))
+        results.append(([bits(p.data) for p in model.parameters()],
+                        model.dropout._rng.getstate()))
+    assert results[0] == results[1]
+
+
 def test_max_and_min_of_followed_numbers_are_computed_in_the_replay():
     w1, w2 = autograd.Parameter(0.5), autograd.Parameter(-0.5)
 
