@@ -94,3 +94,33 @@ def test_a_step_recorded_with_the_collector_paused_replays_the_engines_numbers(c
         for wi in w:
             wi.grad = 0.0
     assert step.replays == 2
+
+
+def weight_decay_step(n: int) -> autograd.CompiledStep:
+    """A step whose every parameter is used only by a sum over them (an L2 penalty, which the
+    replay writes as a loop): it checks that the replay gives the engine's numbers."""
+    w = [Parameter(1.0 / (i + 1)) for i in range(n)]
+
+    def loss(x):
+        return (w[0] * x).tanh() + 1e-4 * sum(wi * wi for wi in w)
+
+    expected = loss(0.75)
+    expected.backward()
+    grads = [wi.grad for wi in w]
+    for wi in w:
+        wi.grad = 0.0
+    step = autograd.compile(loss, backend="python")
+    for _ in range(3):
+        assert step(0.75) == expected.data and [wi.grad for wi in w] == grads
+        for wi in w:
+            wi.grad = 0.0
+    assert step.replays == 2
+    return step
+
+
+def test_the_replay_grows_by_less_than_a_line_per_parameter():
+    # Each parameter's gradient starts from 0.0 (or from a zero .grad held) and is added to
+    # what .grad held in one loop each, not in a line per parameter.
+    small, large = weight_decay_step(40), weight_decay_step(400)
+    grown = len(large.source.splitlines()) - len(small.source.splitlines())
+    assert grown < 360, large.source
