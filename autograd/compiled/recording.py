@@ -522,8 +522,8 @@ class Recording:
         self.reason: str | None = None
         self.new: list[str] = []
         self._swapped: list[tuple[Value, type]] = []
-        self._made_leaves: list[Value] = []  # each once (their ids in _made_ids)
-        self._made_ids: set[int] = set()
+        self._made_leaves: list[Value] = []  # each once
+        self._made: dict[int, Traced] = {}  # id of such a leaf -> the followed number it holds
         self._leaf_uses = 0  # uses of those leaves as arguments
         # Nodes with such a leaf among their parents: their local derivatives may hold its
         # followed number (d(w * x)/dw = x), which ``plain_graph`` turns back into a float.
@@ -595,9 +595,9 @@ class Recording:
             return self.constant(data), False
         if isinstance(data, Traced) and data.recording is self:
             self._leaf_uses += 1
-            if id(value) not in self._made_ids:
-                self._made_ids.add(id(value))
+            if id(value) not in self._made:
                 self._made_leaves.append(value)
+            self._made[id(value)] = data
             return data.ref, False  # a leaf the step made from followed numbers: Value(x)
         if type(value) is Constant:
             return self.constant(data), False  # a number written in the step's code: 2 * x
@@ -689,13 +689,19 @@ class Recording:
         """The references and flows of an operation with a parent that is not a node or
         parameter met before (a constant, a parameter met for the first time, a leaf the step
         made from followed numbers)."""
-        arguments = self._arguments
+        arguments, made = self._arguments, self._made
         uses = self._leaf_uses
         refs = [arguments.get(id(p)) for p in parents]
         flows = [True] * len(refs)
         for i, ref in enumerate(refs):
             if ref is None:
-                refs[i], flows[i] = self.argument(parents[i])
+                parent = parents[i]
+                leaf = made.get(id(parent))
+                if leaf is not None and _slot(parent) is leaf:  # met before, holding it still
+                    refs[i], flows[i] = leaf.ref, False
+                    self._leaf_uses += 1
+                else:
+                    refs[i], flows[i] = self.argument(parent)
         if self._leaf_uses != uses:
             self._holding.append(out)
         return tuple(refs), tuple(flows)
@@ -812,14 +818,13 @@ class Recording:
         self.active = False
         interrupted = False
         while True:
-            try:
-                while self._swapped:
-                    value, cls = self._swapped[-1]
+            try:  # (interrupted, all of it again: each step may be done twice)
+                for value, cls in reversed(self._swapped):
                     value.__class__ = cls
-                    self._swapped.pop()
-                while self._made_leaves:
-                    _plain(self._made_leaves[-1])
-                    self._made_leaves.pop()
+                self._swapped.clear()
+                for leaf in reversed(self._made_leaves):
+                    _plain(leaf)
+                self._made_leaves.clear()
                 break
             except KeyboardInterrupt:
                 interrupted = True
@@ -832,7 +837,7 @@ class Recording:
         the step keeps may hold it), so the recording itself may be freed only by the cyclic
         collector: what it held is freed at once."""
         for held in (self.entries, self.nodes, self._arguments, self.node_values, self.inputs,
-                     self._traced, self._holding, self._made_leaves, self._made_ids):
+                     self._traced, self._holding, self._made_leaves, self._made):
             held.clear()
 
     def plain_graph(self, nodes: Sequence[Value]) -> None:
@@ -855,6 +860,7 @@ def _flowing(arity: int) -> tuple[bool, ...]:
 
 
 _TRACED = frozenset((TracedFloat, TracedInt))
+_slot = Value.data.__get__  # a Value's .data slot itself (a followed Value's data is not it)
 
 
 def _plain(node: Value) -> None:
