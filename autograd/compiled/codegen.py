@@ -199,7 +199,6 @@ class _Writer:
         lines += _unpack([f"p{i}" for i in range(prog.params)], "p", "the parameters' .data")
         lines += _unpack([f"k{i}" for i in range(len(prog.constants))], "k",
                          "constants: " + _constants_comment(prog.constants))
-        lines += _unpack([f"g{i}" for i in grads], "g", "their .grad before this step")
         if not prog.variants:
             body_backward, saved = self._backward_body(needs, grads) if prog.batched \
                 else ([], [])
@@ -215,12 +214,16 @@ class _Writer:
             lines += self._backward(needs, grads, root, [], [], block)
         else:
             lines += self._backward(needs, grads, root, body_backward, saved)
-        lines.append("    # the new gradients: this pass's added to the old, as backward() adds")
         results = ", ".join(self._result(r) for r in prog.results)
-        lines.append(f"    return {results}, (")
-        lines += [f"        dp{i} if g{i} == 0.0 or g{i} is None else g{i} + dp{i},"
-                  for i in grads]
-        lines.append("    )")
+        if not grads:
+            lines.append(f"    return {results}, ()  # no parameter gets a gradient")
+            return "\n".join(lines) + "\n", grads
+        # one loop over the parameters, not a line for each
+        lines.append("    # the new gradients: this pass's added to what .grad held (g), as "
+                     "backward() adds")
+        lines += ["    " + line for line in _pack([f"dp{i}" for i in grads], "d")]
+        lines.append(f"    return {results}, [new if old == 0.0 or old is None else old + new")
+        lines.append(f"    {' ' * len(f'return {results}, [')}for new, old in zip(d, g)]")
         return "\n".join(lines) + "\n", grads
 
     def _result(self, tree: tuple) -> str:
@@ -555,8 +558,10 @@ class _Writer:
             "    # backward: the engine's loop. From the last node to the first, each passes "
             "its gradient",
             "    # to its arguments, d(arg) += d(node)/d(arg) * d(node), in the engine's order.",
-            "    # A parameter's starts from 0.0, or from what .grad held if that was a 0."]
-        lines += [f"    dp{i} = 0.0 if g{i} != 0.0 else g{i}" for i in grads]
+            "    # A parameter's starts from 0.0, or from what .grad held (g) if that was a 0."]
+        if grads:
+            lines += _unpack([f"dp{i}" for i in grads],
+                             "[0.0 if old != 0.0 else old for old in g]", "")[1:]
         if prog.variants or any(self.entries[j].op == "dot" for j in needs):
             lines.append("    add_zeros = any(x == 0.0 and (type(x) is not float or "
                          "copysign(1.0, x) < 0.0) for x in g)")

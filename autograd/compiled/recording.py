@@ -522,7 +522,9 @@ class Recording:
         self.reason: str | None = None
         self.new: list[str] = []
         self._swapped: list[tuple[Value, type]] = []
-        self._made_leaves: list[Value] = []
+        self._made_leaves: list[Value] = []  # each once
+        self._made: dict[int, Traced] = {}  # id of such a leaf -> the followed number it holds
+        self._leaf_uses = 0  # uses of those leaves as arguments
         # Nodes with such a leaf among their parents: their local derivatives may hold its
         # followed number (d(w * x)/dw = x), which ``plain_graph`` turns back into a float.
         self._holding: list[Value] = []
@@ -592,7 +594,10 @@ class Recording:
             self.unfaithful(_foreign(value))
             return self.constant(data), False
         if isinstance(data, Traced) and data.recording is self:
-            self._made_leaves.append(value)
+            self._leaf_uses += 1
+            if id(value) not in self._made:
+                self._made_leaves.append(value)
+            self._made[id(value)] = data
             return data.ref, False  # a leaf the step made from followed numbers: Value(x)
         if type(value) is Constant:
             return self.constant(data), False  # a number written in the step's code: 2 * x
@@ -652,16 +657,13 @@ class Recording:
                             "compiling code for more costs more than it saves")
             self.stop()
             return data
-        refs = tuple(map(self._arguments.get, map(id, parents)))
-        if None in refs:  # a parent met for the first time (a parameter, a constant...)
-            leaves = len(self._made_leaves)
-            pairs = [self.argument(p) for p in parents]
-            refs = tuple([ref for ref, _ in pairs])
-            flows = tuple([flow for _, flow in pairs])
-            if len(self._made_leaves) != leaves:
-                self._holding.append(out)
-        else:  # nodes and parameters: gradient flows into each
+        arguments = self._arguments
+        try:  # nodes and parameters met before: gradient flows into each
+            refs = (arguments[id(parents[0])],) if len(parents) == 1 else \
+                tuple(map(arguments.__getitem__, map(id, parents)))
             flows = _FLOWING.get(len(refs)) or _flowing(len(refs))
+        except KeyError:  # a parent met for the first time (a constant, a leaf...)
+            refs, flows = self._first_met(out, parents)
         if no_grad:  # a node without a graph: nothing flows back through it
             flows = (False,) * len(flows)
         params: tuple = ()
@@ -681,6 +683,28 @@ class Recording:
         self._swapped.append((out, cls))
         out.__class__ = made
         return data if type(data) is float else _number(data)
+
+    def _first_met(self, out: Value, parents: tuple[Value, ...]
+                   ) -> tuple[tuple[Ref, ...], tuple[bool, ...]]:
+        """The references and flows of an operation with a parent that is not a node or
+        parameter met before (a constant, a parameter met for the first time, a leaf the step
+        made from followed numbers)."""
+        arguments, made = self._arguments, self._made
+        uses = self._leaf_uses
+        refs = [arguments.get(id(p)) for p in parents]
+        flows = [True] * len(refs)
+        for i, ref in enumerate(refs):
+            if ref is None:
+                parent = parents[i]
+                leaf = made.get(id(parent))
+                if leaf is not None and _slot(parent) is leaf:  # met before, holding it still
+                    refs[i], flows[i] = leaf.ref, False
+                    self._leaf_uses += 1
+                else:
+                    refs[i], flows[i] = self.argument(parent)
+        if self._leaf_uses != uses:
+            self._holding.append(out)
+        return tuple(refs), tuple(flows)
 
     def number(self, x: object, op: str) -> object:
         """A number that is not a float or an int, given to the engine."""
@@ -794,19 +818,27 @@ class Recording:
         self.active = False
         interrupted = False
         while True:
-            try:
-                while self._swapped:
-                    value, cls = self._swapped[-1]
+            try:  # (interrupted, all of it again: each step may be done twice)
+                for value, cls in reversed(self._swapped):
                     value.__class__ = cls
-                    self._swapped.pop()
-                while self._made_leaves:
-                    _plain(self._made_leaves[-1])
-                    self._made_leaves.pop()
+                self._swapped.clear()
+                for leaf in reversed(self._made_leaves):
+                    _plain(leaf)
+                self._made_leaves.clear()
                 break
             except KeyboardInterrupt:
                 interrupted = True
         if interrupted:
             raise KeyboardInterrupt
+
+    def close(self) -> None:
+        """Let go of the entries, the step's nodes and the followed numbers, once the compiler
+        is done with them. Followed numbers refer back to the recording (and a followed number
+        the step keeps may hold it), so the recording itself may be freed only by the cyclic
+        collector: what it held is freed at once."""
+        for held in (self.entries, self.nodes, self._arguments, self.node_values, self.inputs,
+                     self._traced, self._holding, self._made_leaves, self._made):
+            held.clear()
 
     def plain_graph(self, nodes: Sequence[Value]) -> None:
         """Followed numbers out of the step's graph, ``nodes``: out of the local derivatives
@@ -828,6 +860,7 @@ def _flowing(arity: int) -> tuple[bool, ...]:
 
 
 _TRACED = frozenset((TracedFloat, TracedInt))
+_slot = Value.data.__get__  # a Value's .data slot itself (a followed Value's data is not it)
 
 
 def _plain(node: Value) -> None:
