@@ -723,16 +723,18 @@ class Recording:
 
         A comparison of a drawn number (dropout's ``random() < p``) is a *question*: the replay
         asks it again and follows its answer (``compiled/choices.py``). A recording made with
-        ``flip = k`` gives the other answer to question q where bit k of q + 1 is set, which is
-        how the compiler finds what each answer decides."""
-        refs = tuple([self.constant(x) for x in operands])
+        ``flip = k`` (a probe) gives the other answer to question q where bit k of q + 1 is set,
+        which is how the compiler finds what each answer decides; its entry notes the answer
+        the comparison gave, as the real recording's does."""
+        refs = tuple([x.ref if type(x) in _TRACED and x.recording is self else self.constant(x)
+                      for x in operands])
         if op in _QUESTIONS and self._asks_about_a_draw(refs):
             q = len(self.questions)
-            if self.flip is not None and (q + 1) >> self.flip & 1:
-                answer = not answer
             self.questions.append(len(self.entries))
             self.entries.append(_new_tuple(Entry, ("question", op, refs, (answer,), (),
                                                    self.place(3))))
+            if self.flip is not None and (q + 1) >> self.flip & 1:
+                return not answer
             return answer
         if isinstance(answer, float):
             answer = struct.pack("<d", answer)  # the very number, -0.0 and nan included
@@ -774,7 +776,7 @@ class Recording:
         self._drawn.add(len(self.entries))
         self.entries.append(_new_tuple(Entry, ("draw", name, refs, (), (), -1)))
         kind = TracedInt if type(result) is int else TracedFloat
-        return kind(result, Ref("v", len(self.entries) - 1), self)
+        return kind(result, _new_tuple(Ref, ("v", len(self.entries) - 1)), self)
 
     def grad_write(self, value: Value, g: Any) -> Any:
         """The step sets ``value.grad = g`` (``zero_grad``): part of the step, when ``g`` is a
