@@ -41,11 +41,7 @@ def _same(x: Any, y: Any) -> bool:
     if isinstance(x, Draw) or isinstance(y, Draw):
         return isinstance(x, Draw) and isinstance(y, Draw) and x.generator is y.generator \
             and x.name == y.name and len(x.args) == len(y.args) and all(map(_same, x.args, y.args))
-    if type(x) is not type(y):
-        return False
-    if type(x) is float:
-        return struct.pack("<d", x) == struct.pack("<d", y)
-    return bool(x == y)
+    return type(x) is type(y) and bool(x == y)
 
 
 def link(real: Recording, probes: list[Recording]) -> dict[int, int] | None:

@@ -634,7 +634,7 @@ class Recording:
     def place(self, depth: int) -> int:
         """The index in ``places`` of the user's line that led here (``depth`` frames out).
         A probe's places are left blank: only the real recording's lines are ever named, and
-        finding them is most of what a question costs."""
+        walking the stack to find them costs a question as much again as the rest of it."""
         self.places.append("" if self.flip is not None else places.where(depth + 1))
         return len(self.places) - 1
 
@@ -726,8 +726,7 @@ class Recording:
         ``flip = k`` (a probe) gives the other answer to question q where bit k of q + 1 is set,
         which is how the compiler finds what each answer decides; its entry notes the answer
         the comparison gave, as the real recording's does."""
-        refs = tuple([x.ref if type(x) in _TRACED and x.recording is self else self.constant(x)
-                      for x in operands])
+        refs = tuple([self.constant(x) for x in operands])
         if op in _QUESTIONS and self._asks_about_a_draw(refs):
             q = len(self.questions)
             self.questions.append(len(self.entries))
