@@ -57,11 +57,6 @@ def _learn(name: object, filename: str) -> int:
     return by_name | by_file
 
 
-def is_library(frame: FrameType) -> bool:
-    """Whether ``frame`` runs backprop-lab's own code."""
-    return bool(kind(frame) & LIBRARY)
-
-
 #: Lines described so far: a step asks its questions from a few lines, thousands of times.
 _DESCRIBED: dict[tuple[str, int], str] = {}
 
@@ -87,14 +82,6 @@ def _describe(frame: FrameType) -> str:
         shorter = filename
     shown = filename if shorter.startswith("..") else shorter
     return _printable(f"{shown}:{frame.f_lineno}: {code}")
-
-
-def user_frame(start: FrameType | None) -> FrameType | None:
-    """The innermost frame from ``start`` outward that is the user's own code."""
-    frame = start
-    while frame is not None and kind(frame) & (LIBRARY | PYTHON):
-        frame = frame.f_back
-    return frame
 
 
 def where(depth: int = 1) -> str:

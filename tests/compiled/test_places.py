@@ -75,7 +75,7 @@ def test_one_module_name_in_pythons_folder_and_outside_it_keeps_both_answers():
 
 
 def test_a_module_name_that_is_no_string_is_the_users():
-    for name in (None, 7, ("nn",)):
+    for name in (None, 7, ("nn",), ["nn"]):
         assert where_from("<odd name>", name).startswith("<odd name>:2: ")
 
 
