@@ -21,7 +21,7 @@ from autograd.compiled.ir import Entry, Ref
 from autograd.compiled.recording import Draw, Recording
 from autograd.core.modes import recorder
 from autograd.core.value import forward_order
-from nn import MLP, data, fit
+from nn import MLP, data
 
 GENERATOR = random.Random(0)
 
@@ -240,16 +240,3 @@ def test_the_cyclic_collector_is_left_as_it_was(collecting):
         (gc.enable if was else gc.disable)()
     assert step.records == 1 and step.fallback_reason is None
 
-
-def test_a_compiled_dropout_fit_still_gives_eagers_numbers():
-    X, y = data.make_moons(40, noise=0.1, seed=3)
-    y = [2 * t - 1 for t in y]
-    results = []
-    for compile in (False, "python"):
-        model = MLP(2, [8, 8, 1], seed=1, dropout=0.5)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", autograd.CompileWarning)
-            fit(model, X, y, loss=nn.hinge_loss, epochs=3, progress=False, compile=compile,
-                optimizer=nn.SGD(model.parameters(), lr=0.3))
-        results.append([repr(p.data) for p in model.parameters()])
-    assert results[0] == results[1]
