@@ -6,7 +6,6 @@ draw, ask ``draw < 0.5``, later multiply an input by the mask value the answer c
 from __future__ import annotations
 
 import gc
-import os
 import random
 import warnings
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ import nn
 from autograd import Value
 from autograd.compiled.choices import link, probes_needed
 from autograd.compiled.ir import Entry, Ref
-from autograd.compiled.recording import Draw, Recording
+from autograd.compiled.recording import Draw, Recording, Traced
 from autograd.core.modes import recorder
 from autograd.core.value import forward_order
 from nn import MLP, data
@@ -118,11 +117,15 @@ def test_a_probe_with_another_operation_is_not_linked():
 
 def test_a_probe_with_another_draw_is_not_linked():
     # the same entries, tuple for tuple; the draw behind the constant is another call
+    def draws(first, second):
+        return [recording([0.0, 2.0], [True, False], draw=("randrange", (first,))),
+                recording([0.0, 2.0], [True, False], draw=("randrange", (second,)))]
+
     real = recording([0.0, 2.0], [True, False], draw=("randrange", (10,)))
-    other = [recording([2.0, 2.0], [True, False], draw=("randrange", (11,))),
-             recording([0.0, 0.0], [True, False], draw=("randrange", (10,)))]
-    assert other[0].entries == [e._replace(params=e.params) for e in other[0].entries]
-    assert link(real, other) is None
+    assert draws(11, 10)[0].entries == real.entries
+    assert link(real, draws(11, 10)) is None
+    assert link(real, draws(10, 10.0)) is None  # an int is no float
+    assert link(real, draws(10, 10)) is not None
 
 
 def test_a_probe_that_draws_more_is_not_linked():
@@ -179,7 +182,7 @@ def test_a_probe_names_no_lines_and_the_real_recording_does():
             asked = rec.draw(GENERATOR, "random", (), {}, 0.25) < 0.5
             assert rec.entries[-1].kind == "question" and asked is not None
     real, probe = (rec.places[rec.entries[-1].where] for rec in recordings)
-    assert real.startswith(f"{os.path.relpath(__file__)}:") and "asked = " in real
+    assert "test_choices.py:" in real and "asked = " in real
     assert probe == ""
 
 
@@ -193,7 +196,7 @@ def test_a_released_recording_holds_no_value_and_no_followed_number():
     held = [x for x in vars(probe).values() if isinstance(x, (list, dict))]
     found = [x for items in held for x in (items.values() if isinstance(items, dict) else items)]
     assert not [x for x in found if isinstance(x, Value) and x is not w]
-    assert not [x for x in found if type(x).__name__ in ("TracedFloat", "TracedInt")]
+    assert not [x for x in found if isinstance(x, Traced)]
     assert root.data == pytest.approx(0.7615941559557649)
 
 
@@ -223,7 +226,7 @@ def test_probes_leave_no_graph_for_the_cyclic_collector():
     finally:
         if collecting:
             gc.enable()
-    assert step.records == 1 and probes_needed(10 * 4) == 6
+    assert step.records == 1 and step.fallback_reason is None and probes_needed(10 * 4) == 6
     assert after - before <= 2 * graph  # the real recording's graph, not the six probes' too
 
 
