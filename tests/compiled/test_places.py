@@ -6,6 +6,7 @@ is ever another frame's."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import sysconfig
@@ -30,10 +31,12 @@ def where_from(filename: str, module: str) -> str:
     of that ``__name__``."""
     namespace = {"__name__": module, "where": places.where}
     exec(compile("def asks():\n    return where()\n", filename, "exec"), namespace)
-    return namespace["asks"]()  # this line is the caller's
+    return namespace["asks"]()
 
 
-CALLER = f"{HERE}:{where_from.__code__.co_firstlineno + 5}: return namespace"
+SOURCE, FIRST = inspect.getsourcelines(where_from)
+#: How messages name where_from's call of the function: the caller's line.
+CALLER = f"{HERE}:{FIRST + [i for i, line in enumerate(SOURCE) if 'return' in line][-1]}: "
 
 
 @pytest.mark.parametrize("filename", ["/tmp/ipykernel_4242/2918273640.py", "<made up>",
