@@ -316,26 +316,36 @@ class CompiledStep:
         started drawing, then put back where it ended, and every ``.grad`` as it was."""
         ended = [(g, g.getstate()) for g, _ in recording.start_states.values()]
         grads = [(p, Value.grad.__get__(p)) for p in recording.params]
+        needed = choices.probes_needed(len(recording.questions))
         probes = []
+        # Probes make hundreds of thousands of objects and free them as they go (a released
+        # probe holds no cycles): the cyclic collector, running meanwhile, would only walk
+        # them, and the real recording's, over and over, for a third of the probes' time.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
-            for k in range(choices.probes_needed(len(recording.questions))):
-                for generator, state in recording.start_states.values():
+            try:
+                for k in range(needed):
+                    for generator, state in recording.start_states.values():
+                        generator.setstate(state)
+                    probe = Recording(flip=k)
+                    try:
+                        self._run(args, known, probe)
+                    except Exception:  # noqa: BLE001 - another answer, another path: not followed
+                        probe.unfaithful("")
+                    probe.release()
+                    if probe.reason is not None:
+                        break
+                    probes.append(probe)
+            finally:
+                for generator, state in ended:
                     generator.setstate(state)
-                probe = Recording(flip=k)
-                try:
-                    self._run(args, known, probe)
-                except Exception:  # noqa: BLE001 - another answer, another path: not followed
-                    probe.unfaithful("")
-                if probe.reason is not None:
-                    break
-                probes.append(probe)
+                for p, g in grads:
+                    Value.grad.__set__(p, g)
+            new = choices.link(recording, probes) if len(probes) == needed else None
         finally:
-            for generator, state in ended:
-                generator.setstate(state)
-            for p, g in grads:
-                Value.grad.__set__(p, g)
-        new = choices.link(recording, probes) \
-            if len(probes) == choices.probes_needed(len(recording.questions)) else None
+            if collecting:
+                gc.enable()
         if new is None:
             place = recording.places[recording.entries[recording.questions[0]].where]
             recording.unfaithful(

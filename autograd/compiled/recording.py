@@ -531,7 +531,7 @@ class Recording:
         self._stopped = False
         self._traced: dict[int, Traced] = {}
         self.generators: dict[int, random.Random] = {}
-        self._draws: dict[tuple, int] = {}
+        self._draws: dict[tuple, tuple[Ref]] = {}  # a draw's call -> its constant's Ref
         self._drawn: set[int] = set()  # entries whose number comes from a draw
 
     def start(self, known: Sequence[Value]) -> None:
@@ -637,7 +637,10 @@ class Recording:
         return self._constant_refs[index]
 
     def place(self, depth: int) -> int:
-        self.places.append(places.where(depth + 1))
+        """The index in ``places`` of the user's line that led here (``depth`` frames out).
+        A probe's places are left blank: only the real recording's lines are ever named, and
+        walking the stack to find them costs a question as much again as the rest of it."""
+        self.places.append("" if self.flip is not None else places.where(depth + 1))
         return len(self.places) - 1
 
     # ---- the engine's reports (see autograd.core.modes.recorder)
@@ -744,20 +747,30 @@ class Recording:
 
         A comparison of a drawn number (dropout's ``random() < p``) is a *question*: the replay
         asks it again and follows its answer (``compiled/choices.py``). A recording made with
-        ``flip = k`` gives the other answer to question q where bit k of q + 1 is set, which is
-        how the compiler finds what each answer decides."""
-        refs = tuple(self.constant(x) for x in operands)
-        if op in _QUESTIONS and any(r.kind == "v" and r.index in self._drawn for r in refs):
+        ``flip = k`` (a probe) gives the other answer to question q where bit k of q + 1 is set,
+        which is how the compiler finds what each answer decides; its entry notes the answer
+        the comparison gave, as the real recording's does."""
+        refs = tuple([self.constant(x) for x in operands])
+        if op in _QUESTIONS and self._asks_about_a_draw(refs):
             q = len(self.questions)
-            if self.flip is not None and (q + 1) >> self.flip & 1:
-                answer = not answer
             self.questions.append(len(self.entries))
-            self.entries.append(Entry("question", op, refs, (answer,), where=self.place(3)))
+            self.entries.append(_new_tuple(Entry, ("question", op, refs, (answer,), (),
+                                                   self.place(3))))
+            if self.flip is not None and (q + 1) >> self.flip & 1:
+                return not answer
             return answer
         if isinstance(answer, float):
             answer = struct.pack("<d", answer)  # the very number, -0.0 and nan included
-        self.entries.append(Entry("guard", op, refs, (answer,), where=self.place(3)))
+        self.entries.append(_new_tuple(Entry, ("guard", op, refs, (answer,), (),
+                                               self.place(3))))
         return answer
+
+    def _asks_about_a_draw(self, refs: tuple[Ref, ...]) -> bool:
+        drawn = self._drawn
+        for ref in refs:
+            if ref.kind == "v" and ref.index in drawn:
+                return True
+        return False
 
     def drawing_from(self, generator: random.Random) -> None:
         """Note ``generator``'s state before the step's first draw from it."""
@@ -769,24 +782,24 @@ class Recording:
         """The step drew ``result = generator.name(*args)``: a followed number the replay draws
         again."""
         if name in OTHER_DRAWS or kwargs or type(result) not in (int, float) or \
-                any(type(a) not in (int, float) for a in args):
+                args and any(type(a) not in (int, float) for a in args):
             self.unfaithful(
                 f"the step draws random numbers at {places.where()} in a way a replay cannot "
                 f"repeat ({name}() with {'keyword ' if kwargs else ''}arguments other than "
                 "plain numbers, or returning something else than a number); draw with "
                 "random(), uniform(a, b) or randrange(n) and plain numbers")
             return result
-        key = (id(generator), name, tuple((type(a), struct.pack("<d", a)) if type(a) is float
-                                          else (type(a), a) for a in args))
-        index = self._draws.get(key)
-        if index is None:
-            index = self._draws[key] = len(self.constants)
+        key = (id(generator), name, tuple([(type(a), struct.pack("<d", a)) if type(a) is float
+                                           else (type(a), a) for a in args]) if args else ())
+        refs = self._draws.get(key)
+        if refs is None:  # the first such draw: a constant of its own, one Ref for every use
+            refs = self._draws[key] = (Ref("k", len(self.constants)),)
             self.constants.append(Draw(generator, name, args))
-        self.generators[id(generator)] = generator
-        self.entries.append(Entry("draw", name, (Ref("k", index),)))
-        self._drawn.add(len(self.entries) - 1)
+            self.generators[id(generator)] = generator
+        self._drawn.add(len(self.entries))
+        self.entries.append(_new_tuple(Entry, ("draw", name, refs, (), (), -1)))
         kind = TracedInt if type(result) is int else TracedFloat
-        return kind(result, Ref("v", len(self.entries) - 1), self)
+        return kind(result, _new_tuple(Ref, ("v", len(self.entries) - 1)), self)
 
     def grad_write(self, value: Value, g: Any) -> Any:
         """The step sets ``value.grad = g`` (``zero_grad``): part of the step, when ``g`` is a
@@ -839,6 +852,18 @@ class Recording:
         for held in (self.entries, self.nodes, self._arguments, self.node_values, self.inputs,
                      self._traced, self._holding, self._made_leaves, self._made):
             held.clear()
+
+    def release(self) -> None:
+        """Let go of the Values and followed numbers met, keeping the entries, questions and
+        constants (all that ``choices.link`` compares of a probe). The step's graph holds
+        followed numbers in its local derivatives, which point back here: released, a probe's
+        graph is freed as soon as the step's result is dropped, not by the cyclic collector."""
+        self.node_values.clear()
+        self.nodes.clear()
+        self._arguments.clear()
+        self._traced.clear()
+        self.inputs.clear()
+        self._holding.clear()
 
     def plain_graph(self, nodes: Sequence[Value]) -> None:
         """Followed numbers out of the step's graph, ``nodes``: out of the local derivatives
