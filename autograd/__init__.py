@@ -14,6 +14,7 @@ from backprop_lab import check_autograd
 
 check_autograd()
 
+from autograd.core.choose import where
 from autograd.core.files import write_atomically
 from autograd.core.format import format_number, format_table
 from autograd.core.functional import grad, value_and_grad
@@ -62,6 +63,7 @@ __all__ = [
     "custom_op", "detect_anomaly", "dot", "enable_grad", "exp", "forward_order", "grad",
     "gradcheck", "gradients", "is_grad_enabled", "log", "no_grad", "numerical_grad", "relu",
     "sigmoid", "sin", "softplus", "sqrt", "step", "tanh", "topological_order", "value_and_grad",
+    "where",
     # every report of checked numbers (gradcheck, exercises, the mistakes lab, nn's PyTorch
     # comparison) is one of these
     "BaseReport",

@@ -33,7 +33,9 @@ def _value(x: object, fn: str) -> Value:
     if isinstance(x, Value):
         return x
     if checks.is_number(x):
-        return Value(x)  # Value() makes it a float (one autograd.compile follows stays one)
+        # A Constant, as the 2 in 2 * x: a number in the step's code, not a new input (a
+        # followed number, while autograd.compile records, stays followed)
+        return Constant(x)
     raise TypeError(f"{fn} takes Values or numbers, got {type(x).__name__}")
 
 

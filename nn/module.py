@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
-from autograd import Constant, Parameter, Value, dot, format_number
+from autograd import Constant, Parameter, Value, dot, format_number, where
 from nn import checks, serialize
 from nn.serialize import loadable
 from nn.state import IncompatibleKeys, load_state_dict
@@ -374,6 +374,22 @@ class Layer(Module):
         return f"Layer({self.nin} -> {self.nout}, {self.activation}; {_count(self)})"
 
 
+class _Multiplier(Constant):
+    """A dropout multiplier m_i, labelled by what it did: ``dropped`` (0) or ``kept``
+    (1/(1-p)). The label is read from the number when a picture asks, so making it decides
+    nothing while a compiled step records (it would be a question about the draw)."""
+
+    __slots__ = ()
+
+    @property  # type: ignore[override]
+    def label(self) -> str:
+        return vars(self).get("label") or ("dropped" if self.data == 0.0 else "kept")
+
+    @label.setter
+    def label(self, text: str) -> None:
+        vars(self)["label"] = text
+
+
 @loadable
 class Dropout(Module):
     """Inverted dropout, PyTorch's ``nn.Dropout(p)``: "randomly omitting units during training"
@@ -419,11 +435,14 @@ class Dropout(Module):
             self._rng = random
 
     def mask(self, n: int) -> list[float]:
-        """n fresh multipliers m_i: 0 with probability p, else 1/(1-p)."""
+        """n fresh multipliers m_i: 0 with probability p, else 1/(1-p).
+
+        Chosen with ``autograd.where`` rather than a Python ``if``: a compiled step
+        (``autograd.compile``, ``fit(compile=True)``) then draws a new mask at every call."""
         if self.p == 1.0:
             return [0.0] * n
         keep = 1.0 / (1.0 - self.p)
-        return [0.0 if self._rng.random() < self.p else keep for _ in range(n)]
+        return [where(self._rng.random() < self.p, 0.0, keep) for _ in range(n)]
 
     def __call__(self, x: Sequence[Value | float] | Value | float
                  ) -> Value | float | list[Value | float]:
@@ -434,8 +453,7 @@ class Dropout(Module):
     def _forward(self, x: list) -> list:
         if not self.training or self.p == 0.0:
             return x
-        return [xi * Constant(m, label="dropped" if m == 0.0 else "kept")
-                if isinstance(xi, Value) else xi * m  # plain numbers stay numbers
+        return [xi * _Multiplier(m) if isinstance(xi, Value) else xi * m  # numbers stay numbers
                 for xi, m in zip(x, self.mask(len(x)))]
 
     def get_config(self) -> dict[str, Any]:

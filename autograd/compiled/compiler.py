@@ -11,8 +11,7 @@ building it, sorting it and freeing it again. A compiler does that work once:
 
 1. **record** (``compiled/recording.py``): run the step on the engine while following every
    number it computes, into an IR of references (``compiled/ir.py``); random draws are part of
-   it, and what a draw's answer chooses (dropout's mask) is found by probes
-   (``compiled/choices.py``);
+   it, and so are the choices their answers make through ``autograd.where`` (dropout's mask);
 2. **find the template** (``compiled/template.py``): a batch's recording is one example's
    operations repeated; the replay loops over the batch, so its code does not grow with it;
 3. **generate** (``compiled/codegen.py``): write the IR as a Python function on plain floats,
@@ -34,7 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from autograd.compiled import choices, environment, numba_backend, places, template
+from autograd.compiled import environment, numba_backend, places, template
 from autograd.compiled.codegen import AGAIN, CannotCompile, Replay, compile_source, write
 from autograd.compiled.recording import Recording, Traced, TracedInt, plain, watch_draws
 from autograd.core.modes import RECORD, mode, recorder
@@ -259,8 +258,6 @@ class CompiledStep:
         known = list({id(v): v for v in self._known + reached}.values())
         recording = Recording()
         root, aux, results = self._run(args, known, recording)
-        if recording.questions and recording.reason is None and not recording.new:
-            results = self._probe(args, known, recording, results)
         graph = forward_order(root)
         recording.plain_graph(graph)
         self.records += 1
@@ -308,51 +305,6 @@ class CompiledStep:
             if watching:
                 watch_draws(False)
         return root, aux, results
-
-    def _probe(self, args: tuple, known: list[Value], recording: Recording,
-               results: list[tuple]) -> list[tuple]:
-        """Find what the answers to questions about drawn numbers decide (``choices``): run
-        the step again with answers turned around, every generator rewound to where the step
-        started drawing, then put back where it ended, and every ``.grad`` as it was."""
-        ended = [(g, g.getstate()) for g, _ in recording.start_states.values()]
-        grads = [(p, Value.grad.__get__(p)) for p in recording.params]
-        needed = choices.probes_needed(len(recording.questions))
-        probes = []
-        # Probes make hundreds of thousands of objects and free them as they go (a released
-        # probe holds no cycles): the cyclic collector, running meanwhile, would only walk
-        # them, and the real recording's, over and over, for a third of the probes' time.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            try:
-                for k in range(needed):
-                    for generator, state in recording.start_states.values():
-                        generator.setstate(state)
-                    probe = Recording(flip=k)
-                    try:
-                        self._run(args, known, probe)
-                    except Exception:  # noqa: BLE001 - another answer, another path: not followed
-                        probe.unfaithful("")
-                    probe.release()
-                    if probe.reason is not None:
-                        break
-                    probes.append(probe)
-            finally:
-                for generator, state in ended:
-                    generator.setstate(state)
-                for p, g in grads:
-                    Value.grad.__set__(p, g)
-            new = choices.link(recording, probes) if len(probes) == needed else None
-        finally:
-            if collecting:
-                gc.enable()
-        if new is None:
-            place = recording.places[recording.entries[recording.questions[0]].where]
-            recording.unfaithful(
-                f"the step's random draws decide more than which numbers it uses (at {place}): "
-                "another draw builds another graph, which a replay cannot follow")
-            return results
-        return [_renumbered(r, new) for r in results]
 
     def _keep(self, key: tuple, args: tuple, recording: Recording, graph: list[Value],
               results: list[tuple], fingerprint: tuple) -> None:
@@ -449,15 +401,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
-
-
-def _renumbered(tree: tuple, new: dict[int, int]) -> tuple:
-    if tree[0] == "ref":
-        ref = tree[1]
-        return ("ref", ref._replace(index=new[ref.index])) if ref.kind == "v" else tree
-    if tree[0] in ("list", "tuple"):
-        return (tree[0], [_renumbered(t, new) for t in tree[1]])
-    return tree
 
 
 def _count(n: int, noun: str) -> str:

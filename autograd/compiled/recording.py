@@ -20,7 +20,8 @@ plain float: putting the classes back is retried until it is done.
 When the step's code compares followed numbers (``if loss > 1``), the answer becomes a *guard*:
 the replay re-checks it (with both sides followed) and records anew when it changed;
 ``max``/``min`` of followed numbers are followed, not asked. Random draws are followed numbers
-the replay draws again; a comparison of a drawn number is a *question* (``compiled/choices.py``).
+the replay draws again; a comparison of a drawn number is a *question*, whose ``Answer`` chooses
+numbers through ``autograd.where`` (dropout's mask), which the replay asks and chooses again.
 The engine's own comparisons (relu's ``x <= 0``) are part of its operations. Writes to ``.grad``
 of followed Values (``model.zero_grad()``) are part of the step. Anything that cannot be followed
 (a number turned into a plain float, into text, a draw that cannot be repeated, a closure
@@ -334,6 +335,62 @@ Integral.register(TracedInt)
 _QUESTIONS = frozenset(("<", "<=", ">", ">=", "==", "!="))
 
 
+class Answer:
+    """The answer to a question about a random draw (``rng.random() < p``) while a step
+    records. ``autograd.where(answer, a, b)`` chooses between two numbers by it, and the replay
+    asks the question of its own draw and chooses again. Any other use (``if answer:``, ``and``,
+    ``==``, arithmetic, text) decides something in the step's own code, which the replay cannot
+    follow: it gives the bool's own result, and the step runs on the engine instead."""
+
+    __slots__ = ("value", "ref", "recording")
+
+    def __init__(self, value: bool, ref: Ref, recording: Recording) -> None:
+        self.value = value
+        self.ref = ref
+        self.recording = recording
+
+    def _used(self, how: str) -> bool:
+        if self.recording.active:
+            self.recording.unfaithful(
+                f"the step's code uses the answer to a question about a random draw ({how}) at "
+                f"{places.where(3)}, which decides something a replay cannot follow; choose "
+                "between numbers with autograd.where(answer, a, b), as nn.Dropout does")
+        return self.value
+
+    def __bool__(self) -> bool: return self._used("if, and, or, not")
+    def __int__(self) -> int: return int(self._used("int"))
+    def __index__(self) -> int: return int(self._used("as an index"))
+    def __float__(self) -> float: return float(self._used("float"))
+    def __hash__(self) -> int: return hash(self._used("hash"))
+    def __eq__(self, other: object) -> bool: return self._used("==") == other
+    def __ne__(self, other: object) -> bool: return self._used("!=") != other
+    def __and__(self, other: Any) -> Any: return self._used("&") & other
+    def __rand__(self, other: Any) -> Any: return other & self._used("&")
+    def __or__(self, other: Any) -> Any: return self._used("|") | other
+    def __ror__(self, other: Any) -> Any: return other | self._used("|")
+    def __xor__(self, other: Any) -> Any: return self._used("^") ^ other
+    def __rxor__(self, other: Any) -> Any: return other ^ self._used("^")
+    def __invert__(self) -> int: return ~self._used("~")
+    def __neg__(self) -> int: return -self._used("-")
+    def __pos__(self) -> int: return +self._used("+")
+    def __abs__(self) -> int: return abs(self._used("abs"))
+    def __add__(self, other: Any) -> Any: return self._used("+") + other
+    def __radd__(self, other: Any) -> Any: return other + self._used("+")
+    def __sub__(self, other: Any) -> Any: return self._used("-") - other
+    def __rsub__(self, other: Any) -> Any: return other - self._used("-")
+    def __mul__(self, other: Any) -> Any: return self._used("*") * other
+    def __rmul__(self, other: Any) -> Any: return other * self._used("*")
+    def __truediv__(self, other: Any) -> Any: return self._used("/") / other
+    def __rtruediv__(self, other: Any) -> Any: return other / self._used("/")
+    def __lt__(self, other: Any) -> bool: return self._used("<") < other
+    def __le__(self, other: Any) -> bool: return self._used("<=") <= other
+    def __gt__(self, other: Any) -> bool: return self._used(">") > other
+    def __ge__(self, other: Any) -> bool: return self._used(">=") >= other
+    def __repr__(self) -> str: return repr(self._used("repr"))
+    def __str__(self) -> str: return str(self._used("str"))
+    def __format__(self, spec: str) -> str: return format(self._used("format"), spec)
+
+
 def _number(x: object) -> Any:
     return x.value if isinstance(x, Traced) else x
 
@@ -384,7 +441,6 @@ def _drawer(name: str, method: Callable) -> Callable:
         if recording is None or not recording.active or getattr(_drawing, "inside", False):
             return method(self, *args, **kwargs)
         _drawing.inside = True  # the draws under this one are its own
-        recording.drawing_from(self)
         try:
             result = method(self, *args, **kwargs)
         finally:
@@ -496,11 +552,8 @@ class Recording:
     step made, ``(parameter index, constant index)`` in order.
     """
 
-    def __init__(self, flip: int | None = None) -> None:
+    def __init__(self) -> None:
         self.active = True
-        self.flip = flip
-        self.questions: list[int] = []  # entries comparing a drawn number
-        self.start_states: dict[int, tuple[random.Random, Any]] = {}
         self.entries: list[Entry] = []
         self.nodes: dict[int, int] = {}  # id(node) -> entry index
         # One reference per node, parameter and constant, however often it is used (a batch
@@ -599,7 +652,7 @@ class Recording:
                 self._made_leaves.append(value)
             self._made[id(value)] = data
             return data.ref, False  # a leaf the step made from followed numbers: Value(x)
-        if type(value) is Constant:
+        if isinstance(value, Constant):
             return self.constant(data), False  # a number written in the step's code: 2 * x
         return self._param_refs[self._follow(value)], True
 
@@ -637,10 +690,8 @@ class Recording:
         return self._constant_refs[index]
 
     def place(self, depth: int) -> int:
-        """The index in ``places`` of the user's line that led here (``depth`` frames out).
-        A probe's places are left blank: only the real recording's lines are ever named, and
-        walking the stack to find them costs a question as much again as the rest of it."""
-        self.places.append("" if self.flip is not None else places.where(depth + 1))
+        """The index in ``places`` of the user's line that led here (``depth`` frames out)."""
+        self.places.append(places.where(depth + 1))
         return len(self.places) - 1
 
     # ---- the engine's reports (see autograd.core.modes.recorder)
@@ -746,19 +797,14 @@ class Recording:
         """The step's code asked ``op`` about ``operands`` and got ``answer`` (returned).
 
         A comparison of a drawn number (dropout's ``random() < p``) is a *question*: the replay
-        asks it again and follows its answer (``compiled/choices.py``). A recording made with
-        ``flip = k`` (a probe) gives the other answer to question q where bit k of q + 1 is set,
-        which is how the compiler finds what each answer decides; its entry notes the answer
-        the comparison gave, as the real recording's does."""
+        asks it again of its own draw, so its answer may differ from call to call. The step gets
+        an ``Answer``: ``autograd.where(answer, a, b)`` makes the choice part of the replay
+        (``choose``); any other use of it decides something the replay cannot see."""
         refs = tuple([self.constant(x) for x in operands])
         if op in _QUESTIONS and self._asks_about_a_draw(refs):
-            q = len(self.questions)
-            self.questions.append(len(self.entries))
             self.entries.append(_new_tuple(Entry, ("question", op, refs, (answer,), (),
                                                    self.place(3))))
-            if self.flip is not None and (q + 1) >> self.flip & 1:
-                return not answer
-            return answer
+            return Answer(answer, Ref("v", len(self.entries) - 1), self)
         if isinstance(answer, float):
             answer = struct.pack("<d", answer)  # the very number, -0.0 and nan included
         self.entries.append(_new_tuple(Entry, ("guard", op, refs, (answer,), (),
@@ -772,10 +818,29 @@ class Recording:
                 return True
         return False
 
-    def drawing_from(self, generator: random.Random) -> None:
-        """Note ``generator``'s state before the step's first draw from it."""
-        if id(generator) not in self.start_states:
-            self.start_states[id(generator)] = (generator, generator.getstate())
+    def choose(self, condition: Any, if_true: Any, if_false: Any) -> Any:
+        """``autograd.where(condition, if_true, if_false)`` while the step records:
+        ``NotImplemented`` unless ``condition`` is an ``Answer`` of this recording (a plain
+        bool is chosen as usual; a guard re-checks it). Two numbers of one kind are chosen by a
+        ``select`` entry, which the replay evaluates on its own answer."""
+        if not (isinstance(condition, Answer) and condition.recording is self and self.active):
+            return NotImplemented
+        chosen = if_true if condition.value else if_false
+        kinds = {type(plain(x)) if _is_operand(x) else None for x in (if_true, if_false)}
+        if len(kinds) != 1 or None in kinds:
+            self.unfaithful(
+                f"autograd.where at {places.where(3)} chooses between "
+                f"{type(if_true).__name__} and {type(if_false).__name__} by a random draw; a "
+                "compiled step replays a choice between two numbers of one kind (two floats)")
+            return chosen
+        refs = (condition.ref, self.constant(if_true), self.constant(if_false))
+        if any(r.kind == "v" and r.index in self._drawn for r in refs[1:]):
+            self._drawn.add(len(self.entries))
+        self._drawn.add(len(self.entries))
+        self.entries.append(Entry("number", "select", refs))
+        value = _number(chosen)
+        kind = TracedInt if isinstance(value, int) else TracedFloat
+        return kind(value, Ref("v", len(self.entries) - 1), self)
 
     def draw(self, generator: random.Random, name: str, args: tuple, kwargs: dict,
              result: Any) -> Any:
@@ -852,18 +917,6 @@ class Recording:
         for held in (self.entries, self.nodes, self._arguments, self.node_values, self.inputs,
                      self._traced, self._holding, self._made_leaves, self._made):
             held.clear()
-
-    def release(self) -> None:
-        """Let go of the Values and followed numbers met, keeping the entries, questions and
-        constants (all that ``choices.link`` compares of a probe). The step's graph holds
-        followed numbers in its local derivatives, which point back here: released, a probe's
-        graph is freed as soon as the step's result is dropped, not by the cyclic collector."""
-        self.node_values.clear()
-        self.nodes.clear()
-        self._arguments.clear()
-        self._traced.clear()
-        self.inputs.clear()
-        self._holding.clear()
 
     def plain_graph(self, nodes: Sequence[Value]) -> None:
         """Followed numbers out of the step's graph, ``nodes``: out of the local derivatives
