@@ -92,7 +92,8 @@ class _Record:
 
     def __init__(self, replay: Replay, params: list[Value], constants: tuple,
                  writes: dict[int, Any], batched: tuple[bool, ...] | None,
-                 fingerprint: tuple, places: list[str], generators: list[Any]) -> None:
+                 fingerprint: environment.Fingerprint, places: list[str],
+                 generators: list[Any]) -> None:
         self.replay = replay
         self.generators = generators
         self.params = params
@@ -168,10 +169,10 @@ class CompiledStep:
         """The replay's result, its gradients written; ``AGAIN`` when the step would build
         another graph this time."""
         try:
-            changed = environment.reach(self.fn)[1] != record.fingerprint
+            holds = record.fingerprint.holds(self.fn)
         except environment.TooMuchState:
-            changed = True
-        if changed:
+            holds = False
+        if not holds:
             return AGAIN  # something the step reads outside its arguments changed
         if record.batched is None:
             shared, examples = numbers, ()
@@ -313,7 +314,7 @@ class CompiledStep:
         return [_renumbered(r, new) for r in results]
 
     def _keep(self, key: tuple, args: tuple, recording: Recording, graph: list[Value],
-              results: list[tuple], fingerprint: tuple) -> None:
+              results: list[tuple], fingerprint: environment.Fingerprint) -> None:
         for entry in recording.entries:
             if entry.kind == "node" and entry.op not in RULES:
                 self._fall_back(
