@@ -16,7 +16,8 @@ defaults and closure cells, a global's current object. The fingerprint keeps tho
 ``holds`` reads them again, at C speed (``map`` over all of them at once). When every read
 gives the very same object as before, a new walk would take the same path and make the same
 key. When one differs (a layer replaced, a number assigned anew), it walks again and compares
-the keys: an equal number made anew (``scale = 2.0 * 1.0``) still holds, by value.
+the keys: an equal number made anew (``layer.factor = float(text)`` at every call) still
+holds, by value.
 
 The walk does not look into the Values' numbers (parameters are read afresh at every call) nor
 into the library's engine (``autograd``). Nor does it re-read a Value's class in a list of
