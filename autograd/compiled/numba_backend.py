@@ -38,6 +38,7 @@ import itertools
 import os
 import sys
 from collections.abc import Callable, Sequence
+from operator import countOf
 from pathlib import Path
 from typing import Any
 
@@ -493,10 +494,15 @@ class NumbaReplay:
         self.results = [tape.reader(r) for r in program.results]
 
     def _exact(self, s: list, e: list) -> bool:
-        """Whether ints among the inputs (labels -1 and 1) give the kernel's floats the engine's
-        numbers: no result of the step is an int the engine would return as one, no product
-        of ints can outgrow float64's exact integers, and every int is below ``INT_INPUTS``.
-        A record's inputs keep their types, so the first call decides the first part."""
+        """Whether inputs that are not all floats give the kernel's floats the engine's
+        numbers: every one is a float or an int (labels -1 and 1), no result of the step is an
+        int the engine would return as one, no product of ints can outgrow float64's exact
+        integers, and every int is below ``INT_INPUTS``. A record's inputs keep their types,
+        so the first call decides the part about results and products."""
+        kinds = set(map(type, s))
+        kinds.update(map(type, itertools.chain.from_iterable(e)))
+        if not kinds <= {float, int}:
+            return False
         if self._ints_allowed is None:
             self._ints_allowed = self.tape.ints_stay_exact(
                 {i for i, x in enumerate(s) if type(x) is int},
@@ -523,11 +529,15 @@ class NumbaReplay:
     def function(self, s: list, e: list, p: list, g: list, k: tuple) -> tuple:
         np = self.np
         tape = self.tape
-        floats = {float}
-        if not (set(map(type, p)) <= floats and set(map(type, g)) <= floats):
+        # The kernel computes in float64: a parameter's number or old gradient that is not
+        # exactly a float (an int, a bool, None, a float subclass) goes to the Python replay,
+        # and so do inputs unless all are floats or ``_exact`` says ints among them stay exact.
+        # (countOf counts types equal to float, the very type, at C speed.)
+        if countOf(map(type, p), float) != len(p) or countOf(map(type, g), float) != len(g):
             return self.python(s, e, p, g, k)
-        inputs = set(map(type, s)) | set(map(type, itertools.chain.from_iterable(e)))
-        if not inputs <= floats and not (inputs <= {float, int} and self._exact(s, e)):
+        floats = countOf(map(type, s), float) + \
+            countOf(map(type, itertools.chain.from_iterable(e)), float)
+        if floats != len(s) + sum(map(len, e)) and not self._exact(s, e):
             return self.python(s, e, p, g, k)
         examples = len(e) if tape.block else 0
         # (at least one place: a row reads place 0 for an argument it lacks)
@@ -545,7 +555,7 @@ class NumbaReplay:
             return self.python(s, e, p, g, k)
         if status != HELD:
             return AGAIN, self.tape.program.entries[status].where
-        return (*(read(mem, s, e, p, k) for read in self.results), tuple(new.tolist()))
+        return (*(read(mem, s, e, p, k) for read in self.results), new.tolist())
 
 
 def _layout(entries: list[Entry], among: Sequence[int]) -> list[int]:

@@ -260,6 +260,39 @@ def test_nested_lists_and_tuples_of_numbers_are_inputs():
     assert_replays_like_the_engine(fn, calls, w)
 
 
+def test_shared_numbers_between_batches_reach_every_example():
+    w = parameters(0.5, -1.0)
+
+    def fn(X, scale, pairs, bias):
+        return sum(((w[0] * x + w[1] * a * b) * scale + bias).tanh()
+                   for x, (a, b) in zip(X, pairs))
+
+    calls = [([1.0, 2.0, 3.0], 0.5, [(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)], 0.25),
+             ([-1.0, 0.0, 2.5], 2.0, [(0.5, -2.0), (1.5, 1.0), (-3.0, 0.0)], -1.0),
+             ([4.0, -4.0, 0.5], -0.5, [(2.0, 2.0), (0.0, 1.0), (1.0, -1.0)], 0.0)]
+    step = assert_replays_like_the_engine(fn, calls, w)
+    assert step._latest.batched == (True, False, True, False)
+
+
+def test_examples_whose_numbers_come_from_arguments_in_other_shares_are_split_right():
+    # Example 0 reads one number of X and two of Y, example 1 two of X and one of Y: the same
+    # template over numbers not evenly spaced among the arguments'.
+    w = Parameter(0.5)
+
+    def fn(X, Y):
+        total = 0.0
+        for x, y in zip(X, Y):
+            a, b, c = [*x, *y]
+            total = total + (w * a + b * c).tanh()
+        return total
+
+    calls = [([[1.0], [2.0, 3.0], [0.5]], [[4.0, 5.0], [6.0], [1.5, 2.5]]),
+             ([[-1.0], [0.5, 2.0], [1.5]], [[0.25, -3.0], [2.0], [0.5, 0.5]]),
+             ([[3.0], [-2.0, 1.0], [0.0]], [[1.0, 1.0], [-6.0], [2.5, -1.5]])]
+    step = assert_replays_like_the_engine(fn, calls, [w])
+    assert step._latest.batched == (True, True)
+
+
 def test_argument_shapes_key_a_record_each():
     w = Parameter(0.5)
     step = autograd.compile(lambda xs: sum(w * x for x in xs).tanh())

@@ -249,6 +249,46 @@ def test_an_int_result_or_a_grad_of_none_runs_on_the_python_replay_exactly():
     assert step.backend == "numba"
 
 
+class Odd(float):
+    """A float of a class of its own: the engine keeps it, the kernel would read its number."""
+
+
+#: (a parameter's number, its .grad before the step, the inputs, whether the kernel runs it)
+KERNEL_TAKES = {
+    "floats": (0.5, 0.0, [1.0, 2.0], True),
+    "small int inputs": (0.5, 0.0, [1, 2], True),
+    "an int number": (2, 0.0, [1.0, 2.0], False),
+    "a bool number": (True, 0.0, [1.0, 2.0], False),
+    "a float subclass's number": (Odd(0.5), 0.0, [1.0, 2.0], False),
+    "an int .grad": (0.5, 0, [1.0, 2.0], False),
+    "a .grad of None": (0.5, None, [1.0, 2.0], False),
+    "a float subclass's .grad": (0.5, Odd(-0.0), [1.0, 2.0], False),
+    "an int input too large to stay exact": (0.5, 0.0, [1, numba_backend.INT_INPUTS], False),
+}
+
+
+@pytest.mark.parametrize(("data", "grad", "X", "on_kernel"), KERNEL_TAKES.values(),
+                         ids=KERNEL_TAKES.keys())
+def test_numbers_the_kernel_cannot_take_exactly_run_on_the_python_replay(
+        monkeypatch, data, grad, X, on_kernel):
+    w, b = Parameter(0.5), Parameter(-0.25)
+    fn = lambda X: dot([(w * x + b).tanh() for x in X], [0.5] * len(X))  # noqa: E731
+    step = autograd.compile(fn, backend="numba")
+    for _ in range(2):  # a record for these inputs' types, and a replay of it
+        step(X)
+    python = step._latest.replay.python
+    ran = []
+    monkeypatch.setattr(step._latest.replay, "python", lambda *a: ran.append(a) or python(*a))
+    w.data = data
+    w.grad, b.grad = grad, 0.0
+    loss = fn(X)
+    loss.backward()
+    expected = [repr(loss.data), repr(w.grad), repr(b.grad)]
+    w.grad, b.grad = grad, 0.0
+    assert [repr(step(X)), repr(w.grad), repr(b.grad)] == expected and step.replays == 2
+    assert bool(ran) is not on_kernel
+
+
 def test_what_the_kernel_does_not_run_stays_on_python_with_a_warning_naming_it():
     w = Parameter(0.5)
     with pytest.warns(CompileWarning, match="the Numba kernel does not run .*'%'"):
