@@ -12,6 +12,7 @@ import pytest
 import autograd
 import nn
 from autograd import Parameter, Value
+from tests.compiled.agreement import agree
 
 
 def mean_square_loss(model: nn.MLP, X: list, y: list) -> Value:
@@ -82,18 +83,8 @@ def test_a_step_recorded_with_the_collector_paused_replays_the_engines_numbers(c
         return sum(wi * xi for wi, xi in zip(w, xs)).tanh() + sum(wi * wi for wi in w)
 
     xs = [float(i % 7) - 3.0 for i in range(40)]
-    expected = loss(xs)
-    expected.backward()
-    grads = [wi.grad for wi in w]
-    for wi in w:
-        wi.grad = 0.0
-    step = autograd.compile(loss, backend="python")
-    for _ in range(3):
-        assert step(xs) == expected.data
-        assert [wi.grad for wi in w] == grads
-        for wi in w:
-            wi.grad = 0.0
-    assert step.replays == 2
+    step, caught = agree(loss, [(xs,)] * 3, w, backend="python")
+    assert not caught and step.replays == 2
 
 
 def weight_decay_step(n: int) -> autograd.CompiledStep:
@@ -104,17 +95,8 @@ def weight_decay_step(n: int) -> autograd.CompiledStep:
     def loss(x):
         return (w[0] * x).tanh() + 1e-4 * sum(wi * wi for wi in w)
 
-    expected = loss(0.75)
-    expected.backward()
-    grads = [wi.grad for wi in w]
-    for wi in w:
-        wi.grad = 0.0
-    step = autograd.compile(loss, backend="python")
-    for _ in range(3):
-        assert step(0.75) == expected.data and [wi.grad for wi in w] == grads
-        for wi in w:
-            wi.grad = 0.0
-    assert step.replays == 2
+    step, caught = agree(loss, [(0.75,)] * 3, w, backend="python")
+    assert not caught and step.replays == 2
     return step
 
 

@@ -4,7 +4,6 @@ with one warning naming the user's line. Never code from data, never a stale num
 from __future__ import annotations
 
 import math
-import struct
 import threading
 import warnings
 
@@ -14,34 +13,7 @@ import autograd
 import nn
 from autograd import CompileWarning, Parameter, Value
 from nn import MLP, data, fit
-
-
-def bits(x):
-    if isinstance(x, float):
-        return "nan" if x != x else struct.pack("<d", x)
-    return (type(x).__name__, x)
-
-
-def agree(fn, calls, params, between=None):
-    """Eager and compiled on every call agree bit for bit, or a warning was given; returns the
-    step and the warnings."""
-    step = autograd.compile(fn)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for k, args in enumerate(calls):
-            if between is not None:
-                between(k)
-            for p in params:
-                p.grad = 0.0
-            loss = fn(*args)
-            loss.backward()
-            expected = bits(loss.data), [bits(p.grad) for p in params]
-            for p in params:
-                p.grad = 0.0
-            got = bits(step(*args)), [bits(p.grad) for p in params]
-            assert got == expected, (k, step.source)
-    return step, [w for w in caught if issubclass(w.category, CompileWarning)]
-
+from tests.compiled.agreement import agree, bits
 
 # ---------------------------------------------------------------- code from data ------------
 

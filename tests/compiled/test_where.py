@@ -6,40 +6,19 @@ from __future__ import annotations
 
 import itertools
 import random
-import struct
-import warnings
 
 import pytest
 
 import autograd
 import nn
-from autograd import CompileWarning, Parameter, where
+from autograd import Parameter, where
 from nn import MLP
-
-
-def bits(x):
-    return "nan" if x != x else struct.pack("<d", x)
+from tests.compiled import agreement
 
 
 def agree(fn, xs, params, rng):
-    """Eager and compiled agree on every call, drawing the same numbers (the generator rewound
-    between the two); returns the step and its CompileWarnings."""
-    step = autograd.compile(fn, backend="python")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for x in xs:
-            state = rng.getstate()
-            for p in params:
-                p.grad = 0.0
-            loss = fn(x)
-            loss.backward()
-            expected = bits(loss.data), [bits(p.grad) for p in params], rng.getstate()
-            rng.setstate(state)
-            for p in params:
-                p.grad = 0.0
-            got = bits(step(x)), [bits(p.grad) for p in params], rng.getstate()
-            assert got == expected, x
-    return step, [w for w in caught if issubclass(w.category, CompileWarning)]
+    """Eager and compiled agree on every call, drawing the same numbers."""
+    return agreement.agree(fn, [(x,) for x in xs], params, rng=rng, backend="python")
 
 
 def test_where_outside_a_compiled_step_is_a_plain_choice():
