@@ -83,10 +83,11 @@ def compile(fn: Callable[..., Any], has_aux: bool = False, backend: str = "auto"
     arguments, so a step building one of a few graphs (a label picking a class's score, one
     example at a time) replays each. What cannot be replayed faithfully (a micrograd-style
     closure node, a ``custom_op``, a backward pass inside fn, a number turned into a plain float
-    or into text, a random draw that cannot be repeated...) runs on the engine instead, with a
-    one-time ``CompileWarning`` naming the line. Random draws (dropout's) are drawn again in the
-    replay.
-    Inside ``no_grad()`` or ``detect_anomaly()`` a call runs on the engine too.
+    or into text, a random draw that cannot be repeated, a draw's answer used other than by
+    ``autograd.where``...) runs on the engine instead, with a one-time ``CompileWarning`` naming
+    the line. Random draws are drawn again in the replay, and what ``autograd.where`` chooses by
+    them (dropout's mask) chosen again. Inside ``no_grad()`` or ``detect_anomaly()`` a call runs
+    on the engine too.
 
     ``backend``: what runs the replay. ``"python"``: generated Python (``step.source``);
     ``"numba"``: the same program run by a Numba kernel (``pip install backprop-lab[fast]``;

@@ -834,9 +834,7 @@ class Recording:
                 "compiled step replays a choice between two numbers of one kind (two floats)")
             return chosen
         refs = (condition.ref, self.constant(if_true), self.constant(if_false))
-        if any(r.kind == "v" and r.index in self._drawn for r in refs[1:]):
-            self._drawn.add(len(self.entries))
-        self._drawn.add(len(self.entries))
+        self._drawn.add(len(self.entries))  # (a comparison of it asks about the draw too)
         self.entries.append(Entry("number", "select", refs))
         value = _number(chosen)
         kind = TracedInt if isinstance(value, int) else TracedFloat
