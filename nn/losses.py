@@ -29,7 +29,7 @@ LOG_CLAMP = -100.0
 
 
 def _value(x: object, fn: str) -> Value:
-    """``x`` as a Value: Values pass, a number (NumPy's too) becomes a new leaf."""
+    """``x`` as a Value: Values pass, a number (NumPy's too) becomes a ``Constant``."""
     if isinstance(x, Value):
         return x
     if checks.is_number(x):

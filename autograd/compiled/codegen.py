@@ -40,7 +40,7 @@ from collections.abc import Callable
 from itertools import count
 from typing import Any, NamedTuple
 
-from autograd.compiled.ir import BODY, Entry, Program, Ref
+from autograd.compiled.ir import BODY, Entry, Program, Ref, is_add, result_refs
 from autograd.core.codemath import CODE, HELPERS, NO_FLOW, Code, Unless, literal, text
 from autograd.core.rules import RULES
 
@@ -641,18 +641,19 @@ def _chains(program: Program) -> dict[int, _Chain]:
         for ref in entry.args:
             if ref.kind == "v":
                 uses[ref.index] += 1
-    for ref in _result_refs(program.results):
-        if ref.kind == "v":
-            uses[ref.index] += 1
+    for tree in program.results:
+        for ref in result_refs(tree):
+            if ref.kind == "v":
+                uses[ref.index] += 1
     nexts: dict[int, int] = {}  # an addition -> the addition adding a term to it, its one use
     for j, entry in enumerate(entries):
-        if _is_add(entry) and entry.args[0].kind == "v" and uses[entry.args[0].index] == 1 \
-                and _is_add(entries[entry.args[0].index]):
+        if is_add(entry) and entry.args[0].kind == "v" and uses[entry.args[0].index] == 1 \
+                and is_add(entries[entry.args[0].index]):
             nexts[entry.args[0].index] = j
     position = {j: k for k, j in enumerate(program.order) if j >= 0}
     chains: dict[int, _Chain] = {}
     for j, entry in enumerate(entries):
-        if not (_is_add(entry) and entry.args[0].kind == "k" and entry.flows == (False, True)):
+        if not (is_add(entry) and entry.args[0].kind == "k" and entry.flows == (False, True)):
             continue
         first = _term(entries, entry.args[1], uses)
         if first is None:
@@ -677,10 +678,6 @@ def _chains(program: Program) -> dict[int, _Chain]:
     return chains
 
 
-def _is_add(entry: Entry) -> bool:
-    return entry.kind == "node" and entry.op == "+" and len(entry.args) == 2
-
-
 def _term(entries: list[Entry], ref: Ref, uses: list[int]) -> tuple | None:
     """``(parameter, op, params, arity)`` when ``ref`` is a node used once that applies a rule
     to one parameter alone (``w * w``, ``w ** 2``, ``abs(w)``), gradient flowing into it."""
@@ -692,20 +689,6 @@ def _term(entries: list[Entry], ref: Ref, uses: list[int]) -> tuple | None:
             not all(entry.flows):
         return None
     return entry.args[0].index, entry.op, entry.params, len(entry.args)
-
-
-def _result_refs(results: list[tuple]) -> list[Ref]:
-    found: list[Ref] = []
-
-    def walk(tree: tuple) -> None:
-        if tree[0] == "ref":
-            found.append(tree[1])
-        elif tree[0] in ("list", "tuple", "each"):
-            for t in (tree[1] if tree[0] != "each" else [tree[1]]):
-                walk(t)
-    for tree in results:
-        walk(tree)
-    return found
 
 
 def _over(indices: list[int], source: str, name: str, reverse: bool,

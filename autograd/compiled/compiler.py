@@ -108,7 +108,7 @@ class _Record:
     step reaches outside its arguments."""
 
     def __init__(self, replay: Replay, params: list[Value], constants: tuple,
-                 writes: dict[int, Any], batched: tuple[bool, ...] | None,
+                 writes: dict[int, Any], split: _Split | None,
                  fingerprint: environment.Fingerprint, places: list[str],
                  generators: list[Any]) -> None:
         self.replay = replay
@@ -116,8 +116,7 @@ class _Record:
         self.params = params
         self.constants = constants
         self.writes = writes
-        self.batched = batched
-        self.split: _Split | None = None  # made at the first replay
+        self.split = split  # the examples' numbers, for a replay looped over the batch
         self.fingerprint = fingerprint
         self.places = places
         self.grads = [params[i] for i in replay.grads]
@@ -201,11 +200,9 @@ class CompiledStep:
     def _replay(self, record: _Record, args: tuple, numbers: list) -> Any:
         """The replay's result, its gradients written; ``_Missed`` when the step builds
         another graph this time (nothing written, nothing drawn)."""
-        if record.batched is None:
+        if record.split is None:
             shared, examples = numbers, ()
         else:
-            if record.split is None:
-                record.split = _Split(args, record.batched)
             shared, examples = record.split(numbers)
         values = [p.data for p in record.params]
         writes = record.writes
@@ -321,7 +318,7 @@ class CompiledStep:
                     f"the compiler cannot read; write it with Value operations to compile it")
                 return
         order = [j for j in map(recording.nodes.get, map(id, graph)) if j is not None]
-        batched, examples = _examples(args)
+        examples = _examples(args)
         ints = [i for i, x in enumerate(recording.inputs) if isinstance(x, TracedInt)]
         program = template.program(recording.entries, examples, len(recording.inputs),
                                    len(recording.params), recording.constants, order, results,
@@ -334,7 +331,8 @@ class CompiledStep:
         writes = {i: recording.constants[c] for i, c in recording.grad_writes}
         self._latest = _Record(
             replay, list(recording.params), tuple(program.constants), writes,
-            batched if program.batched else None, fingerprint, recording.places,
+            _Split(examples, len(recording.inputs)) if program.batched and examples else None,
+            fingerprint, recording.places,
             list(recording.generators.values()))
         # The graphs met before with this shape, made where the step reached the same things.
         others = [r for r in self._records.pop(key, []) if r.fingerprint.key == fingerprint.key]
@@ -471,13 +469,13 @@ def _flatten(items: list | tuple, key: list, numbers: list) -> None:
             numbers.append(number)
 
 
-def _examples(args: tuple) -> tuple[tuple[bool, ...], list[list[int]] | None]:
-    """Which arguments are batches (lists or tuples all of one length N >= 2), and each
-    example's input numbers (their indices among the flattened numbers)."""
+def _examples(args: tuple) -> list[list[int]] | None:
+    """Each example's input numbers (their indices among the flattened numbers) when the
+    arguments hold a batch (lists or tuples, all of one length N >= 2), else None."""
     lengths = {len(a) for a in args if type(a) in (list, tuple)}
     batched = tuple(type(a) in (list, tuple) for a in args)
     if len(lengths) != 1 or min(lengths) < 2:
-        return batched, None
+        return None
     n = lengths.pop()
     examples: list[list[int]] = [[] for _ in range(n)]
     at = 0
@@ -489,37 +487,26 @@ def _examples(args: tuple) -> tuple[tuple[bool, ...], list[list[int]] | None]:
             count = len(flatten((item,))[1])
             examples[i] += range(at, at + count)
             at += count
-    return batched, examples
+    return examples
 
 
 class _Split:
     """How ``flatten``'s numbers divide into the shared numbers and each example's, as the
-    template reads them, for arguments of one shape (a record's key): their places are worked
-    out once, then read by a slice per input of an example (the first example's place, every
-    ``step`` places on), zipped into the examples at C speed."""
+    template reads them: ``examples`` are ``_examples``' places, the shared numbers the rest,
+    in order. Each example's places are read by a slice per input (the first example's place,
+    every ``step`` places on), zipped into the examples at C speed, when evenly spaced."""
 
-    def __init__(self, args: tuple, batched: tuple[bool, ...]) -> None:
-        self.shared: list[int] = []
-        columns: list[list[list[int]]] = []  # for each batch argument, each item's places
-        at = 0
-        for a, is_batch in zip(args, batched):
-            places = []
-            for item in a if is_batch else (a,):
-                count = len(flatten((item,))[1])
-                places.append(list(range(at, at + count)))
-                at += count
-            if is_batch:
-                columns.append(places)
-            else:
-                self.shared += places[0]
-        self.examples = [list(itertools.chain.from_iterable(items)) for items in zip(*columns)]
+    def __init__(self, examples: list[list[int]], inputs: int) -> None:
+        taken = set(itertools.chain.from_iterable(examples))
+        self.shared = [i for i in range(inputs) if i not in taken]
+        self.examples = examples
         # None: the examples' places are not evenly spaced (or there are none to zip)
         self.slices: list[slice] | None = None
-        n = len(self.examples)
-        if n >= 2 and self.examples[0]:
-            first = self.examples[0]
-            steps = [b - a for a, b in zip(first, self.examples[1])]
-            if all(step > 0 for step in steps) and self.examples == [
+        n = len(examples)
+        if n >= 2 and examples[0]:
+            first = examples[0]
+            steps = [b - a for a, b in zip(first, examples[1])]
+            if all(step > 0 for step in steps) and examples == [
                     [a + i * step for a, step in zip(first, steps)] for i in range(n)]:
                 self.slices = [slice(a, a + (n - 1) * step + 1, step)
                                for a, step in zip(first, steps)]

@@ -13,16 +13,19 @@ A reference ``Ref(kind, index)`` is one of
 - ``Ref("k", i)``: the i-th constant (a plain float or int; written by codegen, never a label);
 - ``Ref("v", j)``: the result of entry j.
 
-An ``Entry`` is one of five kinds:
+An ``Entry`` is one of six kinds:
 
 - ``"node"``: an operation of the engine (``op`` a key of the one rule per operation, ``"dot"``
   or ``"**n"`` with ``params == (n,)``); ``flows[i]`` says whether gradient flows back into
   argument i (not into constants, inputs, or through a node made inside ``no_grad()``);
-- ``"number"``: arithmetic fn's own code did on followed numbers (``"+"``, ``"max"``...);
+- ``"number"``: arithmetic fn's own code did on followed numbers (``"+"``, ``"max"``...), and
+  ``"select"``: ``autograd.where(question, a, b)``, args the question's entry, a and b;
 - ``"guard"``: a question fn's code asked (``"<"``, ``"bool"``, ``"index"``...); ``params`` holds
   the answer it got, and ``where`` the index of the user's line in ``Recording.places``;
 - ``"draw"``: a random draw, made again in the replay: ``args[0]`` is the constant holding the
   call (``recording.Draw``: the generator, its method and plain arguments);
+- ``"question"``: a comparison of a drawn number (dropout's ``random() < p``), asked again of
+  the replay's own draw; ``params`` holds the answer the recording got;
 - ``"sum"`` (only after ``template``): a dot over the whole batch, ``bias + sum_e out_e * w``.
 """
 
@@ -53,6 +56,23 @@ class Entry(NamedTuple):
 #: A result tree: ``("ref", Ref)``, ``("list", items)``, ``("tuple", items)``, ``("none",)``,
 #: and in a ``Program`` ``("each", item)``: one item per example, collected in a list.
 Result = tuple
+
+
+def result_refs(tree: Result) -> list[Ref]:
+    """The references in a result tree."""
+    kind = tree[0]
+    if kind == "ref":
+        return [tree[1]]
+    if kind == "each":
+        return result_refs(tree[1])
+    if kind in ("list", "tuple"):
+        return [ref for item in tree[1] for ref in result_refs(item)]
+    return []
+
+
+def is_add(entry: Entry) -> bool:
+    """Whether ``entry`` is the engine's ``a + b``."""
+    return entry.kind == "node" and entry.op == "+" and len(entry.args) == 2
 
 
 @dataclass

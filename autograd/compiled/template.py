@@ -31,7 +31,7 @@ from collections.abc import Collection, Sequence
 from itertools import chain
 from typing import Any, NamedTuple
 
-from autograd.compiled.ir import BODY, Entry, Program, Ref
+from autograd.compiled.ir import BODY, Entry, Program, Ref, is_add, result_refs
 
 #: An entry's owner (``_Template._owners``): an example's number, or one of these.
 _SHARED = None  # no example's inputs: the same for the whole batch
@@ -69,19 +69,6 @@ def program(entries: list[Entry], examples: Sequence[Sequence[int]] | None, inpu
 
 def _is_example(owner: Any) -> bool:
     return owner is not _SHARED and owner != _JOINED
-
-
-def _is_add(entry: Entry) -> bool:
-    return entry.kind == "node" and entry.op == "+" and len(entry.args) == 2
-
-
-def _refs(tree: tuple) -> list[Ref]:
-    """The references in a result tree."""
-    if tree[0] == "ref":
-        return [tree[1]]
-    if tree[0] in ("list", "tuple"):
-        return [ref for t in tree[1] for ref in _refs(t)]
-    return []
 
 
 def _rename_result(tree: tuple, rename: Any) -> tuple:
@@ -377,18 +364,18 @@ class _Template:
                 if join is not None:
                     joins[j] = join
         uses = Counter(chain.from_iterable(entries[j].args for j in near))
-        uses.update(ref for tree in self.results for ref in _refs(tree))
+        uses.update(ref for tree in self.results for ref in result_refs(tree))
         follows: dict[int, int] = {}  # an addition -> the addition adding to it, its one use
         for j in near:
             entry = entries[j]
-            if _is_add(entry) and entry.args[0].kind == "v":
+            if is_add(entry) and entry.args[0].kind == "v":
                 before = entry.args[0].index
-                if owner[before] in (0, _JOINED) and _is_add(entries[before]) and \
+                if owner[before] in (0, _JOINED) and is_add(entries[before]) and \
                         uses[entry.args[0]] == 1:
                     follows[before] = j
         followed = set(follows.values())
         for head, entry in enumerate(self.entries):
-            if not _is_add(entry) or head in followed:
+            if not is_add(entry) or head in followed:
                 continue
             first = entry.args[0]
             if not (first.kind == "k" or first.kind == "v" and owner[first.index] == 0 and

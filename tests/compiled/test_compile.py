@@ -271,7 +271,7 @@ def test_shared_numbers_between_batches_reach_every_example():
              ([-1.0, 0.0, 2.5], 2.0, [(0.5, -2.0), (1.5, 1.0), (-3.0, 0.0)], -1.0),
              ([4.0, -4.0, 0.5], -0.5, [(2.0, 2.0), (0.0, 1.0), (1.0, -1.0)], 0.0)]
     step = assert_replays_like_the_engine(fn, calls, w)
-    assert step._latest.batched == (True, False, True, False)
+    assert step._latest.split.shared == [3, 10]  # scale and bias: no example's own
 
 
 def test_examples_whose_numbers_come_from_arguments_in_other_shares_are_split_right():
@@ -290,7 +290,7 @@ def test_examples_whose_numbers_come_from_arguments_in_other_shares_are_split_ri
              ([[-1.0], [0.5, 2.0], [1.5]], [[0.25, -3.0], [2.0], [0.5, 0.5]]),
              ([[3.0], [-2.0, 1.0], [0.0]], [[1.0, 1.0], [-6.0], [2.5, -1.5]])]
     step = assert_replays_like_the_engine(fn, calls, [w])
-    assert step._latest.batched == (True, True)
+    assert step._latest.split.shared == []  # every number is an example's
 
 
 def test_argument_shapes_key_a_record_each():
