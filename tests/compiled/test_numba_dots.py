@@ -129,3 +129,47 @@ def test_a_dot_without_a_bias_starts_from_zero_as_the_engine():
 
     step = _engine_and_numba(loss, ([1.0, 1.0],), w)
     assert _spaced_dots(step) == 1
+
+
+# ---------------------------------------------------------------- the template's rows ------
+# The kernel runs each row of the template for every example in turn (``_per_example``) and
+# adds a contiguous dot's sums for four examples side by side (``_side_by_side``); backward it
+# goes row by row only where no place outside the examples gets gradient from two rows
+# (``_Tape.by_entry``).
+
+def test_a_weight_two_rows_share_gets_its_gradient_example_by_example_as_the_engine():
+    w = Parameter(1.0)
+
+    def loss(X):
+        return sum(w * x + w * y for x, y in X)
+
+    # Added example by example, the 1.0 of the last example is lost against 1e16, then the
+    # two large ones cancel: 1.0. Added row by row the large ones cancel first: 2.0.
+    examples = [[1.0, -1e16], [1.0, 1e16]]
+    step = _engine_and_numba(loss, (examples,), [w])
+    assert not step._latest.replay.tape.by_entry
+    assert repr(w.grad) == "1.0"
+
+
+def test_rows_of_their_own_weights_go_back_row_by_row():
+    model = nn.MLP(3, [4, 1], seed=3)
+
+    def loss(X):
+        return sum(model(x) for x in X)
+
+    step = _engine_and_numba(loss, (ROWS,), model.parameters())
+    assert step._latest.replay.tape.by_entry
+
+
+@pytest.mark.parametrize("batch", [1, 3, 4, 5, 7, 8, 9])
+def test_dots_side_by_side_and_the_examples_left_over_are_the_engines_bitwise(batch):
+    model = nn.MLP(3, [6, 6, 1], seed=5)
+    rows = [[(-1.0) ** k * (0.1 + 0.37 * k), 1e8 * k - 3.0, 0.25 / (1 + k)]
+            for k in range(batch)]
+    labels = [(-1.0) ** k for k in range(batch)]
+
+    def loss(X, y):
+        return dot([(1 + -t * model(x)).relu() for x, t in zip(X, y)], [1.0 / len(y)] * len(y))
+
+    step = _engine_and_numba(loss, (rows, labels), model.parameters())
+    assert _spacings(step) == {(1, 1)}
