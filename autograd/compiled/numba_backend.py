@@ -358,9 +358,12 @@ def _dispatch(forward: bool, indent: str) -> list[str]:
                     "tape[j, COUNT] & 1 and flows & 1, base0, block, count)")
         lines += _indent([f"if {_ROWS_TEST}:  # a neuron's dot: _DOT_ROWS", f"    {call}",
                           "else:"] + _indent(_per_example(forward, _dot_lines(forward))))
-    if forward:  # the step's own arithmetic and questions: no gradient flows through them
+    if forward:  # the step's own arithmetic and questions: no gradient flows through them;
+        # rare, so one loop over the examples for all of them (a loop each doubles the
+        # kernel's build time)
+        own = []
         for op, code in NUMBER_OPS.items():
-            lines.append(f"elif op == {NUMBER_CODE[op]}:  # the step's own {op}")
+            own.append(f"elif op == {NUMBER_CODE[op]}:  # the step's own {op}")
             body = []
             if op in _RAISES:
                 body += [f"if {_RAISES[op]}:  # Python raises here",
@@ -374,18 +377,19 @@ def _dispatch(forward: bool, indent: str) -> list[str]:
                          "        value = x"]
             else:
                 body.append(f"value = {code}")
-            lines += _indent(_per_example(True, body))
+            own += _indent(body)
         for op, test in GUARDS.items():
-            lines.append(f"elif op == {GUARD_CODE[op]}:  # the question {op!r}")
+            own.append(f"elif op == {GUARD_CODE[op]}:  # the question {op!r}")
             if op in ("int", "trunc", "floor", "ceil"):
-                body = ["if not math.isfinite(a):  # Python raises here",
-                        f"    return np.empty(0), {TO_PYTHON}",
-                        f"if {test} != n:  # another answer: record again",
-                        "    return np.empty(0), j"]
+                own += _indent(["if not math.isfinite(a):  # Python raises here",
+                                f"    return np.empty(0), {TO_PYTHON}",
+                                f"if {test} != n:  # another answer: record again",
+                                "    return np.empty(0), j"])
             else:
-                body = [f"if {test} != (n != 0.0):  # another answer: record again",
-                        "    return np.empty(0), j"]
-            lines += _indent(_per_example(True, body))
+                own += _indent([f"if {test} != (n != 0.0):  # another answer: record again",
+                                "    return np.empty(0), j"])
+        own[0] = own[0][2:]  # the first "elif" an "if"
+        lines += ["else:"] + _indent(_per_example(True, ["value = 0.0"] + own))
     return [indent + line for line in lines]
 
 
