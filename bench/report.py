@@ -54,8 +54,9 @@ class Results:
     whole: dict[str, float] = field(default_factory=dict)
     demo_steps: int = 100
     #: The Numba backend from its own processes (``bench/numba_demo.py``): "kernel" (seconds
-    #: to load it from the cache), "cold" (to build it, or None), "end_to_end", "wide",
-    #: "first_calls" (this process's), "note"; None without Numba, {"error": ...} on failure.
+    #: to load it from the cache), "cold" (to build it, or None), "first_calls" (the demo's
+    #: first two steps: recording it and making its tape, the kernel loaded), "end_to_end",
+    #: "wide", "note"; None without Numba, {"error": ...} on failure.
     numba: dict | None = None
 
 

@@ -149,11 +149,10 @@ def measure_all(theirs: type, theirs_mlp: Callable[..., Any], sizes: Sizes, roun
         "floats": lambda k: floor.train_step(points, labels, k),
     }
     numba_model = numba_step = None
-    numba_compile = 0.0
     if numba_backend.available() is None:
         numba_model = MLP(SIZES[0], list(SIZES[1:]), seed=0)
         load_weights(numba_model, weights)
-        numba_step, numba_compile = _compiled(numba_model, points, labels, "numba")
+        numba_step, _ = _compiled(numba_model, points, labels, "numba")
         replayed_before["numba"] = numba_step.replays
         numba_params = numba_model.parameters()
         contenders["numba"] = lambda k: compiled_train_step(numba_params, numba_step, points,
@@ -171,7 +170,6 @@ def measure_all(theirs: type, theirs_mlp: Callable[..., Any], sizes: Sizes, roun
     torch = _torch_demo(sizes.points, rounds, agree)
     fast = _numba_demo(sizes.points, rounds, smoke) if numba_model is not None else None
     if fast is not None and "error" not in fast:
-        fast["first_calls"] = numba_compile
         replayed = numba_step.replays - replayed_before["numba"]
         fast["note"] = (numba_step.backend_note or numba_step.fallback_reason or
                         ("" if replayed == rounds else f"{replayed} of {rounds} calls replayed"))

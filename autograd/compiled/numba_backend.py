@@ -24,13 +24,14 @@ order. The float helpers they call are ``numba_math``'s, the engine's ``floatmat
 for Numba. No fast-math: Numba may not reorder or fuse a single addition.
 
 **Compiled once, for every model.** The kernel does not depend on the model: a new model is
-new data, never new code. Numba compiles it the first time (a few seconds) and caches it
+new data, never new code. Numba compiles it the first time (10 to 20 seconds) and caches it
 (``cache=True``) in the user's cache folder (``cache_folder()``), so later processes load it
 in a fraction of a second.
 
-What the kernel does not run: a step whose own code computes on the numbers it follows
-(``"number"`` entries) or asks questions of them (guards), a custom operation. Those steps run
-on the Python replay; ``unsupported`` says why, and ``repr(step)`` shows it.
+What the kernel does not run: the step's own arithmetic on the numbers it follows beyond
+``NUMBER_OPS`` (``%``, ``//``), its questions beyond ``GUARDS`` (``round()``), random draws
+and ``where`` (dropout's masks), a label's question (a class index), a custom operation. Those
+steps run on the Python replay; ``Unsupported`` says why, and ``repr(step)`` shows it.
 """
 
 from __future__ import annotations
@@ -539,7 +540,7 @@ def kernel() -> Any:
         write_atomically(path, source)
     if not cached():
         # On stdout: a notebook shows it as the cell's text, not as an error.
-        print(f"autograd.compile: building the Numba kernel, once for every model (a few "
+        print(f"autograd.compile: building the Numba kernel, once for every model (10 to 20 "
               f"seconds; cached in {folder})", flush=True)
     spec = importlib.util.spec_from_file_location(f"backprop_lab_numba_kernel_{digest}", path)
     module = importlib.util.module_from_spec(spec)
