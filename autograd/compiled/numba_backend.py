@@ -813,12 +813,12 @@ class _Tape:
                 r.kind == "k" and r.index in self._int_constants for r in entry.args):
             raise Unsupported(f"{entry.op}() of an int, which the engine may return as one")
         if entry.kind == "number" and entry.op not in NUMBER_OPS:
-            raise Unsupported(f"the step's own code computes {entry.op!r} with the numbers "
-                              f"it follows")
+            raise Unsupported(f"the step's own arithmetic on the numbers it follows "
+                              f"({entry.op!r})")
         if entry.kind == "guard" and (entry.op not in GUARDS or j not in self.answers or
                                       abs(entry.params[0]) > EXACT_INTEGERS):
-            raise Unsupported(f"the step's own code asks {entry.op!r} of the numbers it "
-                              f"follows (at {self.program.places[entry.where]})")
+            raise Unsupported(f"a question the step's own code asks of the numbers it "
+                              f"follows ({entry.op!r}, at {self.program.places[entry.where]})")
         if entry.kind == "node" and entry.op not in RULES:
             raise Unsupported(f"the custom operation {entry.op!r}")
         if entry.kind == "node" and entry.op in _INT_PRESERVING and all(
