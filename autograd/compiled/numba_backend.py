@@ -449,29 +449,34 @@ FORWARD
         grad[grads[i]] = olds[i] if olds[i] == 0.0 else 0.0
     if root >= 0:
         grad[root] = 1.0
-    # The rows to go back through, in turn: (row, its first example's block, how many).
+    # Going back: order's entries last first, BODY standing for the template's rows (last
+    # first), each for every example (by_entry), or example after example, each all its rows.
     rows = body_order.shape[0]
-    todo = 0
-    for k in range(order.shape[0]):
-        todo += 1 if order[k] != BODY else rows if by_entry else examples * rows
-    steps = np.empty((todo, 3), dtype=np.int64)
-    s = 0
-    last = start + (examples - 1) * block
-    for k in range(order.shape[0] - 1, -1, -1):
-        if order[k] != BODY:
-            steps[s, 0], steps[s, 1], steps[s, 2] = order[k], 0, 1
-            s += 1
-        elif by_entry:  # each row through the examples, last first
-            for r in range(rows - 1, -1, -1):
-                steps[s, 0], steps[s, 1], steps[s, 2] = body_order[r], last, examples
-                s += 1
-        else:  # the examples, last first, each through its rows
-            for e in range(examples - 1, -1, -1):
-                for r in range(rows - 1, -1, -1):
-                    steps[s, 0], steps[s, 1], steps[s, 2] = body_order[r], start + e * block, 1
-                    s += 1
-    for s in range(todo):
-        j, base0, count = steps[s, 0], steps[s, 1], steps[s, 2]
+    last = start + (examples - 1) * block  # the last example's block
+    k = order.shape[0]  # order[k - 1]: the next entry of order to go back through
+    r = 0  # body_order[r - 1]: the next row of the template to go back through
+    e = 0  # the examples still to go back through after the current one, example by example
+    while True:
+        if r == 0 and e > 0:  # the example before
+            e -= 1
+            r = rows
+        if r > 0:
+            r -= 1
+            j = body_order[r]
+            if by_entry:
+                base0, count = last, examples
+            else:
+                base0, count = start + e * block, 1
+        else:
+            if k == 0:
+                break
+            k -= 1
+            if order[k] == BODY:
+                if examples > 0 and rows > 0:
+                    r = rows
+                    e = 0 if by_entry else examples - 1
+                continue
+            j, base0, count = order[k], 0, 1
         op = tape[j, OP]
         if op == SUM:
             at = tape[j, AT]
@@ -502,7 +507,7 @@ def kernel_source() -> str:
                           for f in numba_math.HELPERS) + _DOT_ROWS
     body = _KERNEL.replace("FORWARD", "\n".join(_dispatch(True, " " * 8)))
     body = body.replace("BACKWARD", "\n".join(_dispatch(False, " " * 8)))
-    body = body.replace("== SUM", f"== {SUM}").replace("!= BODY", f"!= {BODY}")
+    body = body.replace("== SUM", f"== {SUM}").replace("== BODY", f"== {BODY}")
     body = body.replace("HELD", str(HELD))
     columns = f"{', '.join(COLUMN_NAMES)} = range({COLUMNS})  # the tape's columns\n"
     return _HEADER + columns + "\n\n" + helpers + body

@@ -151,6 +151,19 @@ def test_a_weight_two_rows_share_gets_its_gradient_example_by_example_as_the_eng
     assert repr(w.grad) == "1.0"
 
 
+@pytest.mark.parametrize("batch", [2, 3, 6])
+def test_a_model_whose_rows_share_weights_goes_back_example_by_example_bitwise(batch):
+    model = nn.MLP(3, [4, 1], seed=11)
+    shared = Parameter(0.75)
+
+    def loss(X):
+        return sum((model(x) + shared * x[0]).tanh() * shared for x in X)
+
+    rows = [[0.3 * k - 1.0, 1e-3 * k, (-1.0) ** k * 2.5] for k in range(batch)]
+    step = _engine_and_numba(loss, (rows,), [*model.parameters(), shared])
+    assert not step._latest.replay.tape.by_entry
+
+
 def test_rows_of_their_own_weights_go_back_row_by_row():
     model = nn.MLP(3, [4, 1], seed=3)
 
