@@ -133,9 +133,9 @@ def test_a_dot_without_a_bias_starts_from_zero_as_the_engine():
 
 # ---------------------------------------------------------------- the template's rows ------
 # The kernel runs each row of the template for every example in turn (``_per_example``) and
-# adds a contiguous dot's sums for four examples side by side (``_side_by_side``); backward it
-# goes row by row only where no place outside the examples gets gradient from two rows
-# (``_Tape.by_entry``).
+# adds a neuron's dot for four examples side by side (``dot_rows_forward`` in ``_DOT_ROWS``);
+# backward it goes row by row only where no place outside the examples gets gradient from two
+# rows (``_Tape.by_entry``).
 
 def test_a_weight_two_rows_share_gets_its_gradient_example_by_example_as_the_engine():
     w = Parameter(1.0)
