@@ -330,9 +330,8 @@ def _per_example(forward: bool, lines: list[str]) -> list[str]:
             "    b_at = b_place + b_rel * base",
             "    a = mem[a_at]",
             "    b = mem[b_at]"]
-    if forward:  # (a question computes no value: its row's place gets 0.0)
-        start = [] if lines[0].startswith("value = ") else ["    value = 0.0"]
-        return head + start + _indent(lines) + ["    mem[out_place + base] = value"]
+    if forward:  # (``lines`` set ``value``)
+        return head + _indent(lines) + ["    mem[out_place + base] = value"]
     return (head + ["    out_at = out_place + base", "    out = mem[out_at]",
                     "    g = grad[out_at]"] + _indent(lines))
 
@@ -390,6 +389,7 @@ def _dispatch(forward: bool, indent: str) -> list[str]:
                 own += _indent([f"if {test} != (n != 0.0):  # another answer: record again",
                                 "    return np.empty(0), j"])
         own[0] = own[0][2:]  # the first "elif" an "if"
+        # (a question computes no value: its row's place gets 0.0)
         lines += ["else:"] + _indent(_per_example(True, ["value = 0.0"] + own))
     return [indent + line for line in lines]
 
